@@ -1,0 +1,127 @@
+"""The reference backend: plain numpy, written to be obviously correct.
+
+Every other backend exposes exactly these names with the same semantics and is
+tested equal to this module. Inputs are numpy arrays; binary kernels receive
+arrays already broadcast to one shape and promoted to one dtype; ``axis``
+arguments are a tuple of non-negative ints or ``None`` (all axes).
+"""
+import numpy as np
+
+name = "numpy"
+xp = np
+
+
+def _quiet(fn):
+    # log(0) = -inf, 0/0 = nan, exp(1000) = inf are IEEE results, not errors.
+    def wrapped(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+    wrapped.__name__ = fn.__name__
+    wrapped.__doc__ = fn.__doc__
+    return wrapped
+
+
+# ---- elementwise unary ------------------------------------------------------
+def neg(x): return np.negative(x)
+@_quiet
+def exp(x): return np.exp(x)
+@_quiet
+def log(x): return np.log(x)
+@_quiet
+def sqrt(x): return np.sqrt(x)
+def abs(x): return np.abs(x)  # noqa: A001 - backend names mirror the ops
+def sign(x): return np.sign(x)
+def sin(x): return np.sin(x)
+def cos(x): return np.cos(x)
+def tanh(x): return np.tanh(x)
+
+
+@_quiet
+def sigmoid(x):
+    # exp of a non-positive number only: no overflow for any |x|.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def relu(x): return np.maximum(x, x.dtype.type(0))
+
+
+def leaky_relu(x, slope):
+    return np.where(x > 0, x, x * x.dtype.type(slope))
+
+
+def step(x):
+    """Heaviside step: 1 where x > 0, else 0 (step(0) = 0)."""
+    return (x > 0).astype(x.dtype)
+
+
+# ---- elementwise binary (same shape, same dtype) ----------------------------
+def add(a, b): return np.add(a, b)
+def sub(a, b): return np.subtract(a, b)
+def mul(a, b): return np.multiply(a, b)
+@_quiet
+def div(a, b): return np.true_divide(a, b)
+@_quiet
+def pow(a, b): return np.power(a, b)  # noqa: A001
+def maximum(a, b): return np.maximum(a, b)
+def minimum(a, b): return np.minimum(a, b)
+def eq(a, b): return np.equal(a, b)
+def ne(a, b): return np.not_equal(a, b)
+def lt(a, b): return np.less(a, b)
+def le(a, b): return np.less_equal(a, b)
+def gt(a, b): return np.greater(a, b)
+def ge(a, b): return np.greater_equal(a, b)
+def where(cond, a, b): return np.where(cond, a, b)
+
+
+# ---- reductions -------------------------------------------------------------
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the first maximum along one int axis (None: flattened)."""
+    return np.argmax(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
+
+
+def argmin(x, axis=None, keepdims=False):
+    return np.argmin(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
+
+
+# ---- matmul -----------------------------------------------------------------
+def matmul(a, b, ta=False, tb=False):
+    """op(a) @ op(b) where op transposes the last two axes when its flag is set.
+
+    a and b are 2-D, or >=3-D with identical batch dimensions.
+    """
+    if ta:
+        a = np.swapaxes(a, -1, -2)
+    if tb:
+        b = np.swapaxes(b, -1, -2)
+    return np.matmul(a, b)
+
+
+# ---- nn ---------------------------------------------------------------------
+@_quiet
+def softmax(x, axis=-1):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+@_quiet
+def log_softmax(x, axis=-1):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def relu_backward(grad, x):
+    """grad where x > 0, else 0."""
+    return np.where(x > 0, grad, grad.dtype.type(0))
