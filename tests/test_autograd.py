@@ -1,0 +1,400 @@
+"""Autograd semantics: accumulation, graph shapes, grad modes, errors, deep
+graphs, higher order, tg.autograd.grad, gradcheck and friends."""
+import gc
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+
+
+def f64(data, requires_grad=False):
+    return tg.tensor(np.asarray(data, dtype=np.float64), dtype=tg.float64,
+                     requires_grad=requires_grad)
+
+
+def npy(t):
+    return np.asarray(t.numpy())
+
+
+# ---- accumulation and graph shapes ------------------------------------------------
+def test_grads_accumulate_across_backward_calls():
+    x = f64([1.0, 2.0], requires_grad=True)
+    (x * 3.0).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(npy(x.grad), [3 + 2, 3 + 4])
+    x.grad = None
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(npy(x.grad), [3, 3])
+    x.grad.zero_()
+    np.testing.assert_allclose(npy(x.grad), [0, 0])
+    (x * 2.0).sum().backward()
+    np.testing.assert_allclose(npy(x.grad), [2, 2])
+
+
+def test_shared_subexpression():
+    x = f64(3.0, requires_grad=True)
+    y = x * x
+    z = y + y            # y used twice: dz/dx = 4x
+    z.backward()
+    assert x.grad.item() == pytest.approx(12.0)
+
+
+def test_leaf_used_many_times_and_diamond():
+    x = f64([0.5, -1.0], requires_grad=True)
+    a = x.exp()
+    b = a * x
+    c = a + b * a        # a reached along three paths
+    c.sum().backward()
+    xv = np.array([0.5, -1.0])
+    e = np.exp(xv)
+    want = e + (e * xv + e) * e + e * xv * e
+    np.testing.assert_allclose(npy(x.grad), want, rtol=1e-12)
+
+
+def test_retain_grad_on_non_leaf():
+    x = f64([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    y.retain_grad()
+    z = (y * y).sum()
+    z.backward()
+    np.testing.assert_allclose(npy(y.grad), [4.0, 8.0])
+    np.testing.assert_allclose(npy(x.grad), [8.0, 16.0])
+
+
+def test_non_leaf_grad_is_none_without_retain_grad():
+    x = f64([1.0], requires_grad=True)
+    y = x * 2.0
+    (y * 1.0).sum().backward()
+    assert y.grad is None
+
+
+def test_leaf_attributes():
+    x = f64([1.0], requires_grad=True)
+    c = f64([1.0])
+    assert x.is_leaf and c.is_leaf and x.grad_fn is None and c.grad_fn is None
+    assert x.grad is None
+    y = x * 2.0
+    assert not y.is_leaf and y.grad_fn is not None and y.requires_grad
+    z = c * 2.0
+    assert z.is_leaf and not z.requires_grad and z.grad_fn is None
+
+
+def test_broadcast_grads_summed_to_input_shape():
+    a = f64(np.ones((3, 1)), requires_grad=True)
+    b = f64(np.arange(4.0), requires_grad=True)
+    s = f64(2.0, requires_grad=True)
+    (a * b * s).sum().backward()
+    assert tuple(a.grad.shape) == (3, 1) and tuple(b.grad.shape) == (4,)
+    assert tuple(s.grad.shape) == ()
+    np.testing.assert_allclose(npy(a.grad), np.full((3, 1), 12.0))
+    np.testing.assert_allclose(npy(b.grad), np.full(4, 6.0))
+    assert s.grad.item() == pytest.approx(18.0)
+
+
+def test_getitem_repeated_indices_accumulate():
+    x = f64([1.0, 2.0, 3.0], requires_grad=True)
+    x[tg.tensor([0, 2, 0, 0])].sum().backward()
+    np.testing.assert_allclose(npy(x.grad), [3.0, 0.0, 1.0])
+
+
+def test_max_ties_split_evenly_and_dim_max_to_index():
+    x = f64([1.0, 3.0, 3.0, 0.0], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_allclose(npy(x.grad), [0, 0.5, 0.5, 0])
+    y = f64([[3.0, 3.0, 1.0]], requires_grad=True)
+    vals, idx = y.max(dim=1)
+    vals.sum().backward()
+    want = np.zeros((1, 3))
+    want[0, int(idx.item())] = 1.0
+    np.testing.assert_allclose(npy(y.grad), want)
+    z = f64([2.0, -1.0, -1.0], requires_grad=True)
+    tg.min(z).backward()
+    np.testing.assert_allclose(npy(z.grad), [0, 0.5, 0.5])
+
+
+# ---- grad modes -----------------------------------------------------------------------
+def test_no_grad_context_and_decorator():
+    x = f64([1.0], requires_grad=True)
+    assert tg.is_grad_enabled()
+    with tg.no_grad():
+        assert not tg.is_grad_enabled()
+        y = x * 2.0
+        with tg.enable_grad():
+            assert tg.is_grad_enabled()
+            w = x * 2.0
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    assert w.requires_grad
+
+    @tg.no_grad()
+    def f(t):
+        return t * 2.0
+
+    @tg.enable_grad()
+    def g(t):
+        return t * 2.0
+
+    assert not f(x).requires_grad
+    with tg.no_grad():
+        assert g(x).requires_grad
+    assert tg.is_grad_enabled()
+
+
+def test_set_grad_enabled():
+    x = f64([1.0], requires_grad=True)
+    tg.set_grad_enabled(False)
+    try:
+        assert not (x * 2.0).requires_grad
+    finally:
+        tg.set_grad_enabled(True)
+    assert (x * 2.0).requires_grad
+
+
+def test_no_grad_restores_after_exception():
+    with pytest.raises(ValueError):
+        with tg.no_grad():
+            raise ValueError
+    assert tg.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    x = f64([1.0], requires_grad=True)
+    inside, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with tg.no_grad():
+            seen["worker"] = tg.is_grad_enabled()
+            inside.set()
+            release.wait(5)
+
+    th = threading.Thread(target=worker)
+    th.start()
+    inside.wait(5)
+    try:
+        assert tg.is_grad_enabled(), "no_grad in another thread leaked into this one"
+        assert (x * 2.0).requires_grad
+    finally:
+        release.set()
+        th.join()
+    assert seen["worker"] is False
+
+    def fresh():
+        seen["fresh"] = tg.is_grad_enabled()
+    with tg.no_grad():
+        th = threading.Thread(target=fresh)
+        th.start()
+        th.join()
+    assert seen["fresh"] is True
+
+
+# ---- detach, .data, requires_grad_ ------------------------------------------------------
+def test_detach():
+    x = f64([1.0, 2.0], requires_grad=True)
+    d = (x * 2.0).detach()
+    assert not d.requires_grad and d.is_leaf and d.grad_fn is None
+    y = (x * d).sum()
+    y.backward()
+    np.testing.assert_allclose(npy(x.grad), [2.0, 4.0])
+
+
+def test_data_is_a_no_grad_view_and_assignable():
+    x = f64([1.0, 2.0], requires_grad=True)
+    d = x.data
+    assert not d.requires_grad
+    x.data = f64([5.0, 6.0])
+    np.testing.assert_allclose(npy(x), [5.0, 6.0])
+    assert x.requires_grad and x.is_leaf
+    (x * x).sum().backward()
+    np.testing.assert_allclose(npy(x.grad), [10.0, 12.0])
+
+
+def test_requires_grad_():
+    x = f64([1.0])
+    assert not x.requires_grad
+    assert x.requires_grad_() is x
+    assert x.requires_grad
+    x.requires_grad_(False)
+    assert not x.requires_grad
+
+
+# ---- errors -----------------------------------------------------------------------------
+def test_backward_non_scalar_needs_gradient():
+    x = f64([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="scalar"):
+        (x * 2.0).backward()
+
+
+def test_second_backward_through_released_graph():
+    x = f64([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+    x.grad = None
+    z = (x.exp() * x).sum()
+    z.backward(retain_graph=True)
+    z.backward()
+    e = np.exp([1.0, 2.0])
+    np.testing.assert_allclose(npy(x.grad), 2 * (e * [1.0, 2.0] + e))
+
+
+def test_backward_without_requires_grad():
+    x = f64([1.0, 2.0])
+    with pytest.raises(RuntimeError):
+        (x * 2.0).sum().backward()
+
+
+def test_int_tensors_cannot_require_grad():
+    with pytest.raises(RuntimeError, match="floating point"):
+        tg.tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="floating point"):
+        tg.tensor([1, 2]).requires_grad_()
+
+
+# ---- deep graphs ------------------------------------------------------------------------
+def test_100k_chain_forward_backward_and_del():
+    limit = sys.getrecursionlimit()
+    x = tg.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y + 1.0
+    y.sum().backward()
+    assert x.grad.item() == 1.0
+    z = x
+    for _ in range(100_000):
+        z = z * 1.0
+    del z
+    gc.collect()
+    assert sys.getrecursionlimit() == limit
+
+
+def test_100k_chain_retained_graph_del_does_not_recurse():
+    x = f64([1.0], requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0001
+    y.sum().backward(retain_graph=True)
+    assert x.grad.item() == pytest.approx(1.0001 ** 100_000, rel=1e-9)
+    del y
+    gc.collect()
+
+
+# ---- higher order and tg.autograd.grad -----------------------------------------------
+def test_create_graph_second_derivative():
+    x = f64(2.0, requires_grad=True)
+    y = x ** 3
+    (g,) = tg.autograd.grad(y, [x], create_graph=True)
+    assert g.item() == pytest.approx(12.0) and g.requires_grad
+    (h,) = tg.autograd.grad(g, [x])
+    assert h.item() == pytest.approx(12.0)      # 6x
+    x.grad = None
+    y = x ** 3
+    y.backward(create_graph=True)
+    gx = x.grad
+    assert gx.requires_grad
+    x.grad = None
+    gx.backward()
+    assert x.grad.item() == pytest.approx(12.0)
+
+
+def test_autograd_grad_does_not_touch_dot_grad():
+    x = f64([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    (g,) = tg.autograd.grad(y, x)
+    np.testing.assert_allclose(npy(g), [2.0, 4.0])
+    assert x.grad is None
+    assert not g.requires_grad
+
+
+def test_autograd_grad_outputs_and_retain_graph():
+    x = f64([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * x
+    (g,) = tg.autograd.grad([y], [x], grad_outputs=[f64([1.0, 0.0, 2.0])], retain_graph=True)
+    np.testing.assert_allclose(npy(g), [2.0, 0.0, 12.0])
+    (g,) = tg.autograd.grad(y, x, grad_outputs=f64([1.0, 1.0, 1.0]))
+    np.testing.assert_allclose(npy(g), [2.0, 4.0, 6.0])
+    with pytest.raises(RuntimeError, match="second time"):
+        tg.autograd.grad(y, x, grad_outputs=f64([1.0, 1.0, 1.0]))
+
+
+def test_hessian_vector_product():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((4, 4))
+    A = A + A.T
+    xv, vv = rng.standard_normal(4), rng.standard_normal(4)
+    x = f64(xv, requires_grad=True)
+    f = 0.5 * (x @ (f64(A) @ x)) + (x ** 3).sum()      # H = A + diag(6x)
+    (g,) = tg.autograd.grad(f, [x], create_graph=True)
+    (hv,) = tg.autograd.grad((g * f64(vv)).sum(), [x])
+    np.testing.assert_allclose(npy(hv), (A + np.diag(6 * xv)) @ vv, rtol=1e-12)
+
+
+# ---- custom Functions, gradcheck ------------------------------------------------------
+class Cube(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3.0 * x * x
+
+
+class WrongCube(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 2.0 * x * x          # wrong on purpose
+
+
+def test_custom_function_apply():
+    x = f64([1.0, 2.0], requires_grad=True)
+    y = Cube.apply(x)
+    assert isinstance(y, tg.Tensor) and y.requires_grad
+    np.testing.assert_allclose(npy(y), [1.0, 8.0])
+    y.sum().backward()
+    np.testing.assert_allclose(npy(x.grad), [3.0, 12.0])
+
+
+def test_gradcheck_passes_for_correct_ops():
+    x = f64([[0.3, -0.7], [1.2, 0.5]], requires_grad=True)
+    w = f64([0.1, -0.4], requires_grad=True)
+    assert tg.gradcheck(lambda a, b: (a @ b).tanh() * a.sum(), (x, w)) is True
+    assert tg.gradcheck(Cube.apply, (x,)) is True
+    assert tg.gradcheck(lambda a: a.softmax(dim=1), (x,), eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+def test_gradcheck_raises_naming_input_index_values():
+    x = f64([0.5, 1.5], requires_grad=True)
+    with pytest.raises(Exception) as info:
+        tg.gradcheck(WrongCube.apply, (x,))
+    msg = str(info.value)
+    assert "0" in msg and "input" in msg.lower()
+    # both the analytic (2x^2) and numerical (3x^2) values appear
+    assert any(s in msg for s in ("0.5", "0.50")) and any(s in msg for s in ("0.75", "0.750"))
+
+
+def test_gradgradcheck():
+    x = f64([0.3, -0.7, 1.1], requires_grad=True)
+    assert tg.gradgradcheck(lambda a: (a.sin() * a.exp()).sum(), (x,)) is True
+    assert tg.gradgradcheck(Cube.apply, (x,)) is True
+
+
+def test_numerical_gradient():
+    x = f64([3.0, 4.0])
+    g = tg.numerical_gradient(lambda t: (t * t).sum(), x, h=1e-4)
+    np.testing.assert_allclose(np.asarray(g), [6.0, 8.0], atol=1e-6)
+    g = tg.numerical_gradient(lambda t: (t * t).sum(), x)
+    np.testing.assert_allclose(np.asarray(g), [6.0, 8.0], atol=1e-6)
