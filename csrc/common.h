@@ -1,0 +1,40 @@
+/* Shared by every kernel file: includes, name pasting, parallel driver. */
+#ifndef TG_COMMON_H
+#define TG_COMMON_H
+#include <stdint.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "tg_kernels.h"
+
+#define TG_CAT_(a, b) a##b
+#define TG_CAT(a, b) TG_CAT_(a, b)
+/* TG_FN(tg_unary) -> tg_unary_f32 inside a template expanded for float. */
+#define TG_FN(name) TG_CAT(name, TG_CAT(_, SFX))
+
+/* Elements below which a parallel region costs more than it saves: an OpenMP
+   fork/join is a few microseconds, a memory-bound loop does ~1 element/ns. */
+#define TG_PAR_MIN ((int64_t)1 << 15)
+
+/* One loop per op: the switch sits outside, so each loop vectorises alone. */
+#define TG_LOOP1(EXPR) for (int64_t i = lo; i < hi; ++i) { T v = x[i]; o[i] = (EXPR); } break
+#define TG_LOOP2(EXPR) \
+    for (int64_t i = lo; i < hi; ++i) { T u = x[i]; T v = y[i]; o[i] = (EXPR); } break
+
+typedef void (*tg_range_fn)(void *ctx, int64_t lo, int64_t hi);
+
+/* Calls fn over [0, n) split in contiguous ranges, one per thread, when
+   work >= TG_PAR_MIN and more than one thread is allowed; else fn(ctx, 0, n). */
+void tg_par_range(int64_t n, int64_t work, tg_range_fn fn, void *ctx);
+int tg_threads(void);
+
+typedef struct { int op; double param; const void *x, *y; void *out; } tg_ew_ctx;
+typedef struct {
+    int op; const void *x; int64_t outer, n, inner; int64_t *arg; void *out;
+    void *part; int64_t *part_arg; int64_t chunks;
+} tg_red_ctx;
+#endif

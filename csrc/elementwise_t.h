@@ -1,0 +1,66 @@
+/* Elementwise template, expanded per dtype by instantiate.h. */
+
+static T TG_FN(sigmoid1)(T v)
+{
+    /* exp of a non-positive number only: no overflow for any |v|. */
+    T e = TG_M(exp)(-TG_M(fabs)(v));
+    return v >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+static void TG_FN(unary_range)(void *vc, int64_t lo, int64_t hi)
+{
+    const tg_ew_ctx *c = vc;
+    const T *x = c->x;
+    T *o = c->out;
+    const T s = (T)c->param, zero = 0, one = 1;
+    switch (c->op) {
+    case TG_NEG: TG_LOOP1(-v);
+    case TG_EXP: TG_LOOP1(TG_M(exp)(v));
+    case TG_LOG: TG_LOOP1(TG_M(log)(v));
+    case TG_SQRT: TG_LOOP1(TG_M(sqrt)(v));
+    case TG_ABS: TG_LOOP1(TG_M(fabs)(v));
+    case TG_TANH: TG_LOOP1(TG_M(tanh)(v));
+    case TG_SIGMOID: TG_LOOP1(TG_FN(sigmoid1)(v));
+    /* NaN propagates, as np.maximum(x, 0) does */
+    case TG_RELU: TG_LOOP1((v >= zero || v != v) ? v : zero);
+    case TG_LEAKY_RELU: TG_LOOP1(v > zero ? v : v * s);
+    case TG_STEP: TG_LOOP1(v > zero ? one : zero);
+    }
+}
+
+static void TG_FN(binary_range)(void *vc, int64_t lo, int64_t hi)
+{
+    const tg_ew_ctx *c = vc;
+    const T *x = c->x, *y = c->y;
+    T *o = c->out;
+    const T zero = 0;
+    switch (c->op) {
+    case TG_ADD: TG_LOOP2(u + v);
+    case TG_SUB: TG_LOOP2(u - v);
+    case TG_MUL: TG_LOOP2(u * v);
+    case TG_DIV: TG_LOOP2(u / v);
+    case TG_POW: TG_LOOP2(TG_M(pow)(u, v));
+    /* numpy's rule: the first operand wins ties and NaN in either wins */
+    case TG_MAXIMUM: TG_LOOP2((u >= v || u != u) ? u : v);
+    case TG_MINIMUM: TG_LOOP2((u <= v || u != u) ? u : v);
+    case TG_RELU_BACKWARD: TG_LOOP2(v > zero ? u : zero);
+    }
+}
+
+int TG_FN(tg_unary)(int op, double param, const T *x, int64_t n, T *out)
+{
+    if (op < TG_NEG || op > TG_STEP || n < 0)
+        return -1;
+    tg_ew_ctx c = {op, param, x, NULL, out};
+    tg_par_range(n, n, TG_FN(unary_range), &c);
+    return 0;
+}
+
+int TG_FN(tg_binary)(int op, const T *a, const T *b, int64_t n, T *out)
+{
+    if (op < TG_ADD || op > TG_RELU_BACKWARD || n < 0)
+        return -1;
+    tg_ew_ctx c = {op, 0.0, a, b, out};
+    tg_par_range(n, n, TG_FN(binary_range), &c);
+    return 0;
+}

@@ -1,0 +1,171 @@
+/* GEMM template: BLIS-style loops around a register-blocked micro-kernel.
+   Both operands are packed into contiguous panels first, which also turns
+   the transposed cases into the plain one. The micro-kernel uses GCC vector
+   extensions: AVX2/FMA code under -mavx2 -mfma, SSE pairs otherwise. */
+
+typedef T TG_FN(vec) __attribute__((vector_size(32)));
+#define VEC TG_FN(vec)
+enum { TG_FN(VL) = 32 / sizeof(T) };
+#define VL TG_FN(VL)
+#define MR 6
+#define NR (2 * VL)
+/* KC x NR of B (16 KiB f32) and MR x KC of A stay in L1; MC x KC of A in
+   L2; KC x NC of B in L3. */
+#define KC 256
+#define MC 96
+#define NC (4096 / (int64_t)sizeof(T))
+
+typedef struct {
+    const T *a, *bp;
+    int64_t m, k, rsa, csa; /* element (i, p) of op(a) is a[i*rsa + p*csa] */
+    int64_t pc, kc, jc, nc, nsplit, npanels;
+    T *c;
+    int64_t ldc;
+    int status;
+} TG_FN(gemm_ctx);
+
+static void TG_FN(micro)(int64_t kc, const T *ap, const T *bp, T *c, int64_t ldc,
+                         int64_t mr, int64_t nr, int first)
+{
+    VEC acc[MR][2];
+    memset(acc, 0, sizeof acc);
+    for (int64_t p = 0; p < kc; ++p) {
+        VEC b0, b1;
+        memcpy(&b0, bp, sizeof b0);
+        memcpy(&b1, bp + VL, sizeof b1);
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; ++i) {
+            acc[i][0] += ap[i] * b0;
+            acc[i][1] += ap[i] * b1;
+        }
+        ap += MR;
+        bp += NR;
+    }
+    T tile[MR][NR];
+    memcpy(tile, acc, sizeof tile);
+    for (int64_t i = 0; i < mr; ++i)
+        for (int64_t j = 0; j < nr; ++j)
+            c[i * ldc + j] = first ? tile[i][j] : c[i * ldc + j] + tile[i][j];
+}
+
+/* ap[panel][p][MR]: rows i0..i0+mc of op(a), cols pc..pc+kc, zero-padded */
+static void TG_FN(pack_a)(const TG_FN(gemm_ctx) *g, int64_t i0, int64_t mc, T *ap)
+{
+    for (int64_t ir = 0; ir < mc; ir += MR)
+        for (int64_t p = 0; p < g->kc; ++p)
+            for (int64_t i = 0; i < MR; ++i, ++ap)
+                *ap = ir + i < mc
+                          ? g->a[(i0 + ir + i) * g->rsa + (g->pc + p) * g->csa]
+                          : 0;
+}
+
+static void TG_FN(pack_b)(const T *b, int64_t rsb, int64_t csb, int64_t pc,
+                          int64_t kc, int64_t jc, int64_t nc, T *bp)
+{
+    for (int64_t jr = 0; jr < nc; jr += NR)
+        for (int64_t p = 0; p < kc; ++p)
+            for (int64_t j = 0; j < NR; ++j, ++bp)
+                *bp = jr + j < nc ? b[(pc + p) * rsb + (jc + jr + j) * csb] : 0;
+}
+
+/* task t = (MC block of rows, slice of the NR panels of the packed B) */
+static void TG_FN(gemm_tasks)(void *vc, int64_t lo, int64_t hi)
+{
+    TG_FN(gemm_ctx) *g = vc;
+    T *ap = malloc((size_t)MC * (size_t)g->kc * sizeof(T));
+    if (!ap) {
+        g->status = -1;
+        return;
+    }
+    for (int64_t t = lo; t < hi; ++t) {
+        int64_t ic = t / g->nsplit * MC, s = t % g->nsplit;
+        int64_t mc = g->m - ic < MC ? g->m - ic : MC;
+        int64_t p0 = g->npanels * s / g->nsplit, p1 = g->npanels * (s + 1) / g->nsplit;
+        TG_FN(pack_a)(g, ic, mc, ap);
+        for (int64_t jp = p0; jp < p1; ++jp) {
+            int64_t jr = jp * NR, nr = g->nc - jr < NR ? g->nc - jr : NR;
+            for (int64_t ir = 0; ir < mc; ir += MR)
+                TG_FN(micro)(g->kc, ap + ir * g->kc, g->bp + jr * g->kc,
+                             g->c + (ic + ir) * g->ldc + g->jc + jr, g->ldc,
+                             mc - ir < MR ? mc - ir : MR, nr, g->pc == 0);
+        }
+    }
+    free(ap);
+}
+
+static int TG_FN(gemm_one)(const T *a, const T *b, int64_t m, int64_t n, int64_t k,
+                           int ta, int tb, T *c, int parallel)
+{
+    if (k == 0) {
+        memset(c, 0, (size_t)(m * n) * sizeof(T));
+        return 0;
+    }
+    int64_t ncmax = n < NC ? n : NC, kcmax = k < KC ? k : KC;
+    T *bp = malloc((size_t)((ncmax + NR - 1) / NR * NR) * (size_t)kcmax * sizeof(T));
+    if (!bp)
+        return -1;
+    TG_FN(gemm_ctx) g = {.a = a, .bp = bp, .m = m, .k = k, .rsa = ta ? 1 : k,
+                         .csa = ta ? m : 1, .c = c, .ldc = n};
+    int64_t mblocks = (m + MC - 1) / MC, nt = parallel ? tg_threads() : 1;
+    for (g.jc = 0; g.jc < n && g.status == 0; g.jc += NC) {
+        g.nc = n - g.jc < NC ? n - g.jc : NC;
+        g.npanels = (g.nc + NR - 1) / NR;
+        /* split the columns too when there are fewer row blocks than threads */
+        g.nsplit = mblocks >= nt ? 1 : (nt + mblocks - 1) / mblocks;
+        if (g.nsplit > g.npanels)
+            g.nsplit = g.npanels;
+        for (g.pc = 0; g.pc < k && g.status == 0; g.pc += KC) {
+            g.kc = k - g.pc < KC ? k - g.pc : KC;
+            TG_FN(pack_b)(b, tb ? 1 : n, tb ? k : 1, g.pc, g.kc, g.jc, g.nc, bp);
+            int64_t work = parallel ? m * g.nc * g.kc : 0;
+            tg_par_range(mblocks * g.nsplit, work, TG_FN(gemm_tasks), &g);
+        }
+    }
+    free(bp);
+    return g.status;
+}
+
+typedef struct {
+    const T *a, *b;
+    int64_t m, n, k;
+    int ta, tb;
+    T *c;
+    int status;
+} TG_FN(batch_ctx);
+
+static void TG_FN(gemm_batch_range)(void *vc, int64_t lo, int64_t hi)
+{
+    TG_FN(batch_ctx) *bc = vc;
+    for (int64_t i = lo; i < hi; ++i)
+        if (TG_FN(gemm_one)(bc->a + i * bc->m * bc->k, bc->b + i * bc->k * bc->n,
+                            bc->m, bc->n, bc->k, bc->ta, bc->tb,
+                            bc->c + i * bc->m * bc->n, 0))
+            bc->status = -1;
+}
+
+int TG_FN(tg_matmul)(const T *a, const T *b, int64_t batch, int64_t m, int64_t n,
+                     int64_t k, int ta, int tb, T *c)
+{
+    if (batch < 0 || m < 0 || n < 0 || k < 0)
+        return -1;
+    if (batch == 0 || m == 0 || n == 0)
+        return 0;
+    TG_FN(batch_ctx) bc = {a, b, m, n, k, ta, tb, c, 0};
+    int64_t work = batch * m * n * k;
+    /* many matrices: one per thread beats splitting each one */
+    if (batch >= tg_threads())
+        tg_par_range(batch, work, TG_FN(gemm_batch_range), &bc);
+    else
+        for (int64_t i = 0; i < batch && bc.status == 0; ++i)
+            bc.status = TG_FN(gemm_one)(a + i * m * k, b + i * k * n, m, n, k, ta, tb,
+                                        c + i * m * n, 1);
+    return bc.status;
+}
+
+#undef VEC
+#undef VL
+#undef MR
+#undef NR
+#undef KC
+#undef MC
+#undef NC

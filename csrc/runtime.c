@@ -1,0 +1,90 @@
+/* Thread control, the parallel driver and build/CPU facts. */
+#include "common.h"
+
+#ifndef TG_CFLAGS
+#define TG_CFLAGS "unknown"
+#endif
+
+static int g_threads = 0; /* 0: whatever OpenMP decides (OMP_NUM_THREADS) */
+
+int tg_threads(void)
+{
+#ifdef _OPENMP
+    return g_threads > 0 ? g_threads : omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+int tg_get_num_threads(void) { return tg_threads(); }
+
+/* A global rather than omp_set_num_threads: that ICV is per calling thread,
+   and Python may call kernels from any thread. */
+void tg_set_num_threads(int n) { g_threads = n > 0 ? n : 0; }
+
+void tg_par_range(int64_t n, int64_t work, tg_range_fn fn, void *ctx)
+{
+#ifdef _OPENMP
+    int nt = tg_threads();
+    if (nt > 1 && n > 1 && work >= TG_PAR_MIN) {
+        int64_t chunks = n < nt ? n : nt;
+#pragma omp parallel for schedule(static) num_threads((int)chunks)
+        for (int64_t c = 0; c < chunks; ++c)
+            fn(ctx, n * c / chunks, n * (c + 1) / chunks);
+        return;
+    }
+#endif
+    (void)work;
+    fn(ctx, 0, n);
+}
+
+int tg_built_avx2(void)
+{
+#ifdef __AVX2__
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int tg_built_fma(void)
+{
+#ifdef __FMA__
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int tg_built_openmp(void)
+{
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* Integer-only code, so safe to run on a CPU without AVX even in an
+   -mavx2 build: c_backend asks this before calling any kernel. */
+int tg_cpu_avx2(void)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+int tg_cpu_fma(void)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("fma") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+const char *tg_compile_flags(void) { return TG_CFLAGS; }

@@ -1,0 +1,57 @@
+/* tinygrad_edu C kernels: the ABI. This text is read verbatim into ffi.cdef,
+   so it holds only declarations cffi can parse (no preprocessor lines);
+   every .c file includes <stdint.h> first. Conventions: contiguous inputs,
+   lengths as int64_t, output buffer last, int status (0 = ok) where a kernel
+   can fail. One entry point per kind, with an op code, keeps the f32/f64
+   pairs to one line each and the dispatch in one template. */
+
+enum tg_unary_op {
+    TG_NEG = 0, TG_EXP = 1, TG_LOG = 2, TG_SQRT = 3, TG_ABS = 4, TG_TANH = 5,
+    TG_SIGMOID = 6, TG_RELU = 7, TG_LEAKY_RELU = 8, TG_STEP = 9
+};
+
+enum tg_binary_op {
+    TG_ADD = 0, TG_SUB = 1, TG_MUL = 2, TG_DIV = 3, TG_POW = 4,
+    TG_MAXIMUM = 5, TG_MINIMUM = 6, TG_RELU_BACKWARD = 7
+};
+
+enum tg_reduce_op { TG_SUM = 0, TG_MAX = 1, TG_MIN = 2 };
+
+/* out[i] = op(x[i]); param is the leaky_relu slope, ignored otherwise.
+   Returns -1 for an unknown op. x may equal out. */
+int tg_unary_f32(int op, double param, const float *x, int64_t n, float *out);
+int tg_unary_f64(int op, double param, const double *x, int64_t n, double *out);
+
+/* out[i] = op(a[i], b[i]); relu_backward is (grad=a, x=b). */
+int tg_binary_f32(int op, const float *a, const float *b, int64_t n, float *out);
+int tg_binary_f64(int op, const double *a, const double *b, int64_t n, double *out);
+
+/* x viewed as (outer, n, inner), reduced over n into out (outer, inner).
+   For max/min, arg (may be NULL) receives the first index of the extremum
+   (NaN counts as the extremum, as in numpy). n must be >= 1 for max/min. */
+int tg_reduce_f32(int op, const float *x, int64_t outer, int64_t n, int64_t inner,
+                  int64_t *arg, float *out);
+int tg_reduce_f64(int op, const double *x, int64_t outer, int64_t n, int64_t inner,
+                  int64_t *arg, double *out);
+
+/* c[b] = op(a[b]) @ op(b[b]) for each of `batch` contiguous matrices, where
+   op(a) is (m, k) and op(b) is (k, n); ta: a is stored (k, m); tb: b is
+   stored (n, k). Returns -1 when scratch memory cannot be allocated. */
+int tg_matmul_f32(const float *a, const float *b, int64_t batch, int64_t m,
+                  int64_t n, int64_t k, int ta, int tb, float *c);
+int tg_matmul_f64(const double *a, const double *b, int64_t batch, int64_t m,
+                  int64_t n, int64_t k, int ta, int tb, double *c);
+
+/* Row-wise softmax (log_ = 0) or log_softmax (log_ = 1) of (rows, n). */
+int tg_softmax_f32(int log_, const float *x, int64_t rows, int64_t n, float *out);
+int tg_softmax_f64(int log_, const double *x, int64_t rows, int64_t n, double *out);
+
+/* Build and runtime facts; flags is the compile-flag string of the build. */
+int tg_built_avx2(void);
+int tg_built_fma(void);
+int tg_built_openmp(void);
+int tg_cpu_avx2(void);
+int tg_cpu_fma(void);
+int tg_get_num_threads(void);
+void tg_set_num_threads(int n);
+const char *tg_compile_flags(void);

@@ -1,0 +1,289 @@
+"""The compiled C backend: the numpy backend's interface on the csrc/ kernels.
+
+The only importer of ``tinygrad_edu._tg_c``; raises ImportError when it is not
+built (or was built for CPU features this machine lacks), so the backend
+selector falls back to numpy. float32/float64 run in C; other dtypes, tiny
+arrays and ops without a kernel go to numpy_backend. Every array is made
+contiguous and its shape and dtype checked here: C only sees flat buffers.
+"""
+import math as _math
+import os as _os
+
+import numpy as np
+
+from . import numpy_backend as _ref
+
+try:
+    from .. import _tg_c
+except ImportError as _e:  # not built: no compiler at install time
+    raise ImportError(f"tinygrad_edu._tg_c is not built ({_e})") from _e
+
+_ffi, _lib = _tg_c.ffi, _tg_c.lib
+
+# An -mavx2 build auto-vectorises everywhere, so one AVX2 instruction may sit
+# in any kernel: refuse the whole library rather than crash with SIGILL.
+if _lib.tg_built_avx2() and not _lib.tg_cpu_avx2():
+    raise ImportError("tinygrad_edu._tg_c was built with AVX2; this CPU lacks it")
+if _lib.tg_built_fma() and not _lib.tg_cpu_fma():
+    raise ImportError("tinygrad_edu._tg_c was built with FMA; this CPU lacks it")
+
+# OMP_NUM_THREADS is read by the OpenMP runtime itself; TG_NUM_THREADS wins.
+if _os.environ.get("TG_NUM_THREADS", "").strip():
+    _lib.tg_set_num_threads(int(_os.environ["TG_NUM_THREADS"]))
+
+name = "c"
+xp = np
+
+# Below this many elements numpy's own loop wins: a C call here costs ~1.5 us
+# (checks, np.empty, two or three ffi.from_buffer) against ~0.5-1 us for a
+# tiny numpy ufunc. Measured with timeit on the 2-core AVX2 dev box: add f32
+# breaks even near 2k elements, exp f32 never does serially (numpy's SIMD
+# exp beats libm expf), so this is a compromise; see _bench_crossover below.
+_SMALL = 2048
+# matmul: numpy (OpenBLAS) is faster below about this many multiply-adds.
+_SMALL_MM = 32 * 32 * 32
+
+
+class _Kernels:
+    """The C entry points and pointer type of one dtype."""
+
+    def __init__(self, sfx, ctype):
+        self.ctype = ctype + "[]"
+        for kind in ("unary", "binary", "reduce", "matmul", "softmax"):
+            setattr(self, kind, getattr(_lib, f"tg_{kind}_{sfx}"))
+
+
+_KERNELS = {np.dtype(np.float32): _Kernels("f32", "float"),
+            np.dtype(np.float64): _Kernels("f64", "double")}
+
+
+def _p(k, arr):
+    return _ffi.from_buffer(k.ctype, arr)
+
+
+def _check(status):
+    if status == -1:
+        raise MemoryError("C kernel could not allocate scratch memory")
+    if status:
+        raise RuntimeError(f"C kernel failed with status {status}")
+
+
+def _out(out, shape, dtype):
+    """A fresh result, or the caller's `out` once shape/dtype/layout are checked."""
+    if out is None:
+        return np.empty(shape, dtype)
+    if (out.shape != tuple(shape) or out.dtype != dtype or not out.flags.c_contiguous
+            or not out.flags.writeable):
+        raise ValueError(f"out must be a writeable C-contiguous {dtype} array of shape {shape}")
+    return out
+
+
+def _prod(dims):
+    return _math.prod(int(d) for d in dims)
+
+
+# ---- elementwise ------------------------------------------------------------
+def _unary(op, ref):
+    def kernel(x, out=None):
+        k = _KERNELS.get(x.dtype)
+        if k is None or (out is None and x.size < _SMALL):
+            return ref(x)
+        x = np.ascontiguousarray(x)
+        out = _out(out, x.shape, x.dtype)
+        _check(k.unary(op, 0.0, _p(k, x), x.size, _p(k, out)))
+        return out
+    kernel.__name__, kernel.__doc__ = ref.__name__, ref.__doc__
+    return kernel
+
+
+def _binary(op, ref):
+    def kernel(a, b, out=None):
+        k = _KERNELS.get(a.dtype)
+        # mismatches go to numpy, which broadcasts/promotes or raises as the spec does
+        if k is None or b.dtype != a.dtype or a.shape != b.shape or (
+                out is None and a.size < _SMALL):
+            return ref(a, b)
+        a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+        out = _out(out, a.shape, a.dtype)
+        _check(k.binary(op, _p(k, a), _p(k, b), a.size, _p(k, out)))
+        return out
+    kernel.__name__, kernel.__doc__ = ref.__name__, ref.__doc__
+    return kernel
+
+
+neg = _unary(_lib.TG_NEG, _ref.neg)
+exp = _unary(_lib.TG_EXP, _ref.exp)
+log = _unary(_lib.TG_LOG, _ref.log)
+sqrt = _unary(_lib.TG_SQRT, _ref.sqrt)
+abs = _unary(_lib.TG_ABS, _ref.abs)  # noqa: A001 - backend names mirror the ops
+tanh = _unary(_lib.TG_TANH, _ref.tanh)
+sigmoid = _unary(_lib.TG_SIGMOID, _ref.sigmoid)
+relu = _unary(_lib.TG_RELU, _ref.relu)
+step = _unary(_lib.TG_STEP, _ref.step)
+sign, sin, cos = _ref.sign, _ref.sin, _ref.cos
+
+
+def leaky_relu(x, slope, out=None):
+    """x where x > 0, else x * slope."""
+    k = _KERNELS.get(x.dtype)
+    if k is None or (out is None and x.size < _SMALL):
+        return _ref.leaky_relu(x, slope)
+    x = np.ascontiguousarray(x)
+    out = _out(out, x.shape, x.dtype)
+    _check(k.unary(_lib.TG_LEAKY_RELU, float(slope), _p(k, x), x.size, _p(k, out)))
+    return out
+
+
+add = _binary(_lib.TG_ADD, _ref.add)
+sub = _binary(_lib.TG_SUB, _ref.sub)
+mul = _binary(_lib.TG_MUL, _ref.mul)
+div = _binary(_lib.TG_DIV, _ref.div)
+pow = _binary(_lib.TG_POW, _ref.pow)  # noqa: A001
+maximum = _binary(_lib.TG_MAXIMUM, _ref.maximum)
+minimum = _binary(_lib.TG_MINIMUM, _ref.minimum)
+relu_backward = _binary(_lib.TG_RELU_BACKWARD, _ref.relu_backward)
+eq, ne, lt, le, gt, ge = _ref.eq, _ref.ne, _ref.lt, _ref.le, _ref.gt, _ref.ge
+where = _ref.where
+
+
+# ---- reductions -------------------------------------------------------------
+def _norm_axes(ndim, axis):
+    """Sorted distinct non-negative axes, or None when numpy should judge them."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
+    try:
+        norm = sorted({int(a) + ndim if int(a) < 0 else int(a) for a in axes})
+    except TypeError:
+        return None
+    if len(norm) != len(axes) or any(not 0 <= a < ndim for a in norm):
+        return None
+    return tuple(norm)
+
+
+def _reduce(op, x, axes, keepdims, want_arg):
+    """(values, args) of x reduced over `axes` by one C call."""
+    k = _KERNELS[x.dtype]
+    shape = x.shape
+    if axes and axes[-1] - axes[0] == len(axes) - 1:  # one run of adjacent axes
+        x = np.ascontiguousarray(x)
+        outer, n, inner = (_prod(shape[:axes[0]]), _prod(shape[axes[0]:axes[-1] + 1]),
+                           _prod(shape[axes[-1] + 1:]))
+    else:  # gather the reduced axes last; numpy copies likewise for such sums
+        kept = [i for i in range(x.ndim) if i not in axes]
+        x = np.ascontiguousarray(x.transpose(kept + list(axes)))
+        outer, n, inner = _prod(shape[i] for i in kept), _prod(shape[i] for i in axes), 1
+    out = np.empty(outer * inner, x.dtype)
+    arg = np.empty(outer * inner, np.int64) if want_arg else None
+    argp = _ffi.from_buffer("int64_t[]", arg) if want_arg else _ffi.NULL
+    _check(k.reduce(op, _p(k, x), outer, n, inner, argp, _p(k, out)))
+    res = tuple(1 if i in axes else d for i, d in enumerate(shape) if keepdims or i not in axes)
+    # a 0-d result is a numpy scalar, as np.sum returns
+    fix = (lambda r: r[0]) if res == () else (lambda r: r.reshape(res))
+    return fix(out), (fix(arg) if want_arg else None)
+
+
+def _reducer(op, ref):
+    def kernel(x, axis=None, keepdims=False):
+        axes = _norm_axes(x.ndim, axis) if x.dtype in _KERNELS else None
+        if axes is None or x.size < _SMALL:
+            return ref(x, axis=axis, keepdims=keepdims)
+        return _reduce(op, x, axes, keepdims, False)[0]
+    kernel.__name__, kernel.__doc__ = ref.__name__, ref.__doc__
+    return kernel
+
+
+def _arg_reducer(op, ref):
+    def kernel(x, axis=None, keepdims=False):
+        k = _KERNELS.get(x.dtype)
+        if k is None or x.size < _SMALL or not (axis is None or isinstance(axis, (int, np.integer))):
+            return ref(x, axis=axis, keepdims=keepdims)
+        if axis is None:
+            arg = _reduce(op, x.reshape(-1), (0,), False, True)[1]
+            return arg.reshape((1,) * x.ndim) if keepdims else arg
+        axes = _norm_axes(x.ndim, axis)
+        if axes is None:
+            return ref(x, axis=axis, keepdims=keepdims)
+        return _reduce(op, x, axes, keepdims, True)[1]
+    kernel.__name__, kernel.__doc__ = ref.__name__, ref.__doc__
+    return kernel
+
+
+sum = _reducer(_lib.TG_SUM, _ref.sum)  # noqa: A001
+max = _reducer(_lib.TG_MAX, _ref.max)  # noqa: A001
+min = _reducer(_lib.TG_MIN, _ref.min)  # noqa: A001
+argmax = _arg_reducer(_lib.TG_MAX, _ref.argmax)
+argmin = _arg_reducer(_lib.TG_MIN, _ref.argmin)
+
+
+# ---- matmul -----------------------------------------------------------------
+def _as_c(x, t):
+    """x C-contiguous, flipping the transpose flag instead of copying a transposed view."""
+    if x.flags.c_contiguous:
+        return x, t
+    xt = np.swapaxes(x, -1, -2)
+    if xt.flags.c_contiguous:
+        return xt, not t
+    return np.ascontiguousarray(x), t
+
+
+def matmul(a, b, ta=False, tb=False, out=None):
+    """op(a) @ op(b) where op transposes the last two axes when its flag is set.
+
+    a and b are 2-D, or >=3-D with identical batch dimensions.
+    """
+    k = _KERNELS.get(a.dtype)
+    if (k is None or b.dtype != a.dtype or a.ndim < 2 or a.ndim != b.ndim
+            or a.shape[:-2] != b.shape[:-2]):
+        return _ref.matmul(a, b, ta, tb)
+    m, ka = a.shape[-1:-3:-1] if ta else a.shape[-2:]
+    kb, n = b.shape[-1:-3:-1] if tb else b.shape[-2:]
+    batch = _prod(a.shape[:-2])
+    if ka != kb or (out is None and batch * m * n * ka < _SMALL_MM):
+        return _ref.matmul(a, b, ta, tb)
+    (a, ta), (b, tb) = _as_c(a, bool(ta)), _as_c(b, bool(tb))
+    out = _out(out, a.shape[:-2] + (m, n), a.dtype)
+    _check(k.matmul(_p(k, a), _p(k, b), batch, m, n, ka, int(ta), int(tb), _p(k, out)))
+    return out
+
+
+# ---- nn ---------------------------------------------------------------------
+def _softmax(log_, ref):
+    def kernel(x, axis=-1, out=None):
+        k = _KERNELS.get(x.dtype)
+        if (k is None or x.ndim == 0 or not isinstance(axis, (int, np.integer))
+                or not -x.ndim <= axis < x.ndim or x.size == 0
+                or (out is None and x.size < _SMALL)):
+            return ref(x, axis=axis)
+        axis = int(axis) % x.ndim
+        last = axis == x.ndim - 1
+        xs = np.ascontiguousarray(x if last else np.moveaxis(x, axis, -1))
+        res = _out(out if last else None, xs.shape, x.dtype)
+        _check(k.softmax(log_, _p(k, xs), xs.size // xs.shape[-1], xs.shape[-1], _p(k, res)))
+        if last:
+            return res
+        res = np.moveaxis(res, -1, axis)
+        if out is not None:
+            _out(out, x.shape, x.dtype)[...] = res
+            return out
+        return res
+    kernel.__name__, kernel.__doc__ = ref.__name__, ref.__doc__
+    return kernel
+
+
+softmax = _softmax(0, _ref.softmax)
+log_softmax = _softmax(1, _ref.log_softmax)
+
+
+def info():
+    """What the compiled core was built with and what this CPU offers."""
+    return {
+        "compiled": True,
+        "avx2": bool(_lib.tg_built_avx2()),
+        "fma": bool(_lib.tg_built_fma()),
+        "openmp": bool(_lib.tg_built_openmp()),
+        "threads": int(_lib.tg_get_num_threads()),
+        "cpu_avx2": bool(_lib.tg_cpu_avx2()),
+        "cpu_fma": bool(_lib.tg_cpu_fma()),
+        "cflags": _ffi.string(_lib.tg_compile_flags()).decode(),
+    }
