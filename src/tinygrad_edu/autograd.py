@@ -1,0 +1,369 @@
+"""Reverse-mode automatic differentiation.
+
+A ``Function`` subclass is one differentiable primitive: ``forward`` works on
+backend arrays, ``backward`` on Tensors (so gradients are themselves
+differentiable). An instance of it is at once the ``ctx`` handed to both and
+the node of the graph: it records its ``parents`` (the nodes, or the leaf
+tensors, that produced its inputs). ``backward()`` walks the nodes in reverse
+topological order with an explicit stack, so a 100,000-op chain is fine.
+"""
+import functools
+import threading
+
+from .backend import get as _get_backend
+
+
+# ---- grad mode (thread-local, as in PyTorch) ------------------------------------
+class _GradMode(threading.local):
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled():
+    """True when new operations are being recorded for backward."""
+    return _mode.enabled
+
+
+class _GradModeGuard:
+    _target = True
+
+    def __enter__(self):
+        self._prev = _mode.enabled
+        _mode.enabled = self._target
+        return self
+
+    def __exit__(self, *exc):
+        _mode.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradModeGuard):
+    """Context manager / decorator: operations inside record no graph."""
+    _target = False
+
+
+class enable_grad(_GradModeGuard):
+    """Context manager / decorator: re-enable recording inside ``no_grad``."""
+    _target = True
+
+
+class set_grad_enabled(_GradModeGuard):
+    """``set_grad_enabled(False)`` as a call, a context manager or a decorator."""
+
+    def __init__(self, mode):
+        self._target = bool(mode)
+        self._prev = _mode.enabled
+        _mode.enabled = self._target  # takes effect on the call, like PyTorch
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        _mode.enabled = self._prev
+        target = self._target
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(target):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+# ---- graph nodes ------------------------------------------------------------------
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf tensor (PyTorch's name)."""
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+
+_FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved "
+              "tensors after they have already been freed). Saved intermediate values of the "
+              "graph are freed when you call .backward() or autograd.grad(). Specify "
+              "retain_graph=True if you need to backward through the graph a second time.")
+
+
+class Function:
+    """Base of every differentiable primitive.
+
+    Subclasses define ``forward(ctx, *arrays, **kwargs) -> array`` and
+    ``backward(ctx, grad) -> Tensor | tuple`` (one entry per input, ``None``
+    for no gradient) and are called as ``MyFn.apply(*tensors, **kwargs)``.
+    Class flags ``keep_inputs`` / ``keep_output`` make ``ctx.inputs`` and
+    ``ctx.output`` available to backward as graph-connected Tensors.
+    """
+    keep_inputs = False
+    keep_output = False
+
+    def __init__(self):
+        self.parents = ()
+        self.needs_input_grad = ()
+        self.saved = ()
+        self._inputs = None
+        self._out = None
+        self._freed = False
+        self._retained = None
+        self._tensor_cls = None
+        self.backend = None
+        self.shape = ()
+
+    @staticmethod
+    def forward(ctx, *arrays, **kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+    # -- saving for backward ------------------------------------------------------
+    def save_for_backward(self, *items):
+        """Keep tensors or arrays for backward; read them back as ``saved_tensors``."""
+        self.saved = items
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_FREED_MSG)
+        return tuple(x if x is None or isinstance(x, self._tensor_cls) else self.const(x)
+                     for x in self.saved)
+
+    @property
+    def inputs(self):
+        if self._inputs is None:
+            raise RuntimeError(_FREED_MSG if self._freed else
+                               f"{type(self).__name__} does not keep its inputs")
+        return self._inputs
+
+    @property
+    def output(self):
+        """The forward result as a Tensor attached to this node (no reference cycle:
+        the node keeps only the array and wraps it anew when asked)."""
+        if self._out is None:
+            raise RuntimeError(_FREED_MSG if self._freed else
+                               f"{type(self).__name__} does not keep its output")
+        t = self._tensor_cls._make(self._out, True)
+        t._ctx = self
+        return t
+
+    def const(self, array):
+        """Wrap a backend array as a Tensor with no history."""
+        return self._tensor_cls._make(self.backend.xp.asarray(array), False)
+
+    def _release(self):
+        if self._inputs is not None or self._out is not None or self.saved:
+            self._freed = True
+        self._inputs = None
+        self._out = None
+        self.saved = ()
+
+    # -- graph -----------------------------------------------------------------------
+    @property
+    def next_functions(self):
+        return tuple((p if p is None or isinstance(p, Function) else AccumulateGrad(p), 0)
+                     for p in self.parents)
+
+    def name(self):
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run forward on the inputs' arrays and, if recording, link the result into the graph."""
+        first = inputs[0]
+        tensor_cls = type(first)
+        backend = _get_backend(first.device)
+        ctx = cls()
+        ctx.backend = backend
+        ctx._tensor_cls = tensor_cls
+        needs = tuple(t.requires_grad for t in inputs)
+        ctx.needs_input_grad = needs
+        out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
+        if not isinstance(out, backend.xp.ndarray):
+            out = backend.xp.asarray(out)
+        if not (_mode.enabled and any(needs)):
+            return tensor_cls._make(out, False)
+        result = tensor_cls._make(out, True)
+        result._ctx = ctx
+        ctx.parents = tuple(t._ctx if t._ctx is not None else (t if t.requires_grad else None)
+                            for t in inputs)
+        ctx.shape = out.shape
+        if cls.keep_inputs:
+            ctx._inputs = inputs
+        if cls.keep_output:
+            ctx._out = out
+        return result
+
+
+# ---- the backward engine ----------------------------------------------------------
+def _topological_order(roots):
+    """Nodes reachable from roots, every node after all of its parents (no recursion)."""
+    order, seen = [], set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for p in node.parents:
+            if isinstance(p, Function) and p not in seen:
+                stack.append((p, False))
+    return order
+
+
+def _check_grad(node, i, g, shape):
+    if g.shape != tuple(shape):
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
+                           f"got {list(g.shape)} but expected shape {list(shape)}")
+
+
+def _accumulate_leaf(leaf, g, create_graph):
+    if create_graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    elif leaf.grad is None:
+        # A copy: the same gradient array may flow to several leaves (a + b).
+        leaf.grad = type(leaf)._make(g._data.copy(), False)
+    else:
+        leaf.grad._data = leaf.grad._data + g._data
+
+
+def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, capture=None):
+    """Propagate ``grad_tensors`` from ``tensors`` to the leaves.
+
+    With ``capture`` (a list of tensors) nothing is accumulated into ``.grad``;
+    the gradients reaching those tensors are returned instead, in order.
+    """
+    grads = {}        # node -> gradient of its output, summed over consumers
+    captured = {}     # id(tensor) -> gradient
+    capture_nodes = {}
+    if capture is not None:
+        for t in capture:
+            if t._ctx is not None:
+                capture_nodes[t._ctx] = t
+
+    def deliver(parent, g):
+        if isinstance(parent, Function):
+            grads[parent] = grads[parent] + g if parent in grads else g
+        elif capture is not None:
+            key = id(parent)
+            captured[key] = captured[key] + g if key in captured else g
+        else:
+            _accumulate_leaf(parent, g, create_graph)
+
+    roots = []
+    with set_grad_enabled(create_graph):
+        for t, g in zip(tensors, grad_tensors):
+            if t._ctx is None:
+                deliver(t, g)
+            else:
+                deliver(t._ctx, g)
+                roots.append(t._ctx)
+        for node in reversed(_topological_order(roots)):
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node._retained is not None:
+                owner = node._retained()
+                if owner is not None:
+                    owner.grad = g if create_graph else g.detach()
+            if node in capture_nodes:
+                key = id(capture_nodes[node])
+                captured[key] = captured[key] + g if key in captured else g
+            if node._freed:
+                raise RuntimeError(_FREED_MSG)
+            in_grads = type(node).backward(node, g)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if len(in_grads) != len(node.parents):
+                raise RuntimeError(f"Function {node.name()} returned {len(in_grads)} gradients, "
+                                   f"expected {len(node.parents)}")
+            if not retain_graph:
+                node._release()
+            for i, (parent, ig) in enumerate(zip(node.parents, in_grads)):
+                if parent is None or ig is None:
+                    continue
+                _check_grad(node, i, ig, parent.shape)
+                deliver(parent, ig)
+    if capture is not None:
+        return [captured.get(id(t)) for t in capture]
+    return None
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (list, tuple)) else (x,)
+
+
+def _default_grads(outputs, grad_outputs):
+    result = []
+    for out, g in zip(outputs, grad_outputs):
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs; "
+                                   f"got an output of shape {list(out.shape)}: pass `gradient=` "
+                                   "(a tensor of that shape) or reduce it first, e.g. .sum()")
+            g = out._ones_like()
+        elif not isinstance(g, type(out)):
+            g = type(out)(g, dtype=out.dtype)
+        if g.shape != out.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output has a shape of {list(g.shape)} "
+                               f"and output has a shape of {list(out.shape)}")
+        result.append(g)
+    return result
+
+
+def _check_requires_grad(outputs):
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (PyTorch's semantics)."""
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    _check_requires_grad(tensors)
+    grads = _default_grads(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(tensors, grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Return d(outputs)/d(inputs) without touching any ``.grad`` (``torch.autograd.grad``)."""
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    _check_requires_grad(outputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+    grads = _default_grads(outputs, _as_tuple(grad_outputs))
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(outputs, grads, retain_graph, create_graph, capture=list(inputs))
+    for i, g in enumerate(result):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"One of the differentiated Tensors (input {i}) appears to not have "
+                               "been used in the graph. Set allow_unused=True if this is the "
+                               "desired behavior.")
+    return tuple(result)

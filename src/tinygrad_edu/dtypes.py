@@ -1,0 +1,76 @@
+"""Data types with PyTorch's names (``tg.float32``...), each wrapping a numpy dtype."""
+import numpy as np
+
+
+class DType:
+    """A tensor element type; compares equal to the matching numpy dtype too."""
+    __slots__ = ("name", "np", "is_floating_point")
+
+    def __init__(self, name, np_dtype):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+
+    @property
+    def itemsize(self):
+        return self.np.itemsize
+
+    def __repr__(self):
+        return f"tg.{self.name}"
+
+    def __eq__(self, other):
+        if isinstance(other, DType):
+            return self.np == other.np
+        try:
+            return self.np == np.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self):
+        return hash(self.np)
+
+
+float16 = DType("float16", np.float16)
+float32 = DType("float32", np.float32)
+float64 = DType("float64", np.float64)
+uint8 = DType("uint8", np.uint8)
+int8 = DType("int8", np.int8)
+int16 = DType("int16", np.int16)
+int32 = DType("int32", np.int32)
+int64 = DType("int64", np.int64)
+bool_ = DType("bool", np.bool_)
+half, float, double = float16, float32, float64  # noqa: A001 - PyTorch aliases
+short, int, long = int16, int32, int64  # noqa: A001
+
+_BY_NP = {d.np: d for d in (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)}
+_PY = {"float": float32, "int": int64, "bool": bool_}
+default_float = float32
+
+
+def to_dtype(x):
+    """Normalise a DType, numpy dtype, Python type or name to a DType."""
+    if isinstance(x, DType):
+        return x
+    if x is None:
+        return None
+    if isinstance(x, type) and x.__name__ in _PY and x.__module__ == "builtins":
+        return _PY[x.__name__]
+    try:
+        return _BY_NP[np.dtype(x)]
+    except (TypeError, KeyError):
+        raise TypeError(f"unsupported dtype {x!r}; use one of tg.float32, tg.float64, "
+                        "tg.int64, tg.int32, tg.uint8, tg.bool") from None
+
+
+def of_array(a):
+    """The DType of a numpy/cupy array (an unsupported one is converted by the caller)."""
+    return _BY_NP[a.dtype]
+
+
+def promote(a, b):
+    """PyTorch-style result type of two tensor dtypes (bool < ints < floats, wider wins)."""
+    if a == b:
+        return a
+    if a.is_floating_point != b.is_floating_point:  # int + float32 stays float32
+        return a if a.is_floating_point else b
+    return to_dtype(np.promote_types(a.np, b.np))

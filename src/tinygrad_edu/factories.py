@@ -1,0 +1,141 @@
+"""Ways to make tensors: from data, filled, random, ranges (PyTorch's names)."""
+import numpy as np
+
+from . import dtypes
+from .tensor import Tensor, _to_array
+from .tensor_ops import _shape_arg
+
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed):
+    """Seed the generator behind rand, randn, randn_like (and nn init, dropout, shuffling)."""
+    global _rng
+    _rng = np.random.default_rng(int(seed))
+    return _rng
+
+
+def generator():
+    """The global numpy Generator (for modules that draw random numbers)."""
+    return _rng
+
+
+def _new(array, dtype=None, requires_grad=False, device=None):
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"device {device!r} is not available: this build of tinygrad_edu "
+                           "runs on the CPU only")
+    t = Tensor._make(array if dtype is None else array.astype(dtypes.to_dtype(dtype).np,
+                                                              copy=False))
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _float(dtype):
+    return (dtypes.to_dtype(dtype) or dtypes.default_float).np
+
+
+def tensor(data, dtype=None, requires_grad=False, device=None):
+    """A new tensor holding a copy of data; dtype inferred (float -> float32, int -> int64)."""
+    return _new(_to_array(data, dtypes.to_dtype(dtype)).copy(), None, requires_grad, device)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a numpy array."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dtypes.to_dtype(array.dtype)
+    return Tensor._make(array)
+
+
+def zeros(*size, dtype=None, requires_grad=False, device=None):
+    return _new(np.zeros(_shape_arg(size), _float(dtype)), None, requires_grad, device)
+
+
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    return _new(np.ones(_shape_arg(size), _float(dtype)), None, requires_grad, device)
+
+
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    return _new(np.empty(_shape_arg(size), _float(dtype)), None, requires_grad, device)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    """A tensor of ``size`` filled with ``fill_value`` (dtype from the value if not given)."""
+    if dtype is None:
+        dtype = dtypes.to_dtype(type(fill_value)) if isinstance(fill_value, (bool, int, float)) \
+            else dtypes.default_float
+    return _new(np.full(_shape_arg((size,)), fill_value, dtypes.to_dtype(dtype).np), None,
+                requires_grad, device)
+
+
+def rand(*size, dtype=None, requires_grad=False, device=None):
+    """Uniform samples from [0, 1)."""
+    return _new(_rng.random(_shape_arg(size), dtype=_float(dtype)), None, requires_grad, device)
+
+
+def randn(*size, dtype=None, requires_grad=False, device=None):
+    """Standard normal samples."""
+    return _new(_rng.standard_normal(_shape_arg(size), dtype=_float(dtype)), None,
+                requires_grad, device)
+
+
+def randint(low, high=None, size=(), dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    return _new(_rng.integers(low, high, size=_shape_arg((size,))), dtype or dtypes.int64,
+                False, device)
+
+
+def randperm(n, dtype=None, device=None):
+    return _new(_rng.permutation(int(n)), dtype or dtypes.int64, False, device)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    """Values from start to end (exclusive); int64 when all arguments are ints."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = dtypes.int64 if ints else dtypes.default_float
+    return _new(np.arange(start, end, step).astype(dtypes.to_dtype(dtype).np), None,
+                requires_grad, device)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    """``steps`` evenly spaced values from start to end inclusive."""
+    return _new(np.linspace(start, end, int(steps), dtype=np.float64).astype(_float(dtype)),
+                None, requires_grad, device)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    return _new(np.eye(n, m, dtype=_float(dtype)), None, requires_grad, device)
+
+
+def _like(t, fn, dtype, requires_grad):
+    dt = dtypes.to_dtype(dtype) or t.dtype
+    return _new(fn(t.shape, dt.np), None, requires_grad, None)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return _like(t, np.zeros, dtype, requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return _like(t, np.ones, dtype, requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return _like(t, lambda s, d: np.full(s, fill_value, d), dtype, requires_grad)
+
+
+def empty_like(t, dtype=None, requires_grad=False):
+    return _like(t, np.empty, dtype, requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    return _like(t, lambda s, d: _rng.random(s).astype(d), dtype, requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False):
+    return _like(t, lambda s, d: _rng.standard_normal(s).astype(d), dtype, requires_grad)

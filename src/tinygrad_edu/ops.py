@@ -1,0 +1,75 @@
+"""The functional API: ``tg.exp(x)``, ``tg.cat([...])``, ``tg.where(c, a, b)``..."""
+from . import dtypes
+from . import functions as F
+from .tensor import Tensor
+from .tensor_ops import TensorOps
+
+
+def _method(name):
+    method = getattr(TensorOps, name)
+
+    def fn(input, *args, **kwargs):  # noqa: A002 - PyTorch's argument name
+        if not isinstance(input, Tensor):
+            input = Tensor._lift_data(input)
+        return method(input, *args, **kwargs)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = method.__doc__ or f"Functional form of ``Tensor.{name}``."
+    return fn
+
+
+_FUNCTIONAL = (
+    "exp", "log", "sqrt", "abs", "sign", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu",
+    "step", "heaviside", "clamp", "clip", "maximum", "minimum", "pow", "add", "sub", "mul",
+    "div", "matmul", "mm", "sum", "mean", "var", "std", "max", "min", "amax", "amin",
+    "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "reshape", "flatten",
+    "squeeze", "unsqueeze", "transpose", "permute", "eq", "ne", "lt", "le", "gt", "ge",
+    "all", "any",
+)
+globals().update({name: _method(name) for name in _FUNCTIONAL})
+
+
+def where(condition, input, other):  # noqa: A002
+    """Elements of ``input`` where condition holds, else of ``other`` (broadcasting)."""
+    return Tensor._where(condition, input, other)
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dimension."""
+    tensors = [t if isinstance(t, Tensor) else Tensor._lift_data(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    first = tensors[0]
+    ax = first._axis(dim)
+    dt = first.dtype
+    for i, t in enumerate(tensors):
+        if t.ndim != first.ndim:
+            raise RuntimeError(f"cat(): tensors must have the same number of dimensions: got "
+                               f"{first.ndim} and {t.ndim} (tensor number {i} in the list)")
+        for d, (x, y) in enumerate(zip(first.shape, t.shape)):
+            if d != ax and x != y:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {ax}. "
+                                   f"Expected size {x} but got size {y} for tensor number "
+                                   f"{i} in the list.")
+        dt = dtypes.promote(dt, t.dtype)
+    return F.Cat.apply(*[t.to(dt) for t in tensors], axis=ax)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join equally shaped tensors along a new dimension."""
+    tensors = [t if isinstance(t, Tensor) else Tensor._lift_data(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("stack(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at "
+                               f"entry {i}")
+    ax = tensors[0]._axis(dim, tensors[0].ndim + 1)
+    return cat([t.unsqueeze(ax) for t in tensors], dim=ax)
+
+
+__all__ = list(_FUNCTIONAL) + ["where", "cat", "concat", "concatenate", "stack"]

@@ -1,0 +1,314 @@
+"""The Tensor: an array, its device, its gradient and the graph node that made it.
+
+Operators and composite ops live in ``tensor_ops.py`` (a mixin); this file holds
+storage, conversion and the autograd-facing API.
+"""
+import weakref
+
+import numpy as np
+
+from . import autograd, dtypes
+from . import functions as F
+from ._repr import format_tensor
+from .tensor_ops import TensorOps, broadcast_shapes
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like ``tg.Size([2, 3])``."""
+
+    def __repr__(self):
+        return f"tg.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
+def _to_array(data, dtype):
+    """numpy array from nested lists, scalars, arrays or Tensors (PyTorch's inference:
+    Python floats -> float32, ints -> int64, bools -> bool)."""
+    if isinstance(data, Tensor):
+        data = data._data
+    if dtype is not None:
+        return np.array(data, dtype=dtype.np)
+    arr = np.array(data)
+    if arr.dtype == object:
+        raise TypeError(f"could not convert {type(data).__name__} to a tensor: "
+                        "expected numbers, nested lists of numbers or an array")
+    if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+        arr = arr.astype(dtypes.default_float.np)  # Python floats -> float32
+    elif arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind in "US":
+        raise TypeError(f"could not convert strings to a tensor: {data!r}")
+    if arr.dtype not in dtypes._BY_NP:
+        arr = arr.astype(np.float64 if arr.dtype.kind in "fc" else np.int64)
+    return arr
+
+
+class Tensor(TensorOps):
+    """An n-dimensional array that can record the operations applied to it.
+
+    ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``
+    says otherwise), as ``torch.Tensor`` does; ``tg.tensor(data)`` infers the
+    dtype from the data.
+    """
+    __slots__ = ("_data", "_requires_grad", "grad", "_ctx", "__weakref__")
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor operator
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self._data = _to_array(data, dtypes.to_dtype(dtype) or dtypes.default_float)
+        self._requires_grad = False
+        self.grad = None
+        self._ctx = None
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _make(cls, data, requires_grad=False):
+        """Fast internal constructor around an existing array (no copy, no checks)."""
+        t = object.__new__(cls)
+        t._data = data
+        t._requires_grad = requires_grad
+        t.grad = None
+        t._ctx = None
+        return t
+
+    @classmethod
+    def _lift_data(cls, data):
+        """A constant tensor from lists, arrays or scalars, dtype inferred like tg.tensor."""
+        return cls._make(_to_array(data, None), False)
+
+    @classmethod
+    def _where(cls, condition, a, b):
+        cond = condition if isinstance(condition, Tensor) else cls._lift_data(condition)
+        if cond.dtype != dtypes.bool_:
+            cond = cond != 0
+        a = a if isinstance(a, Tensor) else (b._lift(a) if isinstance(b, Tensor)
+                                               else cls._lift_data(a))
+        a, b = a._pair(b, op="where")
+        broadcast_shapes(tuple(cond.shape), tuple(a.shape), "where")
+        return F.Where.apply(cond, a, b)
+
+    # ---- basic attributes -------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self):
+        return dtypes.of_array(self._data)
+
+    @property
+    def device(self):
+        return "cpu"
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def size(self, dim=None):
+        """The shape, or the length of one dimension."""
+        if dim is None:
+            return self.shape
+        return self._data.shape[self._axis(dim)]
+
+    def numel(self):
+        return int(self._data.size)
+
+    nelement = numel
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self):
+        return bool(self._data.flags.c_contiguous)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    __hash__ = object.__hash__
+
+    # ---- autograd -------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        value = bool(value)
+        if self._ctx is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. "
+                               "Use .detach() to get a leaf that shares this data.")
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients "
+                               f"(this one is {self.dtype!r}); convert it first with .float()")
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        return self._ctx
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._ctx is not None:
+            self._ctx._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self._ctx is not None and self._ctx._retained is not None
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf."""
+        autograd.backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self):
+        """The same data, cut from the graph (shares memory)."""
+        return type(self)._make(self._data, False)
+
+    @property
+    def data(self):
+        """The values as a tensor outside the graph; assigning replaces them."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else _to_array(value, self.dtype)
+
+    def _ones_like(self):
+        return type(self)._make(np.ones(self._data.shape, self._data.dtype), False)
+
+    # ---- conversion ---------------------------------------------------------------
+    def numpy(self):
+        """The values as a numpy array sharing memory (detach first if it requires grad)."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def numpy_view(self):
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def item(self):
+        """The single value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar; item() needs exactly one element")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self): return float(self.item())
+    def __int__(self): return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self.item())
+
+    def to(self, *args, **kwargs):
+        """Convert dtype and/or device: ``to(tg.float64)``, ``to('cpu')``, ``to(other)``."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str):
+                device = a
+            else:
+                dtype = a
+        if device is not None and str(device) != "cpu":
+            raise RuntimeError(f"device {device!r} is not available: this build of "
+                               "tinygrad_edu runs on the CPU only")
+        if dtype is None:
+            return self
+        dtype = dtypes.to_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        return F.Cast.apply(self, dtype=dtype.np)
+
+    def float(self): return self.to(dtypes.float32)
+    def double(self): return self.to(dtypes.float64)
+    def long(self): return self.to(dtypes.int64)
+    def int(self): return self.to(dtypes.int32)
+    def bool(self): return self.to(dtypes.bool_)
+    def half(self): return self.to(dtypes.float16)
+    def type_as(self, other): return self.to(other.dtype)
+    def cpu(self): return self
+
+    def clone(self):
+        """A differentiable copy."""
+        return F.Cast.apply(self, dtype=self._data.dtype)
+
+    def contiguous(self):
+        return self if self._data.flags.c_contiguous else self.clone()
+
+    # ---- in place (outside the graph) -----------------------------------------------------
+    def _check_inplace(self):
+        if self._requires_grad and self._ctx is None and autograd.is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation; wrap it in `with tg.no_grad():` (as optimizers do)")
+
+    def _assign(self, values):
+        self._check_inplace()
+        np.copyto(self._data, values, casting="unsafe")
+        return self
+
+    def zero_(self):
+        """Fill with zeros in place."""
+        return self._assign(0)
+
+    def fill_(self, value):
+        return self._assign(value._data if isinstance(value, Tensor) else value)
+
+    def copy_(self, src):
+        return self._assign(src._data if isinstance(src, Tensor) else np.asarray(src))
+
+    def __setitem__(self, index, value):
+        self._check_inplace()
+        value = value._data if isinstance(value, Tensor) else value
+        self._data[self._index(index)] = value
+
+    def __repr__(self):
+        return format_tensor(self)
+
+    __str__ = __repr__
+
+
+TensorOps._cls = Tensor

@@ -1,0 +1,415 @@
+"""Tensor operators and composite ops, as a mixin of ``Tensor``.
+
+Each method validates its arguments (shapes, dims, dtypes) in Python, then
+calls one primitive from ``functions`` or composes several.
+"""
+import collections
+
+import numpy as np
+
+from . import dtypes
+from . import functions as F
+from .backend import get as _get_backend
+
+max_result = collections.namedtuple("max", ["values", "indices"])
+min_result = collections.namedtuple("min", ["values", "indices"])
+_SCALARS = (bool, int, float, np.number, np.bool_)
+
+
+def _shape_arg(args):
+    """Accept f(2, 3), f((2, 3)) and f([2, 3])."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(int(a) for a in args)
+
+
+def broadcast_shapes(a, b, op="operation"):
+    """The broadcast shape of a and b, or PyTorch's error naming the dimension."""
+    if a == b:
+        return a
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"{op}: the size of tensor a ({x}) must match the size of tensor "
+                               f"b ({y}) at non-singleton dimension {i} "
+                               f"(shapes {list(a)} and {list(b)})")
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+class TensorOps:
+    __slots__ = ()
+    _cls = None  # set to Tensor by tensor.py
+
+    # ---- argument helpers ------------------------------------------------------------
+    def _axis(self, dim, ndim=None):
+        ndim = self._data.ndim if ndim is None else ndim
+        lo, hi = -max(ndim, 1), max(ndim, 1) - 1
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+        if not lo <= dim <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                             f"but got {dim})")
+        return int(dim) % max(ndim, 1) if ndim else 0
+
+    def _axes(self, dim):
+        """None (all axes) or a sorted tuple of distinct non-negative axes."""
+        if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+            return None
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        axes = tuple(sorted({self._axis(d) for d in dims}))
+        if len(axes) != len(dims):
+            raise RuntimeError(f"dim {list(dims)} appears multiple times in the list of dims")
+        return axes if self._data.ndim else None
+
+    def _lift(self, other):
+        """Scalars, lists and arrays as tensors; a Python float with an integer tensor
+        gives float32 (PyTorch's rule), other scalars take the tensor's dtype."""
+        if isinstance(other, TensorOps):
+            return other
+        if isinstance(other, _SCALARS):
+            dt = self.dtype
+            if isinstance(other, (float, np.floating)) and not dt.is_floating_point:
+                dt = dtypes.default_float
+            elif dt == dtypes.bool_ and not isinstance(other, (bool, np.bool_)):
+                dt = dtypes.int64
+            return self._cls._make(np.array(other, dtype=dt.np), False)
+        return self._cls._lift_data(other)
+
+    def _pair(self, other, reverse=False, op="operation", floating=False):
+        b = self._lift(other)
+        a = self
+        if reverse:
+            a, b = b, a
+        if a.device != b.device:
+            raise RuntimeError(f"{op}: expected all tensors on the same device, got {a.device} "
+                               f"and {b.device}")
+        dt = dtypes.promote(a.dtype, b.dtype)
+        if floating and not dt.is_floating_point:
+            dt = dtypes.default_float
+        broadcast_shapes(a._data.shape, b._data.shape, op)
+        return a.to(dt), b.to(dt)
+
+    def _binary(self, fn, other, reverse=False, floating=False):
+        return fn.apply(*self._pair(other, reverse, fn.__name__.lower(), floating))
+
+    def _floating(self):
+        return self if self._data.dtype.kind == "f" else self.to(dtypes.default_float)
+
+    def _compare(self, kernel, other):
+        a, b = self._pair(other, op=kernel)
+        xp_a, xp_b = np.broadcast_arrays(a._data, b._data)
+        return self._cls._make(getattr(_get_backend(self.device), kernel)(xp_a, xp_b), False)
+
+    # ---- arithmetic ---------------------------------------------------------------------
+    def __add__(self, o): return self._binary(F.Add, o)
+    def __radd__(self, o): return self._binary(F.Add, o, reverse=True)
+    def __sub__(self, o): return self._binary(F.Sub, o)
+    def __rsub__(self, o): return self._binary(F.Sub, o, reverse=True)
+    def __mul__(self, o): return self._binary(F.Mul, o)
+    def __rmul__(self, o): return self._binary(F.Mul, o, reverse=True)
+    def __truediv__(self, o): return self._binary(F.Div, o, floating=True)
+    def __rtruediv__(self, o): return self._binary(F.Div, o, reverse=True, floating=True)
+    def __pow__(self, o): return self._binary(F.Pow, o)
+    def __rpow__(self, o): return self._binary(F.Pow, o, reverse=True)
+    def __matmul__(self, o): return self.matmul(o)
+    def __rmatmul__(self, o): return self._lift(o).matmul(self)
+    def __neg__(self): return F.Neg.apply(self)
+    def __abs__(self): return self.abs()
+
+    add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
+    multiply, subtract, divide, true_divide = mul, sub, div, div
+
+    def _inplace(self, op, other):
+        # Outside the graph this is a true in-place update (what optimizers need);
+        # while recording it rebinds to a new node, as the value semantics are equal.
+        result = op(self, other)
+        if result.requires_grad:
+            self._check_inplace()
+            return result
+        self._check_inplace()
+        self._data[...] = result._data.astype(self._data.dtype, copy=False)
+        return self
+
+    def __iadd__(self, o): return self._inplace(type(self).__add__, o)
+    def __isub__(self, o): return self._inplace(type(self).__sub__, o)
+    def __imul__(self, o): return self._inplace(type(self).__mul__, o)
+    def __itruediv__(self, o): return self._inplace(type(self).__truediv__, o)
+    def add_(self, o): return self.__iadd__(o)
+    def sub_(self, o): return self.__isub__(o)
+    def mul_(self, o): return self.__imul__(o)
+    def div_(self, o): return self.__itruediv__(o)
+
+    def __eq__(self, o): return self._compare("eq", o)
+    def __ne__(self, o): return self._compare("ne", o)
+    def __lt__(self, o): return self._compare("lt", o)
+    def __le__(self, o): return self._compare("le", o)
+    def __gt__(self, o): return self._compare("gt", o)
+    def __ge__(self, o): return self._compare("ge", o)
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __and__(self, o): return self._cls._make(self._data & self._lift(o)._data, False)
+    def __or__(self, o): return self._cls._make(self._data | self._lift(o)._data, False)
+    def __invert__(self): return self._cls._make(~self._data, False)
+
+    # ---- elementwise functions -------------------------------------------------------------
+    def exp(self): return F.Exp.apply(self._floating())
+    def log(self): return F.Log.apply(self._floating())
+    def sqrt(self): return F.Sqrt.apply(self._floating())
+    def sin(self): return F.Sin.apply(self._floating())
+    def cos(self): return F.Cos.apply(self._floating())
+    def tanh(self): return F.Tanh.apply(self._floating())
+    def sigmoid(self): return F.Sigmoid.apply(self._floating())
+    def abs(self): return F.Abs.apply(self)
+    def sign(self): return F.Sign.apply(self)
+    def relu(self): return F.Relu.apply(self)
+    def step(self): return F.Step.apply(self)
+    def leaky_relu(self, negative_slope=0.01):
+        return F.LeakyRelu.apply(self, negative_slope=float(negative_slope))
+    def heaviside(self, values): return F.Heaviside.apply(*self._pair(values, op="heaviside"))
+    def maximum(self, other): return self._binary(F.Maximum, other)
+    def minimum(self, other): return self._binary(F.Minimum, other)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """Limit values to [min, max]; the gradient passes where min <= x <= max."""
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        if isinstance(min, TensorOps) or isinstance(max, TensorOps):
+            out = self if min is None else self.maximum(min)
+            return out if max is None else out.minimum(max)
+        x = self if isinstance(min or 0, int) and isinstance(max or 0, int) else self._floating()
+        return F.Clamp.apply(x, min=min, max=max)
+
+    clip = clamp
+
+    def where(self, condition, other):
+        """``tg.where(condition, self, other)``."""
+        return self._cls._where(condition, self, other)
+
+    # ---- reductions ---------------------------------------------------------------------------
+    def _count(self, axes):
+        shape = self._data.shape
+        return int(np.prod([shape[a] for a in axes] if axes is not None else shape))
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        """Sum over ``dim`` (int, tuple, or all), keeping reduced dims as size 1 if asked."""
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind == "b":
+            x = x.long()
+        return F.Sum.apply(x, axis=self._axes(dim), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        if not self.is_floating_point():
+            raise RuntimeError(f"mean(): input dtype must be floating point, got {self.dtype!r};"
+                               " convert it first with .float()")
+        # an empty reduction divides 0 by 0: nan, as in PyTorch
+        return self.sum(dim, keepdim) / float(self._count(self._axes(dim)))
+
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        """Variance; unbiased (n - 1) by default, or ``correction`` as in PyTorch 2."""
+        corr = (1 if unbiased else 0) if correction is None else correction
+        x = self._floating()
+        diff = x - x.mean(dim, keepdim=True)
+        return (diff * diff).sum(dim, keepdim) / float(max(self._count(self._axes(dim)) - corr, 0))
+
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def amax(self, dim=None, keepdim=False):
+        return F.Amax.apply(self, axis=self._axes(dim), keepdim=keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return F.Amin.apply(self, axis=self._axes(dim), keepdim=keepdim)
+
+    def _extreme(self, dim, keepdim, reduce, arg, result):
+        if isinstance(dim, TensorOps):
+            return self.maximum(dim) if result is max_result else self.minimum(dim)
+        if self._data.size == 0:
+            raise RuntimeError(f"{result.__name__}(): expected a non-empty tensor "
+                               f"(got shape {list(self._data.shape)})")
+        if dim is None:
+            return reduce(self)
+        ax = self._axis(dim)
+        idx = getattr(_get_backend(self.device), arg)(self._data, axis=ax, keepdims=True)
+        grid = tuple(idx if i == ax else np.arange(n).reshape([-1 if j == i else 1
+                                                               for j in range(idx.ndim)])
+                     for i, n in enumerate(self._data.shape))
+        values = F.GetItem.apply(self, index=grid)
+        indices = self._cls._make(idx, False)
+        if not keepdim:
+            values, indices = values.squeeze(ax), indices.squeeze(ax)
+        return result(values, indices)
+
+    def max(self, dim=None, keepdim=False):
+        """No dim: the largest value; with dim: (values, indices); with a tensor: maximum."""
+        return self._extreme(dim, keepdim, lambda x: x.amax(), "argmax", max_result)
+
+    def min(self, dim=None, keepdim=False):
+        return self._extreme(dim, keepdim, lambda x: x.amin(), "argmin", min_result)
+
+    def _arg(self, kernel, dim, keepdim):
+        be = _get_backend(self.device)
+        if dim is None:
+            return self._cls._make(np.asarray(getattr(be, kernel)(self._data.reshape(-1), axis=0)),
+                                   False)
+        return self._cls._make(getattr(be, kernel)(self._data, axis=self._axis(dim),
+                                                   keepdims=keepdim), False)
+
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the largest value (of the flattened tensor when dim is None)."""
+        return self._arg("argmax", dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg("argmin", dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) over dim, computed without overflow."""
+        x = self._floating()
+        m = x.detach().amax(dim, keepdim=True)
+        m = self._cls._make(np.where(np.isfinite(m._data), m._data, 0).astype(m._data.dtype), False)
+        out = (x - m).exp().sum(dim, keepdim=True).log() + m
+        return out if keepdim else out.squeeze(self._axes(dim))
+
+    def softmax(self, dim):
+        return F.Softmax.apply(self._floating(), axis=self._axis(dim))
+
+    def log_softmax(self, dim):
+        return F.LogSoftmax.apply(self._floating(), axis=self._axis(dim))
+
+    def all(self): return self._cls._make(np.asarray(self._data.all()), False)
+    def any(self): return self._cls._make(np.asarray(self._data.any()), False)
+
+    # ---- shape and movement -----------------------------------------------------------------
+    def reshape(self, *shape):
+        """Same data in a new shape; one dimension may be -1 (inferred)."""
+        shape, n = list(_shape_arg(shape)), self._data.size
+        if shape.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred (-1)")
+        known = int(np.prod([d for d in shape if d != -1]))
+        if -1 in shape and known and n % known == 0:
+            shape[shape.index(-1)] = n // known
+        if int(np.prod(shape)) != n or any(d < 0 for d in shape):
+            raise RuntimeError(f"shape '{shape}' is invalid for input of size {n}")
+        shape = tuple(shape)
+        return self if shape == self._data.shape else F.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def view_as(self, other): return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self._data.ndim == 0:
+            return self.reshape(1)
+        s, e = self._axis(start_dim), self._axis(end_dim)
+        shape = self._data.shape
+        return self.reshape(shape[:s] + (-1 if 0 not in shape[s:e + 1] else 0,) + shape[e + 1:])
+
+    def squeeze(self, dim=None):
+        axes = self._axes(dim) if dim is not None else range(self._data.ndim)
+        shape = tuple(n for i, n in enumerate(self._data.shape) if not (i in axes and n == 1))
+        return self.reshape(shape)
+
+    def unsqueeze(self, dim):
+        ax = self._axis(dim, self._data.ndim + 1)
+        shape = self._data.shape
+        return self.reshape(shape[:ax] + (1,) + shape[ax:])
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims)
+        axes = tuple(self._axis(d) for d in dims)
+        if sorted(axes) != list(range(self._data.ndim)):
+            raise RuntimeError(f"permute: dims {list(dims)} are not a permutation of the "
+                               f"{self._data.ndim} dimensions")
+        return self if axes == tuple(range(len(axes))) else F.Permute.apply(self, dims=axes)
+
+    def transpose(self, dim0, dim1):
+        axes = list(range(self._data.ndim))
+        a, b = self._axis(dim0), self._axis(dim1)
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.permute(*axes)
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self._data.ndim)))
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {self._data.ndim}")
+        return self.T
+
+    def expand(self, *sizes):
+        """Broadcast to a larger shape without copying (-1 keeps a dimension)."""
+        sizes, shape = _shape_arg(sizes), self._data.shape
+        if len(sizes) < len(shape):
+            raise RuntimeError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
+                               f"number of dimensions ({len(shape)})")
+        lead = len(sizes) - len(shape)
+        target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+        for i, n in enumerate(shape):
+            if n != 1 and n != target[lead + i]:
+                raise RuntimeError(f"The expanded size of the tensor ({target[lead + i]}) must "
+                                   f"match the existing size ({n}) at non-singleton dimension "
+                                   f"{lead + i}. Target sizes: {list(sizes)}. Tensor sizes: "
+                                   f"{list(shape)}")
+        return self if target == shape else F.Expand.apply(self, shape=target)
+
+    def expand_as(self, other): return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes[i]`` times along each dimension."""
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self._data.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
+        shape = (1,) * (len(sizes) - self._data.ndim) + self._data.shape
+        inter = tuple(x for n in shape for x in (1, n))
+        target = tuple(x for r, n in zip(sizes, shape) for x in (r, n))
+        out = self.reshape(inter).expand(target)
+        return out.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+
+    def _index(self, index):
+        """Normalise an index: tensors and lists become arrays, always a tuple."""
+        items = index if isinstance(index, tuple) else (index,)
+        out = []
+        for it in items:
+            if isinstance(it, TensorOps):
+                it = it._data
+                it = int(it) if it.ndim == 0 and it.dtype.kind in "iu" else it
+            elif isinstance(it, list):
+                it = np.asarray(it)
+            if isinstance(it, np.ndarray) and it.dtype.kind not in "iub":
+                raise IndexError("tensors used as indices must be long, int or bool tensors")
+            out.append(it)
+        return tuple(out)
+
+    def __getitem__(self, index):
+        return F.GetItem.apply(self, index=self._index(index))
+
+    # ---- matmul ------------------------------------------------------------------------------
+    def matmul(self, other):
+        """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims."""
+        a, b = self._pair(other, op="matmul") if not isinstance(other, TensorOps) or \
+            other.dtype != self.dtype else (self, other)
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError("both arguments to matmul need to be at least 1D, got "
+                               f"{a.ndim}D and {b.ndim}D")
+        va, vb = a.ndim == 1, b.ndim == 1
+        a = a.unsqueeze(0) if va else a
+        b = b.unsqueeze(1) if vb else b
+        if a.shape[-1] != b.shape[-2]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[-2]}x"
+                               f"{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
+        if a.ndim > 2 or b.ndim > 2:
+            batch = broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]), "matmul")
+            a = a.expand(batch + tuple(a.shape[-2:]))
+            b = b.expand(batch + tuple(b.shape[-2:]))
+        out = F.MatMul.apply(a, b)
+        if va:
+            out = out.squeeze(-2)
+        if vb:
+            out = out.squeeze(-1)
+        return out
+
+    mm = matmul

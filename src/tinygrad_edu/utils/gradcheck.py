@@ -1,0 +1,130 @@
+"""Check analytic gradients against central differences, as a learner (or a test) would."""
+import warnings
+
+import numpy as np
+
+from .. import autograd
+from ..tensor import Tensor
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when an analytic and a numerical derivative disagree."""
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _flat_outputs(fn, inputs):
+    with autograd.no_grad():
+        outs = _as_tuple(fn(*inputs))
+    return np.concatenate([np.asarray(o._data, dtype=np.float64).ravel() for o in outs])
+
+
+def _numerical_jacobian(fn, inputs, x, eps):
+    """d(all outputs, flattened) / d(x, flattened) by central differences: (n_out, n_in)."""
+    data = x._data
+    cols = []
+    for j in range(data.size):
+        idx = np.unravel_index(j, data.shape)
+        orig = data[idx].copy()
+        data[idx] = orig + eps
+        plus = _flat_outputs(fn, inputs)
+        data[idx] = orig - eps
+        minus = _flat_outputs(fn, inputs)
+        data[idx] = orig
+        cols.append((plus - minus) / (2 * eps))
+    n_out = _flat_outputs(fn, inputs).size
+    return np.stack(cols, axis=1) if cols else np.zeros((n_out, 0))
+
+
+def _analytic_jacobians(fn, inputs, diff):
+    """One (n_out, n_in) Jacobian per differentiated input, a row per output element."""
+    outs = [o for o in _as_tuple(fn(*inputs))]
+    n_out = sum(o.numel() for o in outs)
+    jac = [np.zeros((n_out, x.numel())) for x in diff]
+    row = 0
+    for k, out in enumerate(outs):
+        for i in range(out.numel()):
+            if not out.requires_grad:
+                row += 1
+                continue
+            seeds = [Tensor._make(np.zeros(o.shape, o._data.dtype)) for o in outs]
+            seeds[k]._data.reshape(-1)[i] = 1
+            live = [(o, s) for o, s in zip(outs, seeds) if o.requires_grad]
+            grads = autograd.grad([o for o, _ in live], diff, [s for _, s in live],
+                                  retain_graph=True, allow_unused=True)
+            for j, g in enumerate(grads):
+                if g is not None:
+                    jac[j][row] = np.asarray(g._data, dtype=np.float64).ravel()
+            row += 1
+    return jac
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """True if ``fn``'s analytic gradients match central differences for every input
+    that requires grad; otherwise raise naming the input, the element and both values."""
+    inputs = _as_tuple(inputs)
+    diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    if not diff:
+        raise ValueError("gradcheck: at least one input tensor must have requires_grad=True")
+    if any(x.dtype != np.float64 for x in diff):
+        warnings.warn("gradcheck: inputs are not float64; finite differences will be imprecise",
+                      stacklevel=2)
+    analytic = _analytic_jacobians(fn, inputs, diff)
+    for n, (x, a) in enumerate(zip(diff, analytic)):
+        num = _numerical_jacobian(fn, inputs, x, eps)
+        bad = np.argwhere(~(np.abs(a - num) <= atol + rtol * np.abs(num)))
+        if bad.size:
+            out_i, in_j = bad[0]
+            msg = (f"Jacobian mismatch for input {inputs.index(x)} (differentiable input {n}), "
+                   f"element {np.unravel_index(in_j, x.shape)} of shape {list(x.shape)}, output "
+                   f"element {out_i}: numerical {num[out_i, in_j]!r} vs analytic "
+                   f"{a[out_i, in_j]!r} (atol={atol}, rtol={rtol})")
+            if raise_exception:
+                raise GradcheckError(msg)
+            return False
+    return True
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, seed=0):
+    """gradcheck of the gradient itself (second derivatives through create_graph)."""
+    inputs = _as_tuple(inputs)
+    diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    outs = _as_tuple(fn(*inputs))
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed)
+        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o._data.dtype))
+                        for o in outs]
+    grad_outputs = [g.detach().requires_grad_() for g in _as_tuple(grad_outputs)]
+    n_in = len(inputs)
+
+    def first_grads(*args):
+        xs, gs = args[:n_in], args[n_in:]
+        ys = _as_tuple(fn(*xs))
+        grads = autograd.grad(ys, [xs[i] for i in diff_idx], gs, create_graph=True,
+                              allow_unused=True)
+        return tuple(g if g is not None else xs[i] * 0 for g, i in zip(grads, diff_idx))
+
+    return gradcheck(first_grads, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol,
+                     raise_exception)
+
+
+def numerical_gradient(f, x, h=1e-4):
+    """Central-difference gradient of a scalar function f at x: (f(x+h) - f(x-h)) / 2h
+    per element, as written by hand in the curriculum. x: Tensor or numpy array."""
+    is_tensor = isinstance(x, Tensor)
+    data = x._data if is_tensor else x
+    grad = np.zeros(data.shape, dtype=data.dtype if data.dtype.kind == "f" else np.float64)
+    with autograd.no_grad():
+        for j in range(data.size):
+            idx = np.unravel_index(j, data.shape)
+            orig = data[idx].copy()
+            data[idx] = orig + h
+            plus = float(f(x))
+            data[idx] = orig - h
+            minus = float(f(x))
+            data[idx] = orig
+            grad[idx] = (plus - minus) / (2 * h)
+    return Tensor._make(grad) if is_tensor else grad
