@@ -21,7 +21,7 @@ def leaf(arr, layout="contiguous", requires_grad=True):
 
 
 def to_np(t):
-    return np.array(t.numpy(), dtype=np.float64, copy=True)
+    return np.array(t.detach().numpy(), dtype=np.float64, copy=True)
 
 
 def forward_np(fn, arrays, kw):

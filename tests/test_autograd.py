@@ -16,7 +16,7 @@ def f64(data, requires_grad=False):
 
 
 def npy(t):
-    return np.asarray(t.numpy())
+    return np.asarray(t.detach().numpy())
 
 
 # ---- accumulation and graph shapes ------------------------------------------------
