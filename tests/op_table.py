@@ -4,7 +4,8 @@ A row is: name, a tinygrad_edu callable ``fn(*tensors, **kw)``, a numpy
 reference ``ref(*arrays, **kw)``, a Hypothesis strategy ``args`` drawing
 ``(input_shapes, kw)``, the input domain (see strategies.DOMAINS; one name or
 one per input), and ``smooth`` (nonlinear and smooth on its domain: gets the
-second-order check). ``layouts=False`` keeps inputs contiguous (``view``).
+second-order check). ``layouts=False`` keeps inputs contiguous (``view``); ``out_dtype`` fixes
+the output dtype; ``jacobian=False`` skips the float64 gradient checks.
 ``test_op_table.py`` fails when a Function class in ``tinygrad_edu.functions``
 is reached by no row, or when a name of ``REQUIRED`` has no row.
 """
@@ -27,6 +28,8 @@ class Row:
     domain: object = "any"
     smooth: bool = False
     layouts: bool = True
+    out_dtype: object = None    # None: same as the input's
+    jacobian: bool = True       # False: float32 output, no float64 gradient check
 
     def __repr__(self):
         return f"Row({self.name})"
@@ -44,6 +47,7 @@ def binary(allow_zero=True):
 @st.composite
 def reduction(draw, keepdim=True, min_reduced=1, allow_none=True, allow_tuple=True,
               min_dims=0):
+    min_dims = max(min_dims, 1 if min_reduced > 1 else 0)
     shape, dim = draw(S.shape_and_dim(min_dims=min_dims, allow_none=allow_none,
                                       allow_tuple=allow_tuple, min_reduced=min_reduced))
     kw = {}
@@ -271,6 +275,11 @@ ROWS = [
         _red(np.max), reduction(allow_none=False, allow_tuple=False, min_dims=1), "distinct"),
     Row("min_dim", lambda x, dim, keepdim=False: tg.min(x, dim, keepdim=keepdim)[0],
         _red(np.min), reduction(allow_none=False, allow_tuple=False, min_dims=1), "distinct"),
+    # dtype conversion (differentiable, like PyTorch's)
+    Row("double", lambda x: x.double() * 2.0, lambda x: x.astype(np.float64) * 2.0, U,
+        out_dtype="float64"),
+    Row("float", lambda x: x.float() * 2.0, lambda x: x.astype(np.float32) * 2.0, U,
+        out_dtype="float32", jacobian=False),
     # movement
     Row("reshape", lambda x, shape: x.reshape(*shape), lambda x, shape: x.reshape(shape),
         reshape_args()),

@@ -146,7 +146,7 @@ def as_layout(arr, layout):
     ``strided`` a ``[::2]`` slice of a bigger array."""
     arr = np.asarray(arr)
     if layout == "contiguous" or arr.ndim == 0 or arr.size == 0:
-        return np.ascontiguousarray(arr)
+        return arr.copy()       # (np.ascontiguousarray would make 0-d arrays 1-d)
     if layout == "transposed":
         return np.ascontiguousarray(arr.T).T
     if layout == "strided":
