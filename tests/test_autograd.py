@@ -398,3 +398,14 @@ def test_numerical_gradient():
     np.testing.assert_allclose(np.asarray(g), [6.0, 8.0], atol=1e-6)
     g = tg.numerical_gradient(lambda t: (t * t).sum(), x)
     np.testing.assert_allclose(np.asarray(g), [6.0, 8.0], atol=1e-6)
+
+
+def test_identity_views_are_new_graph_nodes():
+    """Like PyTorch: reshape/view/transpose/permute to the same shape still
+    return a new non-leaf tensor (ViewBackward), never ``self``."""
+    x = f64([[1.0, 2.0]], requires_grad=True)
+    for y in (x.reshape(1, 2), x.view(1, 2), x.transpose(0, 0), x.permute(0, 1)):
+        assert y is not x and not y.is_leaf and y.grad_fn is not None
+        y.retain_grad()
+        (y * 2.0).sum().backward()
+        assert y.grad is not None
