@@ -7,22 +7,32 @@ _SHOWN_BY_DEFAULT = (dtypes.float32, dtypes.int64, dtypes.bool_)
 
 
 def _float_formatter(a):
-    finite = a[np.isfinite(a)]
-    if finite.size == 0 or np.all(finite == np.round(finite)):
-        big = finite.size and np.abs(finite).max() >= 1e8
-        fmt = (lambda v: f"{v:.4e}") if big else (lambda v: f"{v:.0f}.")
-    else:
-        mags = np.abs(finite[finite != 0]) if np.any(finite != 0) else np.abs(finite)
+    """PyTorch's rules: integral values print as ``1.``; scientific notation when the
+    non-zero finite magnitudes span more than 1000x or leave [1e-4, 1e8); width from
+    those values only, so ``inf``/``nan`` are not padded."""
+    vals = a[np.isfinite(a) & (a != 0)].astype(np.float64)
+    sci, integral, width = False, True, 1
+    if vals.size:
+        mags = np.abs(vals)
         lo, hi = mags.min(), mags.max()
-        sci = hi >= 1e8 or lo < 1e-4 or (lo > 0 and hi / lo > 1000)
-        fmt = (lambda v: f"{v:.4e}") if sci else (lambda v: f"{v:.4f}")
+        integral = bool(np.all(vals == np.ceil(vals)))
+        sci = hi / lo > 1000.0 or hi > 1.0e8 or (not integral and lo < 1.0e-4)
+        if sci:
+            width = max(len(f"{v:.4e}") for v in vals)
+        elif integral:
+            width = max(len(f"{v:.0f}") for v in vals) + 1
+        else:
+            width = max(len(f"{v:.4f}") for v in vals)
 
-    def one(v):
-        return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf") if np.isinf(v) else fmt(v)
-
-    shown = a if a.size <= 1000 else np.concatenate([a.ravel()[:3], a.ravel()[-3:]])
-    width = max((len(one(v)) for v in shown.ravel()), default=0)
-    return lambda v: one(v).rjust(width)
+    def fmt(v):
+        if sci:
+            out = f"{v:.4e}"
+        elif integral:
+            out = f"{v:.0f}" + ("" if np.isinf(v) or np.isnan(v) else ".")
+        else:
+            out = f"{v:.4f}"
+        return out.rjust(width)
+    return fmt
 
 
 def format_tensor(t, prefix="tensor("):

@@ -82,6 +82,7 @@ class set_grad_enabled(_GradModeGuard):
 class AccumulateGrad:
     """What ``next_functions`` shows for a leaf tensor (PyTorch's name)."""
     __slots__ = ("variable",)
+    next_functions = ()
 
     def __init__(self, variable):
         self.variable = variable
@@ -90,6 +91,7 @@ class AccumulateGrad:
         return "<AccumulateGrad>"
 
 
+_OUTPUT = object()  # marks "the forward result" among saved items
 _FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved "
               "tensors after they have already been freed). Saved intermediate values of the "
               "graph are freed when you call .backward() or autograd.grad(). Specify "
@@ -135,10 +137,24 @@ class Function:
 
     @property
     def saved_tensors(self):
+        """What forward saved: its own inputs and output come back attached to the
+        graph (so create_graph works), anything else as constants."""
         if self._freed:
             raise RuntimeError(_FREED_MSG)
-        return tuple(x if x is None or isinstance(x, self._tensor_cls) else self.const(x)
+        return tuple(self.output if x is _OUTPUT else
+                     x if x is None or isinstance(x, self._tensor_cls) else self.const(x)
                      for x in self.saved)
+
+    def _resolve_saved(self, inputs, out):
+        arrays = {id(t._data): t for t in inputs}
+        resolved = []
+        for x in self.saved:
+            if x is out:
+                self._out = out
+                resolved.append(_OUTPUT)
+            else:
+                resolved.append(arrays.get(id(x), x))
+        self.saved = tuple(resolved)
 
     @property
     def inputs(self):
@@ -202,6 +218,8 @@ class Function:
         ctx.parents = tuple(t._ctx if t._ctx is not None else (t if t.requires_grad else None)
                             for t in inputs)
         ctx.shape = out.shape
+        if ctx.saved:
+            ctx._resolve_saved(inputs, out)
         if cls.keep_inputs:
             ctx._inputs = inputs
         if cls.keep_output:

@@ -293,7 +293,7 @@ class TensorOps:
         if int(np.prod(shape)) != n or any(d < 0 for d in shape):
             raise RuntimeError(f"shape '{shape}' is invalid for input of size {n}")
         shape = tuple(shape)
-        return self if shape == self._data.shape else F.Reshape.apply(self, shape=shape)
+        return F.Reshape.apply(self, shape=shape)
 
     view = reshape
 
@@ -322,7 +322,7 @@ class TensorOps:
         if sorted(axes) != list(range(self._data.ndim)):
             raise RuntimeError(f"permute: dims {list(dims)} are not a permutation of the "
                                f"{self._data.ndim} dimensions")
-        return self if axes == tuple(range(len(axes))) else F.Permute.apply(self, dims=axes)
+        return F.Permute.apply(self, dims=axes)
 
     def transpose(self, dim0, dim1):
         axes = list(range(self._data.ndim))
@@ -353,7 +353,7 @@ class TensorOps:
                                    f"match the existing size ({n}) at non-singleton dimension "
                                    f"{lead + i}. Target sizes: {list(sizes)}. Tensor sizes: "
                                    f"{list(shape)}")
-        return self if target == shape else F.Expand.apply(self, shape=target)
+        return F.Expand.apply(self, shape=target)
 
     def expand_as(self, other): return self.expand(other.shape)
 

@@ -77,10 +77,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         bad = np.argwhere(~(np.abs(a - num) <= atol + rtol * np.abs(num)))
         if bad.size:
             out_i, in_j = bad[0]
-            msg = (f"Jacobian mismatch for input {inputs.index(x)} (differentiable input {n}), "
-                   f"element {np.unravel_index(in_j, x.shape)} of shape {list(x.shape)}, output "
-                   f"element {out_i}: numerical {num[out_i, in_j]!r} vs analytic "
-                   f"{a[out_i, in_j]!r} (atol={atol}, rtol={rtol})")
+            pos = next(i for i, t in enumerate(inputs) if t is x)
+            msg = (f"Jacobian mismatch for input {pos} (differentiable input {n}), "
+                   f"element {tuple(int(i) for i in np.unravel_index(in_j, x.shape))} of shape {list(x.shape)}, output "
+                   f"element {out_i}: numerical {float(num[out_i, in_j])!r} vs analytic "
+                   f"{float(a[out_i, in_j])!r} (atol={atol}, rtol={rtol})")
             if raise_exception:
                 raise GradcheckError(msg)
             return False
@@ -102,9 +103,10 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
 
     def first_grads(*args):
         xs, gs = args[:n_in], args[n_in:]
-        ys = _as_tuple(fn(*xs))
-        grads = autograd.grad(ys, [xs[i] for i in diff_idx], gs, create_graph=True,
-                              allow_unused=True)
+        with autograd.enable_grad():  # also when the numerical pass evaluates this
+            ys = _as_tuple(fn(*xs))
+            grads = autograd.grad(ys, [xs[i] for i in diff_idx], gs, create_graph=True,
+                                  allow_unused=True)
         return tuple(g if g is not None else xs[i] * 0 for g, i in zip(grads, diff_idx))
 
     return gradcheck(first_grads, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol,
