@@ -409,3 +409,54 @@ def test_identity_views_are_new_graph_nodes():
         y.retain_grad()
         (y * 2.0).sum().backward()
         assert y.grad is not None
+
+
+def test_grad_dtype_matches_leaf_dtype():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)               # float32
+    y = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    z = x * y                                                   # promotes to float64
+    assert z.dtype == tg.float64
+    z.sum().backward()
+    assert x.grad.dtype == tg.float32 and y.grad.dtype == tg.float64
+    np.testing.assert_allclose(npy(x.grad), [1.0, 2.0])
+
+
+def test_backward_gradient_shape_mismatch_raises():
+    x = f64([1.0, 2.0], requires_grad=True)
+    with pytest.raises((RuntimeError, ValueError)):
+        (x * 2.0).backward(gradient=f64([1.0, 2.0, 3.0]))
+
+
+def test_autograd_grad_wrt_intermediate():
+    x = f64([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    z = (y * y).sum()
+    gy, gx = tg.autograd.grad(z, [y, x])
+    np.testing.assert_allclose(npy(gy), [6.0, 12.0])
+    np.testing.assert_allclose(npy(gx), [18.0, 36.0])
+
+
+def test_backward_accumulates_with_create_graph():
+    x = f64(1.5, requires_grad=True)
+    (x ** 2).backward(create_graph=True)
+    g1 = x.grad                                                  # 2x, differentiable
+    assert g1.requires_grad and g1.item() == pytest.approx(3.0)
+    x.grad = None
+    (g1 * g1).backward()                                         # d(4x^2)/dx = 8x
+    assert x.grad.item() == pytest.approx(12.0)
+
+
+def test_no_grad_in_backward_graph_by_default():
+    x = f64([1.0, 2.0], requires_grad=True)
+    (x.exp() * x).sum().backward()
+    assert not x.grad.requires_grad and x.grad.grad_fn is None
+
+
+def test_third_derivative():
+    x = f64(0.7, requires_grad=True)
+    y = x.sin() * x
+    (g,) = tg.autograd.grad(y, x, create_graph=True)
+    (h,) = tg.autograd.grad(g, x, create_graph=True)
+    (t,) = tg.autograd.grad(h, x)
+    v = 0.7
+    assert t.item() == pytest.approx(-3 * np.sin(v) - v * np.cos(v), rel=1e-12)

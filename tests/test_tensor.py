@@ -264,3 +264,22 @@ def test_var_std_defaults_unbiased():
     t = tg.tensor([1.0, 2.0, 3.0, 4.0], dtype=tg.float64)
     assert t.var().item() == pytest.approx(np.var([1, 2, 3, 4], ddof=1))
     assert t.std(unbiased=False).item() == pytest.approx(np.std([1, 2, 3, 4]))
+
+
+def test_type_promotion_like_pytorch():
+    f32, f64_ = tg.tensor([1.0]), tg.tensor([1.0], dtype=tg.float64)
+    i = tg.tensor([1, 2])
+    assert (f32 + f64_).dtype == tg.float64
+    assert (i * 2).dtype == tg.int64
+    assert (i * 2.5).dtype == tg.float32 and (i + f32).dtype == tg.float32
+    assert (i / 2).dtype == tg.float32            # true division of ints is float
+    assert (i / 2).tolist() == [0.5, 1.0]
+    assert (i > 1).dtype == tg.bool
+    assert tg.arange(3).sum().dtype == tg.int64
+
+
+def test_integer_ops_have_no_grad():
+    i = tg.tensor([1, 2, 3])
+    assert not (i * 2).requires_grad
+    assert i.argmax().item() == 2
+    assert i.max().item() == 3 and i.sum().item() == 6
