@@ -163,3 +163,54 @@ REPRS = [
 def test_repr_matches_torch(i):
     want = repr(REPRS[i](torch)).replace("torch.", "tg.")
     assert repr(REPRS[i](tg)) == want
+
+
+# ---- bigger shapes: past any "tiny arrays go to numpy" threshold, through the
+# C kernels' parallel and blocked paths, float32 and float64 ----------------------------
+LARGE = [
+    ("exp_log", lambda L, a, b: (L.exp(a * 0.5) + 1.0).log()),
+    ("sigmoid_tanh", lambda L, a, b: L.sigmoid(a) * L.tanh(b)),
+    ("relu_leaky", lambda L, a, b: L.relu(a) + L.nn.functional.leaky_relu(b, 0.1)
+     if L is torch else L.relu(a) + L.leaky_relu(b, 0.1)),
+    ("sqrt_abs_div", lambda L, a, b: L.sqrt(a.abs() + 0.5) / (b * b + 1.0)),
+    ("pow_sub", lambda L, a, b: (a * a + 0.25) ** 0.75 - b),
+    ("max_min", lambda L, a, b: L.maximum(a, b) - L.minimum(a, b * 0.5)),
+    ("broadcast_row", lambda L, a, b: a * b[0] + b[:, :1]),
+    ("sum_dims", lambda L, a, b: a.sum(dim=0) + b.sum(dim=0, keepdim=True)),
+    ("mean_var", lambda L, a, b: a.mean(dim=1) * b.var(dim=1)),
+    ("softmax", lambda L, a, b: a.softmax(dim=1) * b),
+    ("log_softmax0", lambda L, a, b: L.log_softmax(a, dim=0) + b),
+    ("lse", lambda L, a, b: L.logsumexp(a * 3.0, dim=1)),
+    ("max_dim", lambda L, a, b: a.max(dim=1)[0] + b.min(dim=0)[0].sum()),
+    ("max_all", lambda L, a, b: a.max() + b.min()),
+    ("matmul", lambda L, a, b: a @ b.T),
+    ("matmul_t", lambda L, a, b: a.T @ b),
+    ("batched", lambda L, a, b: L.matmul(a.reshape(-1, 37, 43)[:, :, :20],
+                                         b.reshape(-1, 43, 37)[:, :20, :])),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", [n for n, _ in LARGE])
+def test_large_shapes_match_torch(name, dtype):
+    op = dict(LARGE)[name]
+    rng = np.random.default_rng(7)
+    shape = (43 * 3, 37 * 3)
+    av, bv = rng.standard_normal(shape), rng.standard_normal(shape)
+    ta = torch.tensor(av, dtype=getattr(torch, dtype), requires_grad=True)
+    tb = torch.tensor(bv, dtype=getattr(torch, dtype), requires_grad=True)
+    ga = tg.tensor(av, dtype=getattr(tg, dtype), requires_grad=True)
+    gb = tg.tensor(bv, dtype=getattr(tg, dtype), requires_grad=True)
+    tout, gout = op(torch, ta, tb), op(tg, ga, gb)
+    assert tuple(gout.shape) == tuple(tout.shape) and gout.dtype == getattr(tg, dtype)
+    tol = dict(rtol=2e-4, atol=2e-4) if dtype == "float32" else dict(rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(npy(gout), npy(tout), **tol)
+    w = rng.standard_normal(tuple(tout.shape))
+    (tout * torch.tensor(w, dtype=tout.dtype)).sum().backward()
+    (gout * tg.tensor(w, dtype=gout.dtype)).sum().backward()
+    for g, t in ((ga, ta), (gb, tb)):
+        if t.grad is None:          # input unused by this op
+            assert g.grad is None
+            continue
+        assert g.grad.dtype == getattr(tg, dtype)
+        np.testing.assert_allclose(npy(g.grad), npy(t.grad), **tol)
