@@ -110,17 +110,17 @@ class Function:
     keep_inputs = False
     keep_output = False
 
-    def __init__(self):
-        self.parents = ()
-        self.needs_input_grad = ()
-        self.saved = ()
-        self._inputs = None
-        self._out = None
-        self._freed = False
-        self._retained = None
-        self._tensor_cls = None
-        self.backend = None
-        self.shape = ()
+    # Defaults live on the class so that making a node costs one empty object.
+    parents = ()             # per input: its node, the leaf tensor itself, or None
+    needs_input_grad = ()
+    saved = ()
+    shape = ()               # of the output, to check the gradients flowing in
+    backend = None
+    _inputs = None
+    _out = None
+    _freed = False
+    _retained = None         # weakref to the output tensor if it called retain_grad()
+    _tensor_cls = None
 
     @staticmethod
     def forward(ctx, *arrays, **kwargs):
@@ -206,16 +206,16 @@ class Function:
         ctx = cls()
         ctx.backend = backend
         ctx._tensor_cls = tensor_cls
-        needs = tuple(t.requires_grad for t in inputs)
+        needs = tuple(t._requires_grad for t in inputs)
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
-        if not isinstance(out, backend.xp.ndarray):
+        if type(out) is not backend.xp.ndarray:
             out = backend.xp.asarray(out)
-        if not (_mode.enabled and any(needs)):
+        if not (True in needs and _mode.enabled):
             return tensor_cls._make(out, False)
         result = tensor_cls._make(out, True)
         result._ctx = ctx
-        ctx.parents = tuple(t._ctx if t._ctx is not None else (t if t.requires_grad else None)
+        ctx.parents = tuple(t._ctx if t._ctx is not None else (t if t._requires_grad else None)
                             for t in inputs)
         ctx.shape = out.shape
         if ctx.saved:

@@ -5,6 +5,7 @@ repeat, ...) is built from these. Backward functions use only Tensor methods,
 so with ``create_graph=True`` the gradient is itself differentiable.
 """
 from .autograd import Function
+from .shapes import broadcast_shapes
 
 
 def _unbroadcast(grad, shape):
@@ -19,7 +20,12 @@ def _unbroadcast(grad, shape):
 
 
 def _broadcast(xp, *arrays):
-    shape = xp.broadcast_shapes(*(a.shape for a in arrays))
+    first = arrays[0].shape
+    if all(a.shape == first for a in arrays):
+        return arrays
+    shape = first
+    for a in arrays[1:]:
+        shape = broadcast_shapes(shape, a.shape)
     return [a if a.shape == shape else xp.broadcast_to(a, shape) for a in arrays]
 
 

@@ -10,7 +10,8 @@ import numpy as np
 from . import autograd, dtypes
 from . import functions as F
 from ._repr import format_tensor
-from .tensor_ops import TensorOps, broadcast_shapes
+from .shapes import broadcast_shapes
+from .tensor_ops import TensorOps
 
 
 class Size(tuple):

@@ -10,6 +10,7 @@ import numpy as np
 from . import dtypes
 from . import functions as F
 from .backend import get as _get_backend
+from .shapes import broadcast_shapes
 
 max_result = collections.namedtuple("max", ["values", "indices"])
 min_result = collections.namedtuple("min", ["values", "indices"])
@@ -21,22 +22,6 @@ def _shape_arg(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
     return tuple(int(a) for a in args)
-
-
-def broadcast_shapes(a, b, op="operation"):
-    """The broadcast shape of a and b, or PyTorch's error naming the dimension."""
-    if a == b:
-        return a
-    n = max(len(a), len(b))
-    pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    out = []
-    for i, (x, y) in enumerate(zip(pa, pb)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"{op}: the size of tensor a ({x}) must match the size of tensor "
-                               f"b ({y}) at non-singleton dimension {i} "
-                               f"(shapes {list(a)} and {list(b)})")
-        out.append(y if x == 1 else x)
-    return tuple(out)
 
 
 class TensorOps:
@@ -79,6 +64,10 @@ class TensorOps:
         return self._cls._lift_data(other)
 
     def _pair(self, other, reverse=False, op="operation", floating=False):
+        if type(other) is type(self) and other._data.dtype == self._data.dtype and \
+                other._data.shape == self._data.shape and \
+                (not floating or self._data.dtype.kind == "f"):
+            return (other, self) if reverse else (self, other)  # the common case, fast
         b = self._lift(other)
         a = self
         if reverse:
