@@ -114,9 +114,11 @@ def repeat_args(draw):
 
 
 @st.composite
-def index_args(draw, kind):
+def index_args(draw, kind, min_second=0):
     first = draw(st.integers(3, 4))
-    rest = draw(S.shapes(max_dims=2, max_side=3, max_numel=9))
+    rest = draw(S.shapes(min_dims=1 if min_second else 0, max_dims=2, max_side=3, max_numel=9))
+    if min_second:
+        rest = (max(rest[0], min_second),) + rest[1:]
     return ((first,) + rest,), {}
 
 
@@ -194,6 +196,7 @@ def _np_expand(x, sizes):
 
 
 MASK_IDX = [0, 2, 0, 1, 0]    # repeated integer indices: grads must accumulate
+IDX_2D = [[0, 2], [2, -1]]
 
 
 def _mask(x):
@@ -317,6 +320,12 @@ ROWS = [
     Row("getitem_intarray", lambda x: x[tg.tensor(MASK_IDX)], lambda x: x[MASK_IDX],
         index_args("i")),
     Row("getitem_list", lambda x: x[MASK_IDX], lambda x: x[MASK_IDX], index_args("i")),
+    Row("getitem_intarray_2d", lambda x: x[tg.tensor(IDX_2D)], lambda x: x[IDX_2D],
+        index_args("i")),
+    Row("getitem_two_arrays", lambda x: x[tg.tensor([2, 0, 2]), tg.tensor([1, 1, 0])],
+        lambda x: x[[2, 0, 2], [1, 1, 0]], index_args("i", min_second=2)),
+    Row("getitem_slice_array", lambda x: x[1:, [1, 0, 1]], lambda x: x[1:, [1, 0, 1]],
+        index_args("i", min_second=2)),
     # joining
     Row("cat", lambda *ts, dim: tg.cat(list(ts), dim=dim),
         lambda *a, dim: np.concatenate(a, axis=dim), join_args(stack=False)),

@@ -76,8 +76,9 @@ def shape_and_dim(draw, min_dims=1, max_dims=4, allow_none=True, allow_tuple=Tru
     if nd:
         choices += list(range(-nd, nd))
     if allow_tuple and nd >= 2:
-        choices.append(tuple(sorted(draw(st.sets(st.integers(0, nd - 1), min_size=1,
-                                                  max_size=nd)))))
+        axes = sorted(draw(st.sets(st.integers(0, nd - 1), min_size=1, max_size=nd)))
+        neg = draw(st.booleans())      # also spell some axes negatively: (-1, 0)
+        choices.append(tuple(a - nd if neg and i % 2 == 0 else a for i, a in enumerate(axes)))
     dim = draw(st.sampled_from(choices))
     axes = range(nd) if dim is None else ((dim,) if isinstance(dim, int) else dim)
     reduced = numel([shape[a] for a in axes])

@@ -283,3 +283,24 @@ def test_integer_ops_have_no_grad():
     assert not (i * 2).requires_grad
     assert i.argmax().item() == 2
     assert i.max().item() == 3 and i.sum().item() == 6
+
+
+def test_python_protocols():
+    t = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert len(t) == 2
+    assert [r.tolist() for r in t] == [[1.0, 2.0], [3.0, 4.0]]
+    assert float(tg.tensor(2.5)) == 2.5 and int(tg.tensor(3)) == 3
+    assert bool(tg.tensor(True)) is True
+
+
+def test_where_with_scalars_and_rpow():
+    x = tg.tensor([-1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    y = tg.where(x > 0, x, 0.0)
+    assert y.tolist() == [0.0, 2.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0]
+    x.grad = None
+    z = 2.0 ** x
+    np.testing.assert_allclose(npy(z), [0.5, 4.0])
+    z.sum().backward()
+    np.testing.assert_allclose(npy(x.grad), np.log(2.0) * np.array([0.5, 4.0]))
