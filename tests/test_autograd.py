@@ -312,3 +312,29 @@ def test_no_grad_in_backward_graph_by_default():
     x = f64([1.0, 2.0], requires_grad=True)
     (x.exp() * x).sum().backward()
     assert not x.grad.requires_grad and x.grad.grad_fn is None
+
+
+def test_accumulation_does_not_alias_other_grads():
+    a = f64([1.0, 2.0], requires_grad=True)
+    b = f64([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()          # add's backward may hand one tensor to both
+    (a * 3.0).sum().backward()        # accumulating into a.grad must not touch b.grad
+    np.testing.assert_allclose(npy(a.grad), [4.0, 4.0])
+    np.testing.assert_allclose(npy(b.grad), [1.0, 1.0])
+    a.grad.zero_()
+    np.testing.assert_allclose(npy(b.grad), [1.0, 1.0])
+
+
+def test_accumulation_does_not_modify_user_gradient():
+    x = f64([1.0, 2.0], requires_grad=True)
+    g = f64([1.0, 1.0])
+    (x + 0.0).backward(gradient=g)
+    (x + 0.0).backward(gradient=g)
+    np.testing.assert_allclose(npy(g), [1.0, 1.0])
+    np.testing.assert_allclose(npy(x.grad), [2.0, 2.0])
+    y = x * 1.0
+    y.retain_grad()
+    (y * 2.0).sum().backward()
+    yg = npy(y.grad).copy()
+    x.grad.zero_()
+    np.testing.assert_allclose(npy(y.grad), yg)
