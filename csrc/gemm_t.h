@@ -74,7 +74,7 @@ static void TG_FN(gemm_tasks)(void *vc, int64_t lo, int64_t hi)
     TG_FN(gemm_ctx) *g = vc;
     T *ap = malloc((size_t)MC * (size_t)g->kc * sizeof(T));
     if (!ap) {
-        g->status = -1;
+        g->status = -2;
         return;
     }
     for (int64_t t = lo; t < hi; ++t) {
@@ -103,7 +103,7 @@ static int TG_FN(gemm_one)(const T *a, const T *b, int64_t m, int64_t n, int64_t
     int64_t ncmax = n < NC ? n : NC, kcmax = k < KC ? k : KC;
     T *bp = malloc((size_t)((ncmax + NR - 1) / NR * NR) * (size_t)kcmax * sizeof(T));
     if (!bp)
-        return -1;
+        return -2;
     TG_FN(gemm_ctx) g = {.a = a, .bp = bp, .m = m, .k = k, .rsa = ta ? 1 : k,
                          .csa = ta ? m : 1, .c = c, .ldc = n};
     int64_t mblocks = (m + MC - 1) / MC, nt = parallel ? tg_threads() : 1;
@@ -140,7 +140,7 @@ static void TG_FN(gemm_batch_range)(void *vc, int64_t lo, int64_t hi)
         if (TG_FN(gemm_one)(bc->a + i * bc->m * bc->k, bc->b + i * bc->k * bc->n,
                             bc->m, bc->n, bc->k, bc->ta, bc->tb,
                             bc->c + i * bc->m * bc->n, 0))
-            bc->status = -1;
+            bc->status = -2;
 }
 
 int TG_FN(tg_matmul)(const T *a, const T *b, int64_t batch, int64_t m, int64_t n,

@@ -1,8 +1,8 @@
 /* tinygrad_edu C kernels: the ABI. This text is read verbatim into ffi.cdef,
    so it holds only declarations cffi can parse (no preprocessor lines);
    every .c file includes <stdint.h> first. Conventions: contiguous inputs,
-   lengths as int64_t, output buffer last, int status (0 = ok) where a kernel
-   can fail. One entry point per kind, with an op code, keeps the f32/f64
+   lengths as int64_t, output buffer last, int status: 0 = ok, -1 = invalid
+   argument (unknown op, negative length), -2 = out of memory. One entry point per kind, with an op code, keeps the f32/f64
    pairs to one line each and the dispatch in one template. */
 
 enum tg_unary_op {
@@ -18,7 +18,7 @@ enum tg_binary_op {
 enum tg_reduce_op { TG_SUM = 0, TG_MAX = 1, TG_MIN = 2 };
 
 /* out[i] = op(x[i]); param is the leaky_relu slope, ignored otherwise.
-   Returns -1 for an unknown op. x may equal out. */
+   x may equal out. */
 int tg_unary_f32(int op, double param, const float *x, int64_t n, float *out);
 int tg_unary_f64(int op, double param, const double *x, int64_t n, double *out);
 
@@ -36,7 +36,7 @@ int tg_reduce_f64(int op, const double *x, int64_t outer, int64_t n, int64_t inn
 
 /* c[b] = op(a[b]) @ op(b[b]) for each of `batch` contiguous matrices, where
    op(a) is (m, k) and op(b) is (k, n); ta: a is stored (k, m); tb: b is
-   stored (n, k). Returns -1 when scratch memory cannot be allocated. */
+   stored (n, k). Needs scratch memory, so may return -2. */
 int tg_matmul_f32(const float *a, const float *b, int64_t batch, int64_t m,
                   int64_t n, int64_t k, int ta, int tb, float *c);
 int tg_matmul_f64(const double *a, const double *b, int64_t batch, int64_t m,

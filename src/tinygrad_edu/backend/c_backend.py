@@ -62,7 +62,7 @@ def _p(k, arr):
 
 
 def _check(status):
-    if status == -1:
+    if status == -2:
         raise MemoryError("C kernel could not allocate scratch memory")
     if status:
         raise RuntimeError(f"C kernel failed with status {status}")
@@ -78,6 +78,11 @@ def _out(out, shape, dtype):
     return out
 
 
+def _small(x, out):
+    """Route to numpy: tiny arrays, and 0-d ones (numpy answers those with a scalar)."""
+    return out is None and (x.size < _SMALL or x.ndim == 0)
+
+
 def _prod(dims):
     return _math.prod(int(d) for d in dims)
 
@@ -86,7 +91,7 @@ def _prod(dims):
 def _unary(op, ref):
     def kernel(x, out=None):
         k = _KERNELS.get(x.dtype)
-        if k is None or (out is None and x.size < _SMALL):
+        if k is None or _small(x, out):
             return ref(x)
         x = np.ascontiguousarray(x)
         out = _out(out, x.shape, x.dtype)
@@ -100,8 +105,7 @@ def _binary(op, ref):
     def kernel(a, b, out=None):
         k = _KERNELS.get(a.dtype)
         # mismatches go to numpy, which broadcasts/promotes or raises as the spec does
-        if k is None or b.dtype != a.dtype or a.shape != b.shape or (
-                out is None and a.size < _SMALL):
+        if k is None or b.dtype != a.dtype or a.shape != b.shape or _small(a, out):
             return ref(a, b)
         a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
         out = _out(out, a.shape, a.dtype)
@@ -126,7 +130,7 @@ sign, sin, cos = _ref.sign, _ref.sin, _ref.cos
 def leaky_relu(x, slope, out=None):
     """x where x > 0, else x * slope."""
     k = _KERNELS.get(x.dtype)
-    if k is None or (out is None and x.size < _SMALL):
+    if k is None or _small(x, out):
         return _ref.leaky_relu(x, slope)
     x = np.ascontiguousarray(x)
     out = _out(out, x.shape, x.dtype)
@@ -186,7 +190,7 @@ def _reduce(op, x, axes, keepdims, want_arg):
 def _reducer(op, ref):
     def kernel(x, axis=None, keepdims=False):
         axes = _norm_axes(x.ndim, axis) if x.dtype in _KERNELS else None
-        if axes is None or x.size < _SMALL:
+        if axes is None or x.size == 0 or x.size < _SMALL:
             return ref(x, axis=axis, keepdims=keepdims)
         return _reduce(op, x, axes, keepdims, False)[0]
     kernel.__name__, kernel.__doc__ = ref.__name__, ref.__doc__
@@ -196,7 +200,7 @@ def _reducer(op, ref):
 def _arg_reducer(op, ref):
     def kernel(x, axis=None, keepdims=False):
         k = _KERNELS.get(x.dtype)
-        if k is None or x.size < _SMALL or not (axis is None or isinstance(axis, (int, np.integer))):
+        if k is None or x.size == 0 or x.size < _SMALL or not (axis is None or isinstance(axis, (int, np.integer))):
             return ref(x, axis=axis, keepdims=keepdims)
         if axis is None:
             arg = _reduce(op, x.reshape(-1), (0,), False, True)[1]
@@ -253,7 +257,7 @@ def _softmax(log_, ref):
         k = _KERNELS.get(x.dtype)
         if (k is None or x.ndim == 0 or not isinstance(axis, (int, np.integer))
                 or not -x.ndim <= axis < x.ndim or x.size == 0
-                or (out is None and x.size < _SMALL)):
+                or _small(x, out)):
             return ref(x, axis=axis)
         axis = int(axis) % x.ndim
         last = axis == x.ndim - 1
