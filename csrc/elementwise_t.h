@@ -1,9 +1,10 @@
 /* Elementwise template, expanded per dtype by instantiate.h. */
+#include "vexp_t.h"
 
 static T TG_FN(sigmoid1)(T v)
 {
     /* exp of a non-positive number only: no overflow for any |v|. */
-    T e = TG_M(exp)(-TG_M(fabs)(v));
+    T e = TG_FN(vexp)(-TG_M(fabs)(v));
     return v >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
@@ -15,7 +16,7 @@ static void TG_FN(unary_range)(void *vc, int64_t lo, int64_t hi)
     const T s = (T)c->param, zero = 0, one = 1;
     switch (c->op) {
     case TG_NEG: TG_LOOP1(-v);
-    case TG_EXP: TG_LOOP1(TG_M(exp)(v));
+    case TG_EXP: TG_LOOP1(TG_FN(vexp)(v));
     case TG_LOG: TG_LOOP1(TG_M(log)(v));
     case TG_SQRT: TG_LOOP1(TG_M(sqrt)(v));
     case TG_ABS: TG_LOOP1(TG_M(fabs)(v));

@@ -1,5 +1,6 @@
 /* Fused nn kernels template: row softmax / log_softmax. */
 #include "rowops_t.h"
+#include "vexp_t.h"
 
 typedef struct { int log_; const T *x; int64_t n; T *out; } TG_FN(sm_ctx);
 
@@ -13,7 +14,7 @@ static void TG_FN(softmax_rows)(void *vc, int64_t lo, int64_t hi)
         T m;
         TG_FN(row_arg)(TG_MAX, x, n, &m); /* NaN max -> NaN row, as numpy */
         for (int64_t j = 0; j < n; ++j)
-            o[j] = TG_M(exp)(x[j] - m);
+            o[j] = TG_FN(vexp)(x[j] - m);
         /* round the sum to T before dividing / taking the log, as numpy does */
         T s = (T)TG_FN(row_sum)(o, n);
         if (c->log_) {

@@ -67,24 +67,13 @@ int tg_built_openmp(void)
 
 /* Integer-only code, so safe to run on a CPU without AVX even in an
    -mavx2 build: c_backend asks this before calling any kernel. */
-int tg_cpu_avx2(void)
-{
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") ? 1 : 0;
+#define TG_CPU_HAS(feature) (__builtin_cpu_init(), __builtin_cpu_supports(feature) ? 1 : 0)
 #else
-    return 0;
+#define TG_CPU_HAS(feature) 0
 #endif
-}
 
-int tg_cpu_fma(void)
-{
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("fma") ? 1 : 0;
-#else
-    return 0;
-#endif
-}
+int tg_cpu_avx2(void) { return TG_CPU_HAS("avx2"); }
+int tg_cpu_fma(void) { return TG_CPU_HAS("fma"); }
 
 const char *tg_compile_flags(void) { return TG_CFLAGS; }
