@@ -53,7 +53,9 @@ int TG_FN(tg_unary)(int op, double param, const T *x, int64_t n, T *out)
     if (op < TG_NEG || op > TG_STEP || n < 0)
         return -1;
     tg_ew_ctx c = {op, param, x, NULL, out};
-    tg_par_range(n, n, TG_FN(unary_range), &c);
+    /* transcendental ops cost ~8 memory-bound loads each */
+    int heavy = op == TG_EXP || op == TG_LOG || op == TG_TANH || op == TG_SIGMOID;
+    tg_par_range(n, heavy ? 8 * n : n, TG_FN(unary_range), &c);
     return 0;
 }
 
@@ -62,6 +64,6 @@ int TG_FN(tg_binary)(int op, const T *a, const T *b, int64_t n, T *out)
     if (op < TG_ADD || op > TG_RELU_BACKWARD || n < 0)
         return -1;
     tg_ew_ctx c = {op, 0.0, a, b, out};
-    tg_par_range(n, n, TG_FN(binary_range), &c);
+    tg_par_range(n, op == TG_POW ? 8 * n : n, TG_FN(binary_range), &c);
     return 0;
 }

@@ -34,14 +34,27 @@ if _os.environ.get("TG_NUM_THREADS", "").strip():
 name = "c"
 xp = np
 
-# Below this many elements numpy's own loop wins: a C call here costs ~1.5 us
-# (checks, np.empty, two or three ffi.from_buffer) against ~0.5-1 us for a
-# tiny numpy ufunc. Measured with timeit on the 2-core AVX2 dev box: add f32
-# breaks even near 2k elements, exp f32 never does serially (numpy's SIMD
-# exp beats libm expf), so this is a compromise; see _bench_crossover below.
-_SMALL = 2048
-# matmul: numpy (OpenBLAS) is faster below about this many multiply-adds.
-_SMALL_MM = 32 * 32 * 32
+# Below these sizes (elements; matmul: multiply-adds) numpy_backend answers.
+# A C call costs ~2 us here (checks, np.empty, ffi.from_buffer per operand)
+# against ~1 us for a small numpy ufunc. Measured with timeit, f32, on the
+# 2-core AVX2 dev box (C/numpy, us, 1 thread): add 4.6/1.6 at 2k and 25/22 at
+# 128k (memory-bound: C only wins once two threads run, from ~512k); exp
+# 1.8/2.2 at 64 and 92/199 at 128k; sigmoid 1.9/8.7 at 64; relu 2.1/2.5 at
+# 2k; sum 13/10 at 32k, 24/32 at 128k; softmax 2.4/10.6 at 64; matmul 64^3
+# 19/10 us, 128^3 63/84 us. log and tanh stay on numpy: libm's scalar
+# logf/tanhf lose to numpy's SIMD loops at every size (tanh 10x); their C
+# kernels are still tested and reachable with out=.
+_MEMORY_BOUND = 1 << 17
+_MIN_SIZE = {
+    "neg": _MEMORY_BOUND, "abs": _MEMORY_BOUND, "sqrt": _MEMORY_BOUND,
+    "add": _MEMORY_BOUND, "sub": _MEMORY_BOUND, "mul": _MEMORY_BOUND,
+    "div": _MEMORY_BOUND, "maximum": _MEMORY_BOUND, "minimum": _MEMORY_BOUND,
+    "relu_backward": 2048, "relu": 2048, "leaky_relu": 2048, "step": 2048,
+    "pow": 1 << 14, "exp": 0, "sigmoid": 0, "softmax": 0, "log_softmax": 0,
+    "log": 1 << 62, "tanh": 1 << 62,
+    "sum": 1 << 16, "max": 1 << 16, "min": 1 << 16, "argmax": 1 << 16, "argmin": 1 << 16,
+    "matmul": 2 * 64 ** 3,
+}
 
 
 class _Kernels:
@@ -78,9 +91,9 @@ def _out(out, shape, dtype):
     return out
 
 
-def _small(x, out):
-    """Route to numpy: tiny arrays, and 0-d ones (numpy answers those with a scalar)."""
-    return out is None and (x.size < _SMALL or x.ndim == 0)
+def _small(name, x, out):
+    """Route to numpy: small arrays, and 0-d ones (numpy answers those with a scalar)."""
+    return out is None and (x.size < _MIN_SIZE[name] or x.ndim == 0)
 
 
 def _prod(dims):
@@ -91,7 +104,7 @@ def _prod(dims):
 def _unary(op, ref):
     def kernel(x, out=None):
         k = _KERNELS.get(x.dtype)
-        if k is None or _small(x, out):
+        if k is None or _small(ref.__name__, x, out):
             return ref(x)
         x = np.ascontiguousarray(x)
         out = _out(out, x.shape, x.dtype)
@@ -105,7 +118,8 @@ def _binary(op, ref):
     def kernel(a, b, out=None):
         k = _KERNELS.get(a.dtype)
         # mismatches go to numpy, which broadcasts/promotes or raises as the spec does
-        if k is None or b.dtype != a.dtype or a.shape != b.shape or _small(a, out):
+        if (k is None or b.dtype != a.dtype or a.shape != b.shape
+                or _small(ref.__name__, a, out)):
             return ref(a, b)
         a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
         out = _out(out, a.shape, a.dtype)
@@ -130,7 +144,7 @@ sign, sin, cos = _ref.sign, _ref.sin, _ref.cos
 def leaky_relu(x, slope, out=None):
     """x where x > 0, else x * slope."""
     k = _KERNELS.get(x.dtype)
-    if k is None or _small(x, out):
+    if k is None or _small("leaky_relu", x, out):
         return _ref.leaky_relu(x, slope)
     x = np.ascontiguousarray(x)
     out = _out(out, x.shape, x.dtype)
@@ -190,7 +204,7 @@ def _reduce(op, x, axes, keepdims, want_arg):
 def _reducer(op, ref):
     def kernel(x, axis=None, keepdims=False):
         axes = _norm_axes(x.ndim, axis) if x.dtype in _KERNELS else None
-        if axes is None or x.size == 0 or x.size < _SMALL:
+        if axes is None or x.size == 0 or x.size < _MIN_SIZE[ref.__name__]:
             return ref(x, axis=axis, keepdims=keepdims)
         return _reduce(op, x, axes, keepdims, False)[0]
     kernel.__name__, kernel.__doc__ = ref.__name__, ref.__doc__
@@ -200,7 +214,8 @@ def _reducer(op, ref):
 def _arg_reducer(op, ref):
     def kernel(x, axis=None, keepdims=False):
         k = _KERNELS.get(x.dtype)
-        if k is None or x.size == 0 or x.size < _SMALL or not (axis is None or isinstance(axis, (int, np.integer))):
+        if (k is None or x.size == 0 or x.size < _MIN_SIZE[ref.__name__]
+                or not (axis is None or isinstance(axis, (int, np.integer)))):
             return ref(x, axis=axis, keepdims=keepdims)
         if axis is None:
             arg = _reduce(op, x.reshape(-1), (0,), False, True)[1]
@@ -243,7 +258,7 @@ def matmul(a, b, ta=False, tb=False, out=None):
     m, ka = a.shape[-1:-3:-1] if ta else a.shape[-2:]
     kb, n = b.shape[-1:-3:-1] if tb else b.shape[-2:]
     batch = _prod(a.shape[:-2])
-    if ka != kb or (out is None and batch * m * n * ka < _SMALL_MM):
+    if ka != kb or (out is None and batch * m * n * ka < _MIN_SIZE["matmul"]):
         return _ref.matmul(a, b, ta, tb)
     (a, ta), (b, tb) = _as_c(a, bool(ta)), _as_c(b, bool(tb))
     out = _out(out, a.shape[:-2] + (m, n), a.dtype)
@@ -257,7 +272,7 @@ def _softmax(log_, ref):
         k = _KERNELS.get(x.dtype)
         if (k is None or x.ndim == 0 or not isinstance(axis, (int, np.integer))
                 or not -x.ndim <= axis < x.ndim or x.size == 0
-                or _small(x, out)):
+                or _small(ref.__name__, x, out)):
             return ref(x, axis=axis)
         axis = int(axis) % x.ndim
         last = axis == x.ndim - 1
