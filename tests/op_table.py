@@ -186,7 +186,8 @@ def _var_np(x, dim=None, keepdim=False, unbiased=True):
 
 
 def _sigmoid_np(x):
-    return 1 / (1 + np.exp(-x))
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def _np_expand(x, sizes):

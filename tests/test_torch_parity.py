@@ -214,3 +214,32 @@ def test_large_shapes_match_torch(name, dtype):
             continue
         assert g.grad.dtype == getattr(tg, dtype)
         np.testing.assert_allclose(npy(g.grad), npy(t.grad), **tol)
+
+
+# ---- IEEE specials: nan/inf propagate as in PyTorch (small and large arrays) ----------
+SPECIAL_OPS = [
+    ("exp", lambda L, x: L.exp(x)), ("log", lambda L, x: L.log(x)),
+    ("sqrt", lambda L, x: L.sqrt(x)), ("abs", lambda L, x: x.abs()),
+    ("sigmoid", lambda L, x: L.sigmoid(x)), ("tanh", lambda L, x: L.tanh(x)),
+    ("relu", lambda L, x: L.relu(x)), ("neg", lambda L, x: -x),
+    ("maximum", lambda L, x: L.maximum(x, x.flip(0) if L is torch else x[::-1])),
+    ("minimum", lambda L, x: L.minimum(x, x.flip(0) if L is torch else x[::-1])),
+    ("mul", lambda L, x: x * 2.0), ("div", lambda L, x: 1.0 / x),
+    ("sum", lambda L, x: x.sum()), ("max", lambda L, x: x.max()), ("min", lambda L, x: x.min()),
+    ("softmax", lambda L, x: x.softmax(dim=0)),
+]
+
+
+@pytest.mark.parametrize("n", [6, 4099])
+@pytest.mark.parametrize("name", [n for n, _ in SPECIAL_OPS])
+def test_nan_inf_propagation_matches_torch(name, n):
+    op = dict(SPECIAL_OPS)[name]
+    v = np.resize(np.array([np.nan, np.inf, -np.inf, 0.0, -1.5, 2.0]), n)
+    if name == "softmax":
+        v = np.resize(np.array([-np.inf, 0.0, 1.0, -np.inf, 3.0, 2.0]), n)
+    for dt in ("float32", "float64"):
+        want = op(torch, torch.tensor(v, dtype=getattr(torch, dt))).numpy()
+        got = npy(op(tg, tg.tensor(v, dtype=getattr(tg, dt))))
+        # same nan / +-inf positions; finite values to rounding
+        np.testing.assert_allclose(got, want, rtol=1e-5 if dt == "float32" else 1e-12, atol=0,
+                                   err_msg=f"{name} {dt} n={n}")
