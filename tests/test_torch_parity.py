@@ -190,12 +190,13 @@ LARGE = [
 ]
 
 
+@pytest.mark.parametrize("scale", [3, 16])      # 14k and 407k elements (parallel paths)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", [n for n, _ in LARGE])
-def test_large_shapes_match_torch(name, dtype):
+def test_large_shapes_match_torch(name, dtype, scale):
     op = dict(LARGE)[name]
     rng = np.random.default_rng(7)
-    shape = (43 * 3, 37 * 3)
+    shape = (43 * scale, 37 * scale)
     av, bv = rng.standard_normal(shape), rng.standard_normal(shape)
     ta = torch.tensor(av, dtype=getattr(torch, dtype), requires_grad=True)
     tb = torch.tensor(bv, dtype=getattr(torch, dtype), requires_grad=True)
