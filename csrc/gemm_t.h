@@ -1,11 +1,18 @@
 /* GEMM template: BLIS-style loops around a register-blocked micro-kernel.
    Both operands are packed into contiguous panels first, which also turns
    the transposed cases into the plain one. The micro-kernel uses GCC vector
-   extensions: AVX2/FMA code under -mavx2 -mfma, SSE pairs otherwise. */
+   extensions: AVX2/FMA code under -mavx2 -mfma, SSE2 otherwise. */
 
-typedef T TG_FN(vec) __attribute__((vector_size(32)));
+/* 2 x MR accumulators must fit the 16 vector registers: 32-byte vectors
+   only when AVX provides 32-byte registers */
+#ifdef __AVX__
+#define TG_VBYTES 32
+#else
+#define TG_VBYTES 16
+#endif
+typedef T TG_FN(vec) __attribute__((vector_size(TG_VBYTES)));
 #define VEC TG_FN(vec)
-enum { TG_FN(VL) = 32 / sizeof(T) };
+enum { TG_FN(VL) = TG_VBYTES / sizeof(T) };
 #define VL TG_FN(VL)
 #define MR 6
 #define NR (2 * VL)
@@ -163,6 +170,7 @@ int TG_FN(tg_matmul)(const T *a, const T *b, int64_t batch, int64_t m, int64_t n
 }
 
 #undef VEC
+#undef TG_VBYTES
 #undef VL
 #undef MR
 #undef NR
