@@ -338,3 +338,60 @@ def test_accumulation_does_not_modify_user_gradient():
     yg = npy(y.grad).copy()
     x.grad.zero_()
     np.testing.assert_allclose(npy(y.grad), yg)
+
+
+# ---- in-place operations (PyTorch semantics) ----------------------------------------------
+def test_inplace_on_leaf_requiring_grad_raises():
+    x = f64([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        x.add_(1.0)
+    with tg.no_grad():
+        x.add_(1.0)                                   # what optimizers do
+    np.testing.assert_allclose(npy(x), [2.0, 3.0])
+
+
+@pytest.mark.parametrize("method,value,want,dydx", [
+    ("add_", 1.0, [3.0, 5.0], [2.0, 2.0]), ("sub_", 1.0, [1.0, 3.0], [2.0, 2.0]),
+    ("mul_", 3.0, [6.0, 12.0], [6.0, 6.0]), ("div_", 2.0, [1.0, 2.0], [1.0, 1.0]),
+])
+def test_inplace_method_on_non_leaf_modifies_it(method, value, want, dydx):
+    """BUG-6: y.add_(1) must change y itself (not return a new tensor and leave y)."""
+    x = f64([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    alias = y
+    r = getattr(y, method)(value)
+    assert r is y
+    np.testing.assert_allclose(npy(alias), want)
+    alias.sum().backward()
+    np.testing.assert_allclose(npy(x.grad), dydx)
+
+
+def test_setitem_on_non_leaf_is_recorded():
+    """BUG-7: y[0] = 0 on a graph tensor must cut the gradient of that element."""
+    x = f64([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    y[0] = 0.0
+    np.testing.assert_allclose(npy(y), [0.0, 4.0])
+    y.sum().backward()
+    np.testing.assert_allclose(npy(x.grad), [0.0, 2.0])
+
+
+def test_modified_saved_tensor_is_detected():
+    """BUG-8: changing a tensor saved for backward must not give a silently wrong
+    gradient; PyTorch raises 'modified by an inplace operation'."""
+    x = f64([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    z = y * y                                         # saves y
+    with tg.no_grad():
+        y.mul_(3.0)
+    with pytest.raises(RuntimeError, match="inplace|in-place"):
+        z.sum().backward()
+
+
+def test_amax_amin_split_ties_evenly():
+    x = f64([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
+    x.amax(dim=1).sum().backward()
+    np.testing.assert_allclose(npy(x.grad), [[0, 0.5, 0.5], [0.5, 0.5, 0]])
+    x.grad = None
+    tg.amin(x, dim=(0, 1)).backward()
+    np.testing.assert_allclose(npy(x.grad), [[0, 0, 0], [0, 0, 1.0]])
