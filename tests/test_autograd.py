@@ -340,6 +340,34 @@ def test_accumulation_does_not_modify_user_gradient():
     np.testing.assert_allclose(npy(y.grad), yg)
 
 
+def test_graphs_are_freed_by_refcount_alone():
+    """No reference cycles between tensors and nodes: memory goes back at once."""
+    import weakref
+    x = f64(np.ones(1000), requires_grad=True)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for backward in (True, False):
+            y = (x * 2.0).exp()
+            ref = weakref.ref(y)
+            loss = y.sum()
+            if backward:
+                loss.backward()
+            del y, loss
+            assert ref() is None, f"graph kept alive (backward={backward})"
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_empty_selections_and_reductions():
+    x = f64([1.0, 2.0], requires_grad=True)
+    x[x > 100].sum().backward()
+    np.testing.assert_allclose(npy(x.grad), [0.0, 0.0])
+    z = tg.zeros(0)
+    assert z.sum().item() == 0.0 and np.isnan(z.mean().item())
+
+
 # ---- in-place operations (PyTorch semantics) ----------------------------------------------
 def test_inplace_on_leaf_requiring_grad_raises():
     x = f64([1.0, 2.0], requires_grad=True)
