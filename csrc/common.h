@@ -31,7 +31,13 @@ typedef void (*tg_range_fn)(void *ctx, int64_t lo, int64_t hi);
 /* Calls fn over [0, n) split in contiguous ranges, one per thread, when
    work >= TG_PAR_MIN and more than one thread is allowed; else fn(ctx, 0, n). */
 void tg_par_range(int64_t n, int64_t work, tg_range_fn fn, void *ctx);
+/* The same with one task per call, handed out dynamically: a thread that
+   loses its core to another process delays one small task, not half the job. */
+void tg_par_tasks(int64_t ntasks, int64_t work, tg_range_fn fn, void *ctx);
 int tg_threads(void);
+/* Per-thread scratch of at least `bytes` in slot 0 or 1, kept between calls
+   (a fresh 1 MB malloc is an mmap plus page faults every time). NULL on OOM. */
+void *tg_scratch(int slot, size_t bytes);
 
 typedef struct { int op; double param; const void *x, *y; void *out; } tg_ew_ctx;
 typedef struct {

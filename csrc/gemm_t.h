@@ -79,7 +79,7 @@ static void TG_FN(pack_b)(const T *b, int64_t rsb, int64_t csb, int64_t pc,
 static void TG_FN(gemm_tasks)(void *vc, int64_t lo, int64_t hi)
 {
     TG_FN(gemm_ctx) *g = vc;
-    T *ap = malloc((size_t)MC * (size_t)g->kc * sizeof(T));
+    T *ap = tg_scratch(0, (size_t)MC * (size_t)g->kc * sizeof(T));
     if (!ap) {
         g->status = -2;
         return;
@@ -97,7 +97,6 @@ static void TG_FN(gemm_tasks)(void *vc, int64_t lo, int64_t hi)
                              mc - ir < MR ? mc - ir : MR, nr, g->pc == 0);
         }
     }
-    free(ap);
 }
 
 static int TG_FN(gemm_one)(const T *a, const T *b, int64_t m, int64_t n, int64_t k,
@@ -108,7 +107,8 @@ static int TG_FN(gemm_one)(const T *a, const T *b, int64_t m, int64_t n, int64_t
         return 0;
     }
     int64_t ncmax = n < NC ? n : NC, kcmax = k < KC ? k : KC;
-    T *bp = malloc((size_t)((ncmax + NR - 1) / NR * NR) * (size_t)kcmax * sizeof(T));
+    /* slot 1 of the calling thread: gemm_tasks on the same thread uses slot 0 */
+    T *bp = tg_scratch(1, (size_t)((ncmax + NR - 1) / NR * NR) * (size_t)kcmax * sizeof(T));
     if (!bp)
         return -2;
     TG_FN(gemm_ctx) g = {.a = a, .bp = bp, .m = m, .k = k, .rsa = ta ? 1 : k,
@@ -117,18 +117,18 @@ static int TG_FN(gemm_one)(const T *a, const T *b, int64_t m, int64_t n, int64_t
     for (g.jc = 0; g.jc < n && g.status == 0; g.jc += NC) {
         g.nc = n - g.jc < NC ? n - g.jc : NC;
         g.npanels = (g.nc + NR - 1) / NR;
-        /* split the columns too when there are fewer row blocks than threads */
-        g.nsplit = mblocks >= nt ? 1 : (nt + mblocks - 1) / mblocks;
+        /* ~4 tasks per thread (splitting columns too) so dynamic scheduling
+           can even out a thread that is descheduled */
+        g.nsplit = nt == 1 || mblocks >= 4 * nt ? 1 : (4 * nt + mblocks - 1) / mblocks;
         if (g.nsplit > g.npanels)
             g.nsplit = g.npanels;
         for (g.pc = 0; g.pc < k && g.status == 0; g.pc += KC) {
             g.kc = k - g.pc < KC ? k - g.pc : KC;
             TG_FN(pack_b)(b, tb ? 1 : n, tb ? k : 1, g.pc, g.kc, g.jc, g.nc, bp);
             int64_t work = parallel ? m * g.nc * g.kc : 0;
-            tg_par_range(mblocks * g.nsplit, work, TG_FN(gemm_tasks), &g);
+            tg_par_tasks(mblocks * g.nsplit, work, TG_FN(gemm_tasks), &g);
         }
     }
-    free(bp);
     return g.status;
 }
 
@@ -161,7 +161,7 @@ int TG_FN(tg_matmul)(const T *a, const T *b, int64_t batch, int64_t m, int64_t n
     int64_t work = batch * m * n * k;
     /* many matrices: one per thread beats splitting each one */
     if (batch >= tg_threads())
-        tg_par_range(batch, work, TG_FN(gemm_batch_range), &bc);
+        tg_par_tasks(batch, work, TG_FN(gemm_batch_range), &bc);
     else
         for (int64_t i = 0; i < batch && bc.status == 0; ++i)
             bc.status = TG_FN(gemm_one)(a + i * m * k, b + i * k * n, m, n, k, ta, tb,

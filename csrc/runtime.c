@@ -38,6 +38,33 @@ void tg_par_range(int64_t n, int64_t work, tg_range_fn fn, void *ctx)
     fn(ctx, 0, n);
 }
 
+void tg_par_tasks(int64_t ntasks, int64_t work, tg_range_fn fn, void *ctx)
+{
+#ifdef _OPENMP
+    int nt = tg_threads();
+    if (nt > 1 && ntasks > 1 && work >= TG_PAR_MIN) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ntasks < nt ? (int)ntasks : nt)
+        for (int64_t t = 0; t < ntasks; ++t)
+            fn(ctx, t, t + 1);
+        return;
+    }
+#endif
+    (void)work;
+    fn(ctx, 0, ntasks);
+}
+
+void *tg_scratch(int slot, size_t bytes)
+{
+    static _Thread_local void *buf[2];
+    static _Thread_local size_t cap[2];
+    if (cap[slot] < bytes) {
+        free(buf[slot]);
+        buf[slot] = malloc(bytes);
+        cap[slot] = buf[slot] ? bytes : 0;
+    }
+    return buf[slot];
+}
+
 int tg_built_avx2(void)
 {
 #ifdef __AVX2__
