@@ -121,6 +121,9 @@ class Function:
     _freed = False
     _retained = None         # weakref to the output tensor if it called retain_grad()
     _tensor_cls = None
+    _versions = ()           # (counter, value) of each input when it was saved
+    _out_version = None      # the same for the kept output
+    is_view = False          # output shares memory (and so a version counter) with input 0
 
     @staticmethod
     def forward(ctx, *arrays, **kwargs):
@@ -141,6 +144,7 @@ class Function:
         graph (so create_graph works), anything else as constants."""
         if self._freed:
             raise RuntimeError(_FREED_MSG)
+        self._check_versions()
         return tuple(self.output if x is _OUTPUT else
                      x if x is None or isinstance(x, self._tensor_cls) else self.const(x)
                      for x in self.saved)
@@ -156,11 +160,26 @@ class Function:
                 resolved.append(arrays.get(id(x), x))
         self.saved = tuple(resolved)
 
+    def _check_versions(self):
+        """Refuse to differentiate with values changed in place since the forward."""
+        checks = list(enumerate(self._versions))
+        if self._out_version is not None:
+            checks.append(("output", self._out_version))
+        for which, (counter, seen) in checks:
+            if counter[0] != seen:
+                what = f"input {which}" if which != "output" else "its output"
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: {what} of {self.name()} is at version "
+                    f"{counter[0]}; expected version {seen} instead. Hint: compute a new tensor "
+                    f"(y = y + 1) instead of modifying one (y += 1) that backward still needs.")
+
     @property
     def inputs(self):
         if self._inputs is None:
             raise RuntimeError(_FREED_MSG if self._freed else
                                f"{type(self).__name__} does not keep its inputs")
+        self._check_versions()
         return self._inputs
 
     @property
@@ -170,6 +189,7 @@ class Function:
         if self._out is None:
             raise RuntimeError(_FREED_MSG if self._freed else
                                f"{type(self).__name__} does not keep its output")
+        self._check_versions()
         t = self._tensor_cls._make(self._out, True)
         t._ctx = self
         return t
@@ -211,9 +231,12 @@ class Function:
         out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
         if type(out) is not backend.xp.ndarray:
             out = backend.xp.asarray(out)
-        if not (True in needs and _mode.enabled):
-            return tensor_cls._make(out, False)
-        result = tensor_cls._make(out, True)
+        recording = True in needs and _mode.enabled
+        result = tensor_cls._make(out, recording)
+        if ctx.is_view:
+            result._version = first._version
+        if not recording:
+            return result
         result._ctx = ctx
         ctx.parents = tuple(t._ctx if t._ctx is not None else (t if t._requires_grad else None)
                             for t in inputs)
@@ -224,6 +247,10 @@ class Function:
             ctx._inputs = inputs
         if cls.keep_output:
             ctx._out = out
+        if cls.keep_inputs or ctx.saved:
+            ctx._versions = tuple((t._version, t._version[0]) for t in inputs)
+        if ctx._out is not None:
+            ctx._out_version = (result._version, result._version[0])
         return result
 
 

@@ -392,6 +392,7 @@ class LogSoftmax(Function):
 
 # ---- movement ---------------------------------------------------------------------
 class Reshape(Function):
+    is_view = True
     @staticmethod
     def forward(ctx, x, shape=()):
         return x.reshape(shape)
@@ -400,6 +401,7 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    is_view = True
     @staticmethod
     def forward(ctx, x, dims=()):
         ctx.dims = dims
@@ -413,6 +415,7 @@ class Permute(Function):
 
 
 class Expand(Function):
+    is_view = True
     @staticmethod
     def forward(ctx, x, shape=()):
         return ctx.backend.xp.broadcast_to(x, shape)
@@ -425,6 +428,7 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index=()):
         ctx.index = index
+        ctx.is_view = all(isinstance(i, (int, slice, type(None), type(Ellipsis))) for i in index)
         return x[index]
     @staticmethod
     def backward(ctx, g): return IndexAdd.apply(g, shape=ctx.parents[0].shape, index=ctx.index)

@@ -11,6 +11,7 @@ from . import autograd, dtypes
 from . import functions as F
 from ._repr import format_tensor
 from .shapes import broadcast_shapes
+from .inplace import InplaceOps
 from .tensor_ops import TensorOps
 
 
@@ -49,14 +50,14 @@ def _to_array(data, dtype):
     return arr
 
 
-class Tensor(TensorOps):
+class Tensor(InplaceOps, TensorOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``
     says otherwise), as ``torch.Tensor`` does; ``tg.tensor(data)`` infers the
     dtype from the data.
     """
-    __slots__ = ("_data", "_requires_grad", "grad", "_ctx", "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "grad", "_ctx", "_version", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor operator
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -64,6 +65,7 @@ class Tensor(TensorOps):
         self._requires_grad = False
         self.grad = None
         self._ctx = None
+        self._version = [0]  # a list so that views can share one counter
         if requires_grad:
             self.requires_grad = True
 
@@ -75,6 +77,7 @@ class Tensor(TensorOps):
         t._requires_grad = requires_grad
         t.grad = None
         t._ctx = None
+        t._version = [0]
         return t
 
     @classmethod
@@ -187,8 +190,10 @@ class Tensor(TensorOps):
         autograd.backward(self, gradient, retain_graph, create_graph)
 
     def detach(self):
-        """The same data, cut from the graph (shares memory)."""
-        return type(self)._make(self._data, False)
+        """The same data, cut from the graph (shares memory and the version counter)."""
+        t = type(self)._make(self._data, False)
+        t._version = self._version
+        return t
 
     @property
     def data(self):
@@ -279,32 +284,6 @@ class Tensor(TensorOps):
 
     def contiguous(self):
         return self if self._data.flags.c_contiguous else self.clone()
-
-    # ---- in place (outside the graph) -----------------------------------------------------
-    def _check_inplace(self):
-        if self._requires_grad and self._ctx is None and autograd.is_grad_enabled():
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation; wrap it in `with tg.no_grad():` (as optimizers do)")
-
-    def _assign(self, values):
-        self._check_inplace()
-        np.copyto(self._data, values, casting="unsafe")
-        return self
-
-    def zero_(self):
-        """Fill with zeros in place."""
-        return self._assign(0)
-
-    def fill_(self, value):
-        return self._assign(value._data if isinstance(value, Tensor) else value)
-
-    def copy_(self, src):
-        return self._assign(src._data if isinstance(src, Tensor) else np.asarray(src))
-
-    def __setitem__(self, index, value):
-        self._check_inplace()
-        value = value._data if isinstance(value, Tensor) else value
-        self._data[self._index(index)] = value
 
     def __repr__(self):
         return format_tensor(self)

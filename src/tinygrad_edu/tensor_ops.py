@@ -111,26 +111,6 @@ class TensorOps:
     add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
     multiply, subtract, divide, true_divide = mul, sub, div, div
 
-    def _inplace(self, op, other):
-        # Outside the graph this is a true in-place update (what optimizers need);
-        # while recording it rebinds to a new node, as the value semantics are equal.
-        result = op(self, other)
-        if result.requires_grad:
-            self._check_inplace()
-            return result
-        self._check_inplace()
-        self._data[...] = result._data.astype(self._data.dtype, copy=False)
-        return self
-
-    def __iadd__(self, o): return self._inplace(type(self).__add__, o)
-    def __isub__(self, o): return self._inplace(type(self).__sub__, o)
-    def __imul__(self, o): return self._inplace(type(self).__mul__, o)
-    def __itruediv__(self, o): return self._inplace(type(self).__truediv__, o)
-    def add_(self, o): return self.__iadd__(o)
-    def sub_(self, o): return self.__isub__(o)
-    def mul_(self, o): return self.__imul__(o)
-    def div_(self, o): return self.__itruediv__(o)
-
     def __eq__(self, o): return self._compare("eq", o)
     def __ne__(self, o): return self._compare("ne", o)
     def __lt__(self, o): return self._compare("lt", o)
@@ -293,7 +273,9 @@ class TensorOps:
             return self.reshape(1)
         s, e = self._axis(start_dim), self._axis(end_dim)
         shape = self._data.shape
-        return self.reshape(shape[:s] + (-1 if 0 not in shape[s:e + 1] else 0,) + shape[e + 1:])
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 
     def squeeze(self, dim=None):
         axes = self._axes(dim) if dim is not None else range(self._data.ndim)

@@ -1,0 +1,129 @@
+"""In-place operations (``+=``, ``add_``, ``zero_``, ``x[i] = v``) and the
+version counters that keep them honest.
+
+Outside the graph an in-place op simply writes the array (what optimizers do
+under ``no_grad``). Inside it (grad mode on, and the tensor or the new values
+requiring grad) the op is recorded: the tensor takes the new node as its
+``grad_fn``, and a node that needs the old values gets a copy of them. Every
+write bumps the tensor's version counter (shared with its views), so a
+backward that would read values changed since its forward raises instead of
+returning a wrong gradient.
+"""
+import numpy as np
+
+from . import autograd, dtypes
+from . import functions as F
+
+
+class InplaceOps:
+    __slots__ = ()
+
+    def _check_inplace(self):
+        if self._requires_grad and self._ctx is None and autograd.is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation; wrap it in `with tg.no_grad():` (as optimizers do)")
+
+    def _recording(self, other=None):
+        return autograd.is_grad_enabled() and (
+            self._requires_grad or bool(getattr(other, "_requires_grad", False)))
+
+    def _keep_old_values(self, node):
+        """Give nodes that read self's current values a private copy of them."""
+        old_node = self._ctx
+        inputs = node._inputs or ()
+        uses_self = any(t is self for t in inputs) or any(t is self for t in node.saved)
+        old_out = old_node is not None and old_node._out is self._data
+        if not (uses_self or old_out):
+            return
+        snap = type(self)._make(self._data.copy(), self._requires_grad)
+        snap._ctx = old_node
+        snap._version = [self._version[0]]
+        if uses_self:
+            if node._inputs is not None:
+                node._inputs = tuple(snap if t is self else t for t in node._inputs)
+            node.saved = tuple(snap if t is self else t for t in node.saved)
+            node._versions = tuple((snap._version, v) if c is self._version else (c, v)
+                                   for c, v in node._versions)
+        if old_out:
+            old_node._out = snap._data
+            old_node._out_version = (snap._version, snap._version[0])
+
+    def _commit(self, result, op):
+        """Write result's values into self; a recorded result makes self its output."""
+        self._check_inplace()
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"{op}: output with shape {list(self._data.shape)} doesn't match "
+                               f"the broadcast shape {list(result._data.shape)}")
+        if result._data.dtype != self._data.dtype:
+            if dtypes.promote(self.dtype, result.dtype) != self.dtype:
+                raise RuntimeError(f"{op}: result type {result.dtype!r} can't be cast to the "
+                                   f"desired output type {self.dtype!r}")
+            result = result.to(self.dtype)
+        node = result._ctx
+        if node is not None:
+            self._keep_old_values(node)
+        np.copyto(self._data, result._data, casting="unsafe")
+        self._version[0] += 1
+        if node is not None:
+            self._ctx = node
+            self._requires_grad = True
+            if node._out is result._data:
+                node._out = self._data
+                node._out_version = (self._version, self._version[0])
+        return self
+
+    def _inplace(self, op, other, name):
+        return self._commit(op(self, other), name)
+
+    def __iadd__(self, o): return self._inplace(type(self).__add__, o, "add_")
+    def __isub__(self, o): return self._inplace(type(self).__sub__, o, "sub_")
+    def __imul__(self, o): return self._inplace(type(self).__mul__, o, "mul_")
+    def __itruediv__(self, o): return self._inplace(type(self).__truediv__, o, "div_")
+
+    def add_(self, other, alpha=1):
+        """self += alpha * other, in place."""
+        return self.__iadd__(other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        return self.__isub__(other if alpha == 1 else other * alpha)
+
+    def mul_(self, other): return self.__imul__(other)
+    def div_(self, other): return self.__itruediv__(other)
+
+    def _overwrite(self, src, op):
+        """Replace every value by src (broadcast); recorded, the gradient goes to src."""
+        src = self._lift(src)
+        if not self._recording(src):
+            self._check_inplace()
+            np.copyto(self._data, src._data, casting="unsafe")
+            self._version[0] += 1
+            return self
+        keep_none = self._cls._make(np.zeros(self._data.shape, dtype=bool), False)
+        return self._commit(self._cls._where(keep_none, self, src), op)
+
+    def zero_(self):
+        """Fill with zeros in place."""
+        return self._overwrite(0, "zero_")
+
+    def fill_(self, value):
+        return self._overwrite(value, "fill_")
+
+    def copy_(self, src):
+        """Copy src's values (broadcast, converted) into self."""
+        return self._overwrite(src, "copy_")
+
+    def __setitem__(self, index, value):
+        index = self._index(index)
+        value = self._lift(value)
+        if not self._recording(value):
+            self._check_inplace()
+            self._data[index] = value._data
+            self._version[0] += 1
+            return
+        # Recorded as where(mask, scattered value, self): both sides keep a gradient.
+        mask = np.zeros(self._data.shape, dtype=bool)
+        mask[index] = True
+        target = self._data[index].shape
+        placed = F.IndexAdd.apply(value.to(self.dtype).expand(target),
+                                  shape=self._data.shape, index=index)
+        self._commit(self._cls._where(self._cls._make(mask, False), placed, self), "setitem")
