@@ -137,6 +137,9 @@ def test_mismatched_operands_take_the_numpy_path():
     np.testing.assert_array_equal(C.sum(i, axis=(0,)), R.sum(i, axis=(0,)))
     with pytest.raises(ValueError):
         C.exp(a, out=np.empty((4, 3), np.float32))
+    with pytest.raises(ValueError):  # kernels that re-read inputs refuse aliasing
+        C.log_softmax(a, out=a)
+    same(C.exp(a, out=a), R.exp(np.ones((3, 4), np.float32)), a.dtype)  # elementwise may
 
 
 # ---- reductions -----------------------------------------------------------------

@@ -81,13 +81,18 @@ def _check(status):
         raise RuntimeError(f"C kernel failed with status {status}")
 
 
-def _out(out, shape, dtype):
-    """A fresh result, or the caller's `out` once shape/dtype/layout are checked."""
+def _out(out, shape, dtype, no_alias=()):
+    """A fresh result, or the caller's `out` once shape/dtype/layout are checked.
+
+    `no_alias`: inputs the kernel reads after writing out (matmul, softmax).
+    """
     if out is None:
         return np.empty(shape, dtype)
     if (out.shape != tuple(shape) or out.dtype != dtype or not out.flags.c_contiguous
             or not out.flags.writeable):
         raise ValueError(f"out must be a writeable C-contiguous {dtype} array of shape {shape}")
+    if any(np.shares_memory(out, x) for x in no_alias):
+        raise ValueError("out must not overlap this kernel's inputs")
     return out
 
 
@@ -261,7 +266,7 @@ def matmul(a, b, ta=False, tb=False, out=None):
     if ka != kb or (out is None and batch * m * n * ka < _MIN_SIZE["matmul"]):
         return _ref.matmul(a, b, ta, tb)
     (a, ta), (b, tb) = _as_c(a, bool(ta)), _as_c(b, bool(tb))
-    out = _out(out, a.shape[:-2] + (m, n), a.dtype)
+    out = _out(out, a.shape[:-2] + (m, n), a.dtype, (a, b))
     _check(k.matmul(_p(k, a), _p(k, b), batch, m, n, ka, int(ta), int(tb), _p(k, out)))
     return out
 
@@ -277,7 +282,7 @@ def _softmax(log_, ref):
         axis = int(axis) % x.ndim
         last = axis == x.ndim - 1
         xs = np.ascontiguousarray(x if last else np.moveaxis(x, axis, -1))
-        res = _out(out if last else None, xs.shape, x.dtype)
+        res = _out(out if last else None, xs.shape, x.dtype, (xs,))
         _check(k.softmax(log_, _p(k, xs), xs.size // xs.shape[-1], xs.shape[-1], _p(k, res)))
         if last:
             return res
