@@ -1,6 +1,5 @@
 """Every row of op_table: forward vs numpy, float64 full-Jacobian central
 differences (first and, for smooth ops, second order), and the coverage test."""
-import inspect
 import warnings
 
 import numpy as np
@@ -111,13 +110,17 @@ def test_second_order(row, data):
 
 # ---- (4) coverage -----------------------------------------------------------------------
 def _function_classes():
-    """Public Function subclasses of tinygrad_edu.functions (``_Private`` ones
-    are shared bases, never nodes)."""
+    """Every Function subclass defined in the tinygrad_edu.functions package,
+    exported or not (``_Private`` ones are shared bases, never nodes)."""
     import tinygrad_edu.functions as F
     from tinygrad_edu.autograd import Function
-    return {c for name, c in inspect.getmembers(F, inspect.isclass)
-            if issubclass(c, Function) and c is not Function and c.__module__ == F.__name__
-            and not name.startswith("_")}
+    found, stack = set(), [Function]
+    while stack:
+        for c in stack.pop().__subclasses__():
+            stack.append(c)
+            if c.__module__.startswith(F.__name__) and not c.__name__.startswith("_"):
+                found.add(c)
+    return found
 
 
 def _graph_types(out):
