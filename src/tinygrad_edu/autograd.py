@@ -226,7 +226,7 @@ class Function:
         ctx = cls()
         ctx.backend = backend
         ctx._tensor_cls = tensor_cls
-        needs = tuple(t._requires_grad for t in inputs)
+        needs = tuple([t._requires_grad for t in inputs])  # a list comp: cheaper than a genexpr
         ctx.needs_input_grad = needs
         out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
         if type(out) is not backend.xp.ndarray:
@@ -238,8 +238,8 @@ class Function:
         if not recording:
             return result
         result._ctx = ctx
-        ctx.parents = tuple(t._ctx if t._ctx is not None else (t if t._requires_grad else None)
-                            for t in inputs)
+        ctx.parents = tuple([t._ctx if t._ctx is not None else (t if t._requires_grad else None)
+                             for t in inputs])
         ctx.shape = out.shape
         if ctx.saved:
             ctx._resolve_saved(inputs, out)

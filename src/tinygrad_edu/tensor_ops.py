@@ -68,6 +68,9 @@ class TensorOps:
                 other._data.shape == self._data.shape and \
                 (not floating or self._data.dtype.kind == "f"):
             return (other, self) if reverse else (self, other)  # the common case, fast
+        if type(other) in (int, float) and self._data.dtype.kind == "f":
+            b = self._cls._make(np.array(other, dtype=self._data.dtype), False)
+            return (b, self) if reverse else (self, b)  # a Python number takes our dtype
         b = self._lift(other)
         a = self
         if reverse:

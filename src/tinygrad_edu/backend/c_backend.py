@@ -208,8 +208,10 @@ def _reduce(op, x, axes, keepdims, want_arg):
 
 def _reducer(op, ref):
     def kernel(x, axis=None, keepdims=False):
-        axes = _norm_axes(x.ndim, axis) if x.dtype in _KERNELS else None
-        if axes is None or x.size == 0 or x.size < _MIN_SIZE[ref.__name__]:
+        if x.size < _MIN_SIZE[ref.__name__] or x.dtype not in _KERNELS:  # cheap tests first
+            return ref(x, axis=axis, keepdims=keepdims)
+        axes = _norm_axes(x.ndim, axis)
+        if axes is None or x.size == 0:
             return ref(x, axis=axis, keepdims=keepdims)
         return _reduce(op, x, axes, keepdims, False)[0]
     kernel.__name__, kernel.__doc__ = ref.__name__, ref.__doc__

@@ -1,5 +1,4 @@
-"""Broadcasting helpers shared by the primitives."""
-from ..shapes import broadcast_shapes
+"""Gradient helpers shared by the primitives."""
 
 
 def _unbroadcast(grad, shape):
@@ -11,16 +10,6 @@ def _unbroadcast(grad, shape):
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
                                       if n == 1 and grad.shape[lead + i] != 1)
     return grad.sum(dim=axes, keepdim=True).reshape(shape) if axes else grad.reshape(shape)
-
-
-def _broadcast(xp, *arrays):
-    first = arrays[0].shape
-    if all(a.shape == first for a in arrays):
-        return arrays
-    shape = first
-    for a in arrays[1:]:
-        shape = broadcast_shapes(shape, a.shape)
-    return [a if a.shape == shape else xp.broadcast_to(a, shape) for a in arrays]
 
 
 def _grads_to_inputs(ctx, *rules):

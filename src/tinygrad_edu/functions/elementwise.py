@@ -1,6 +1,6 @@
 """Elementwise primitives: unary, binary (broadcasting), where, clamp, cast."""
 from ..autograd import Function
-from ._util import _broadcast, _grads_to_inputs, _unbroadcast
+from ._util import _grads_to_inputs, _unbroadcast
 
 
 # ---- elementwise unary ----------------------------------------------------------
@@ -100,9 +100,7 @@ class Heaviside(_ZeroGrad):
     """PyTorch's heaviside(x, values): ``values`` where x == 0."""
     @staticmethod
     def forward(ctx, x, values):
-        xp = ctx.backend.xp
-        x, values = _broadcast(xp, x, values)
-        return xp.where(x == 0, values, ctx.backend.step(x))
+        return ctx.backend.xp.where(x == 0, values, ctx.backend.step(x))
 
 
 class Relu(_Unary):
@@ -172,8 +170,7 @@ class _Binary(Function):
     kernel = ""
     @classmethod
     def forward(cls, ctx, a, b):
-        a2, b2 = _broadcast(ctx.backend.xp, a, b)
-        return getattr(ctx.backend, cls.kernel)(a2, b2)
+        return getattr(ctx.backend, cls.kernel)(a, b)  # backends broadcast
 
 
 class Add(_Binary):
@@ -225,8 +222,7 @@ class _Extremum(_Binary):
     @classmethod
     def backward(cls, ctx, g):
         a, b = ctx.inputs
-        xp = ctx.backend.xp
-        a2, b2 = _broadcast(xp, a._data, b._data)
+        xp, a2, b2 = ctx.backend.xp, a._data, b._data
         wa = (getattr(xp, cls.pick_a)(a2, b2) + 0.5 * (a2 == b2)).astype(g.dtype.np)
         return _grads_to_inputs(ctx, lambda: g * ctx.const(wa), lambda: g * ctx.const(1 - wa))
 
@@ -243,7 +239,7 @@ class Where(Function):
     keep_inputs = True
     @staticmethod
     def forward(ctx, cond, a, b):
-        return ctx.backend.where(*_broadcast(ctx.backend.xp, cond, a, b))
+        return ctx.backend.where(cond, a, b)
     @staticmethod
     def backward(ctx, g):
         cond, a, b = ctx.inputs
