@@ -29,6 +29,15 @@ def is_grad_enabled():
 class _GradModeGuard:
     _target = True
 
+    def __new__(cls, func=None):
+        # `@tg.no_grad` without parentheses decorates directly, as in PyTorch
+        if callable(func):
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func=None):
+        pass
+
     def __enter__(self):
         self._prev = _mode.enabled
         _mode.enabled = self._target
@@ -231,7 +240,8 @@ class Function:
         out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
         if type(out) is not backend.xp.ndarray:
             out = backend.xp.asarray(out)
-        recording = True in needs and _mode.enabled
+        # Integer and bool results (casts, comparisons) are piecewise constant: no graph.
+        recording = True in needs and _mode.enabled and out.dtype.kind == "f"
         result = tensor_cls._make(out, recording)
         if ctx.is_view:
             result._version = first._version
@@ -274,6 +284,20 @@ def _topological_order(roots):
     return order
 
 
+def _needed_for(order, capture, capture_nodes):
+    """The nodes whose backward must run for autograd.grad: those with a requested
+    leaf or requested node somewhere upstream (order lists parents first)."""
+    leaves = {id(t) for t in capture if t._ctx is None}
+    needed = set()
+    for node in order:
+        for p in node.parents:
+            if (isinstance(p, Function) and (p in needed or p in capture_nodes)) or \
+                    (p is not None and not isinstance(p, Function) and id(p) in leaves):
+                needed.add(node)
+                break
+    return needed
+
+
 def _check_grad(node, i, g, shape):
     if g.shape != tuple(shape):
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
@@ -281,8 +305,8 @@ def _check_grad(node, i, g, shape):
 
 
 def _accumulate_leaf(leaf, g, create_graph):
-    if create_graph:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    if create_graph:  # clone: the incoming gradient may be a view or the user's tensor
+        leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
         # A copy: the same gradient array may flow to several leaves (a + b).
         leaf.grad = type(leaf)._make(g._data.copy(), False)
@@ -321,17 +345,21 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
             else:
                 deliver(t._ctx, g)
                 roots.append(t._ctx)
-        for node in reversed(_topological_order(roots)):
+        order = _topological_order(roots)
+        needed = _needed_for(order, capture, capture_nodes) if capture is not None else None
+        for node in reversed(order):
             g = grads.pop(node, None)
             if g is None:
                 continue
-            if node._retained is not None:
+            if node._retained is not None and capture is None:
                 owner = node._retained()
                 if owner is not None:
-                    owner.grad = g if create_graph else g.detach()
+                    _accumulate_leaf(owner, g, create_graph)
             if node in capture_nodes:
                 key = id(capture_nodes[node])
                 captured[key] = captured[key] + g if key in captured else g
+            if needed is not None and node not in needed:
+                continue  # nothing asked for lies upstream: leave this part of the graph alone
             if node._freed:
                 raise RuntimeError(_FREED_MSG)
             in_grads = type(node).backward(node, g)

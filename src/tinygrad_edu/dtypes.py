@@ -67,10 +67,19 @@ def of_array(a):
     return _BY_NP[a.dtype]
 
 
-def promote(a, b):
-    """PyTorch-style result type of two tensor dtypes (bool < ints < floats, wider wins)."""
+def _category(d):
+    return 2 if d.is_floating_point else (0 if d.np.kind == "b" else 1)
+
+
+def promote(a, b, a_is_0d=False, b_is_0d=False):
+    """PyTorch-style result type of two tensor dtypes (bool < ints < floats, wider wins).
+
+    A 0-d tensor beside a dimensioned one acts like a Python scalar: it only
+    decides the result when it is of a higher category (float over int)."""
     if a == b:
         return a
+    if a_is_0d != b_is_0d and _category(a) == _category(b):
+        return b if a_is_0d else a
     if a.is_floating_point != b.is_floating_point:  # int + float32 stays float32
         return a if a.is_floating_point else b
     return to_dtype(np.promote_types(a.np, b.np))

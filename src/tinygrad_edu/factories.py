@@ -81,7 +81,10 @@ def randn(*size, dtype=None, requires_grad=False, device=None):
 
 
 def randint(low, high=None, size=(), dtype=None, device=None):
-    if high is None:
+    """Uniform integers in [low, high); ``randint(high, size)`` as in PyTorch too."""
+    if isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     return _new(_rng.integers(low, high, size=_shape_arg((size,))), dtype or dtypes.int64,
                 False, device)

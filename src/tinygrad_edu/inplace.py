@@ -11,7 +11,7 @@ returning a wrong gradient.
 """
 import numpy as np
 
-from . import autograd, dtypes
+from . import autograd
 from . import functions as F
 
 
@@ -55,12 +55,19 @@ class InplaceOps:
             raise RuntimeError(f"{op}: output with shape {list(self._data.shape)} doesn't match "
                                f"the broadcast shape {list(result._data.shape)}")
         if result._data.dtype != self._data.dtype:
-            if dtypes.promote(self.dtype, result.dtype) != self.dtype:
+            # like PyTorch: narrowing within a kind is fine (float64 into float32),
+            # losing the kind (float into int, int into bool) is not
+            if not np.can_cast(result._data.dtype, self._data.dtype, casting="same_kind"):
                 raise RuntimeError(f"{op}: result type {result.dtype!r} can't be cast to the "
                                    f"desired output type {self.dtype!r}")
             result = result.to(self.dtype)
         node = result._ctx
         if node is not None:
+            if self._ctx is not None and self._ctx.is_view:
+                raise RuntimeError(
+                    f"{op}: in-place change of a view ({self._ctx.name()}) of a tensor that is "
+                    "part of the graph is not supported: the base tensor would keep a stale "
+                    "gradient. Build a new tensor instead (e.g. with tg.cat or tg.where).")
             self._keep_old_values(node)
         np.copyto(self._data, result._data, casting="unsafe")
         self._version[0] += 1
@@ -121,9 +128,14 @@ class InplaceOps:
             self._version[0] += 1
             return
         # Recorded as where(mask, scattered value, self): both sides keep a gradient.
-        mask = np.zeros(self._data.shape, dtype=bool)
-        mask[index] = True
+        # With repeated indices numpy's last write wins; `won` zeroes the others so
+        # the scatter-add below places each element's final value exactly once.
         target = self._data[index].shape
-        placed = F.IndexAdd.apply(value.to(self.dtype).expand(target),
+        writer = np.full(self._data.shape, -1, dtype=np.int64)
+        ids = np.arange(int(np.prod(target)), dtype=np.int64).reshape(target)
+        writer[index] = ids
+        won = self._cls._make((writer[index] == ids).astype(self._data.dtype), False)
+        placed = F.IndexAdd.apply(value.to(self.dtype).expand(target) * won,
                                   shape=self._data.shape, index=index)
-        self._commit(self._cls._where(self._cls._make(mask, False), placed, self), "setitem")
+        mask = self._cls._make(writer >= 0, False)
+        self._commit(self._cls._where(mask, placed, self), "setitem")

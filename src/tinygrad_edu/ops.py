@@ -40,6 +40,9 @@ def cat(tensors, dim=0):
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     first = tensors[0]
+    if first.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated; "
+                           "use tg.stack or unsqueeze it first")
     ax = first._axis(dim)
     dt = first.dtype
     for i, t in enumerate(tensors):

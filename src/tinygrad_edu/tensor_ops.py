@@ -63,7 +63,7 @@ class TensorOps:
             return self._cls._make(np.array(other, dtype=dt.np), False)
         return self._cls._lift_data(other)
 
-    def _pair(self, other, reverse=False, op="operation", floating=False):
+    def _pair(self, other, reverse=False, op="operation", floating=False, broadcast=True):
         if type(other) is type(self) and other._data.dtype == self._data.dtype and \
                 other._data.shape == self._data.shape and \
                 (not floating or self._data.dtype.kind == "f"):
@@ -78,10 +78,11 @@ class TensorOps:
         if a.device != b.device:
             raise RuntimeError(f"{op}: expected all tensors on the same device, got {a.device} "
                                f"and {b.device}")
-        dt = dtypes.promote(a.dtype, b.dtype)
+        dt = dtypes.promote(a.dtype, b.dtype, a._data.ndim == 0, b._data.ndim == 0)
         if floating and not dt.is_floating_point:
             dt = dtypes.default_float
-        broadcast_shapes(a._data.shape, b._data.shape, op)
+        if broadcast:
+            broadcast_shapes(a._data.shape, b._data.shape, op)
         return a.to(dt), b.to(dt)
 
     def _binary(self, fn, other, reverse=False, floating=False):
@@ -91,6 +92,8 @@ class TensorOps:
         return self if self._data.dtype.kind == "f" else self.to(dtypes.default_float)
 
     def _compare(self, kernel, other):
+        if other is None:  # `t == None` is a question about identity, as in PyTorch
+            return kernel == "ne"
         a, b = self._pair(other, op=kernel)
         xp_a, xp_b = np.broadcast_arrays(a._data, b._data)
         return self._cls._make(getattr(_get_backend(self.device), kernel)(xp_a, xp_b), False)
@@ -364,8 +367,7 @@ class TensorOps:
     # ---- matmul ------------------------------------------------------------------------------
     def matmul(self, other):
         """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims."""
-        a, b = self._pair(other, op="matmul") if not isinstance(other, TensorOps) or \
-            other.dtype != self.dtype else (self, other)
+        a, b = self._pair(other, op="matmul", broadcast=False)
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError("both arguments to matmul need to be at least 1D, got "
                                f"{a.ndim}D and {b.ndim}D")

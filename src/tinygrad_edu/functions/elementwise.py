@@ -211,7 +211,9 @@ class Pow(_Binary):
     def backward(ctx, g):
         a, b = ctx.inputs
         # d/db a**b = a**b log a; PyTorch takes it as 0 where a == 0 (and b >= 0).
-        return _grads_to_inputs(ctx, lambda: g * b * a ** (b - 1),
+        # d/da a**b = b a**(b-1); where b == 0 the exponent is swapped for 1 so that
+        # 0 * 0**-1 cannot make a nan (PyTorch's gradient there is 0)
+        return _grads_to_inputs(ctx, lambda: g * b * a ** (b - 1).where(b != 0, 1.0),
                                 lambda: g * ctx.output * a.where(a != 0, 1.0).log())
 
 

@@ -115,18 +115,25 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
 
 def numerical_gradient(f, x, h=1e-4):
     """Central-difference gradient of a scalar function f at x: (f(x+h) - f(x-h)) / 2h
-    per element, as written by hand in the curriculum. x: Tensor or numpy array."""
+    per element, as written by hand in the curriculum. x: Tensor or numpy array.
+
+    The differences are taken in float64 (with h = 1e-4, float32 rounding alone
+    would swamp them); the result has x's floating dtype."""
     is_tensor = isinstance(x, Tensor)
-    data = x._data if is_tensor else x
-    grad = np.zeros(data.shape, dtype=data.dtype if data.dtype.kind == "f" else np.float64)
+    orig = x._data if is_tensor else np.asarray(x)
+    work = orig.astype(np.float64)  # a copy: x itself is left as it was
+    probe = Tensor._make(work) if is_tensor else work
+    grad = np.zeros(work.shape)
     with autograd.no_grad():
-        for j in range(data.size):
-            idx = np.unravel_index(j, data.shape)
-            orig = data[idx].copy()
-            data[idx] = orig + h
-            plus = float(f(x))
-            data[idx] = orig - h
-            minus = float(f(x))
-            data[idx] = orig
+        for j in range(work.size):
+            idx = np.unravel_index(j, work.shape)
+            keep = work[idx]
+            work[idx] = keep + h
+            plus = float(f(probe))
+            work[idx] = keep - h
+            minus = float(f(probe))
+            work[idx] = keep
             grad[idx] = (plus - minus) / (2 * h)
+    out_dtype = orig.dtype if orig.dtype.kind == "f" else np.float64
+    grad = grad.astype(out_dtype)
     return Tensor._make(grad) if is_tensor else grad
