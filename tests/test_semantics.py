@@ -118,3 +118,31 @@ def test_numerical_gradient_in_float64_whatever_the_input():
     np.testing.assert_allclose(g.numpy(), [600.0, 800.0], rtol=1e-6)
     g = tg.numerical_gradient(lambda t: (t * t).sum(), tg.tensor([1, 2, 3]))
     np.testing.assert_allclose(g.numpy(), [2.0, 4.0, 6.0], rtol=1e-6)
+
+
+def test_empty_reductions_follow_pytorch_or_explain():
+    assert tg.ones(2, 0).softmax(1).shape == (2, 0)
+    assert tg.ones(2, 0).logsumexp(1).tolist() == [float("-inf")] * 2
+    with pytest.raises(RuntimeError, match="zero-size dimension"):
+        tg.zeros(2, 0).amax(1)
+
+
+def test_assorted_argument_forms():
+    assert tg.zeros(2, 1, 3).squeeze(()).shape == (2, 1, 3)
+    assert tg.tensor(np.float64(3.0)).dtype == tg.float64
+    m = tg.tensor([[True, False], [True, True]])
+    assert m.all(1).tolist() == [False, True] and m.any(dim=0, keepdim=True).shape == (1, 2)
+    with pytest.raises(RuntimeError, match="must match"):
+        tg.where(tg.tensor([True, False]), tg.ones(1), tg.ones(3))
+
+
+def test_grad_and_data_setters_validate():
+    x = tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="size"):
+        x.grad = tg.ones(3)
+    with pytest.raises(TypeError):
+        x.grad = [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="floating point"):
+        x.data = tg.tensor([1, 2])
+    x.grad = tg.zeros(2)
+    x.grad = None

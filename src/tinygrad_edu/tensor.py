@@ -39,9 +39,10 @@ def _to_array(data, dtype):
     if arr.dtype == object:
         raise TypeError(f"could not convert {type(data).__name__} to a tensor: "
                         "expected numbers, nested lists of numbers or an array")
-    if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+    native = isinstance(data, (np.ndarray, np.generic))  # numpy keeps its own dtype
+    if arr.dtype.kind == "f" and not native:
         arr = arr.astype(dtypes.default_float.np)  # Python floats -> float32
-    elif arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
+    elif arr.dtype.kind in "iu" and not native:
         arr = arr.astype(np.int64)
     elif arr.dtype.kind in "US":
         raise TypeError(f"could not convert strings to a tensor: {data!r}")
@@ -57,13 +58,13 @@ class Tensor(InplaceOps, TensorOps):
     says otherwise), as ``torch.Tensor`` does; ``tg.tensor(data)`` infers the
     dtype from the data.
     """
-    __slots__ = ("_data", "_requires_grad", "grad", "_ctx", "_version", "__weakref__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "_ctx", "_version", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor operator
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self._data = _to_array(data, dtypes.to_dtype(dtype) or dtypes.default_float)
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self._version = [0]  # a list so that views can share one counter
         if requires_grad:
@@ -75,7 +76,7 @@ class Tensor(InplaceOps, TensorOps):
         t = object.__new__(cls)
         t._data = data
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t._ctx = None
         t._version = [0]
         return t
@@ -93,7 +94,8 @@ class Tensor(InplaceOps, TensorOps):
         a = a if isinstance(a, Tensor) else (b._lift(a) if isinstance(b, Tensor)
                                                else cls._lift_data(a))
         a, b = a._pair(b, op="where")
-        broadcast_shapes(tuple(cond.shape), tuple(a.shape), "where")
+        broadcast_shapes(tuple(cond.shape), broadcast_shapes(a._data.shape, b._data.shape),
+                         "where")
         return F.Where.apply(cond, a, b)
 
     # ---- basic attributes -------------------------------------------------------
@@ -167,6 +169,23 @@ class Tensor(InplaceOps, TensorOps):
         return self
 
     @property
+    def grad(self):
+        """The accumulated gradient (None until a backward reaches this tensor)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"{list(value._data.shape)} to a tensor of size "
+                                   f"{list(self._data.shape)}; use .grad of the same shape")
+        self._grad = value
+
+    @property
     def is_leaf(self):
         return self._ctx is None
 
@@ -202,7 +221,11 @@ class Tensor(InplaceOps, TensorOps):
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else _to_array(value, self.dtype)
+        new = value._data if isinstance(value, Tensor) else _to_array(value, self.dtype)
+        if self._requires_grad and new.dtype.kind != "f":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               f"point, got {dtypes.of_array(new)!r}")
+        self._data = new
 
     def _ones_like(self):
         return type(self)._make(np.ones(self._data.shape, self._data.dtype), False)

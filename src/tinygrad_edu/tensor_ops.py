@@ -192,11 +192,21 @@ class TensorOps:
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
+    def _nonempty_reduction(self, axes, op):
+        shape = self._data.shape
+        if any(shape[a] == 0 for a in (axes if axes is not None else range(len(shape)))):
+            raise RuntimeError(f"{op}(): cannot reduce over a zero-size dimension (shape "
+                               f"{list(shape)}): there is no identity for {op}")
+        return axes
+
     def amax(self, dim=None, keepdim=False):
-        return F.Amax.apply(self, axis=self._axes(dim), keepdim=keepdim)
+        """Largest values over dim; ties share the gradient evenly."""
+        axes = self._nonempty_reduction(self._axes(dim), "amax")
+        return F.Amax.apply(self, axis=axes, keepdim=keepdim)
 
     def amin(self, dim=None, keepdim=False):
-        return F.Amin.apply(self, axis=self._axes(dim), keepdim=keepdim)
+        axes = self._nonempty_reduction(self._axes(dim), "amin")
+        return F.Amin.apply(self, axis=axes, keepdim=keepdim)
 
     def _extreme(self, dim, keepdim, reduce, arg, result):
         if isinstance(dim, TensorOps):
@@ -242,6 +252,9 @@ class TensorOps:
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over dim, computed without overflow."""
         x = self._floating()
+        if x._count(x._axes(dim)) == 0:  # an empty sum: log(0) = -inf, as in PyTorch
+            out = x.sum(dim, keepdim=True).log()
+            return out if keepdim else out.squeeze(self._axes(dim))
         m = x.detach().amax(dim, keepdim=True)
         m = self._cls._make(np.where(np.isfinite(m._data), m._data, 0).astype(m._data.dtype), False)
         out = (x - m).exp().sum(dim, keepdim=True).log() + m
@@ -253,8 +266,12 @@ class TensorOps:
     def log_softmax(self, dim):
         return F.LogSoftmax.apply(self._floating(), axis=self._axis(dim))
 
-    def all(self): return self._cls._make(np.asarray(self._data.all()), False)
-    def any(self): return self._cls._make(np.asarray(self._data.any()), False)
+    def all(self, dim=None, keepdim=False):
+        """True where every element (over dim) is non-zero."""
+        return self._cls._make(np.asarray(self._data.all(axis=self._axes(dim), keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        return self._cls._make(np.asarray(self._data.any(axis=self._axes(dim), keepdims=keepdim)))
 
     # ---- shape and movement -----------------------------------------------------------------
     def reshape(self, *shape):
@@ -284,7 +301,8 @@ class TensorOps:
         return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 
     def squeeze(self, dim=None):
-        axes = self._axes(dim) if dim is not None else range(self._data.ndim)
+        """Drop size-1 dimensions (all of them, or those in dim)."""
+        axes = (self._axes(dim) or ()) if dim is not None else range(self._data.ndim)
         shape = tuple(n for i, n in enumerate(self._data.shape) if not (i in axes and n == 1))
         return self.reshape(shape)
 

@@ -117,12 +117,16 @@ def matmul(a, b, ta=False, tb=False):
 # ---- nn ---------------------------------------------------------------------
 @_quiet
 def softmax(x, axis=-1):
+    if x.size == 0:  # no row to normalise (max of nothing is undefined)
+        return x.copy()
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 @_quiet
 def log_softmax(x, axis=-1):
+    if x.size == 0:
+        return x.copy()
     shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
