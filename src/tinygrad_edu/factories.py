@@ -3,7 +3,7 @@ import numpy as np
 
 from . import dtypes
 from .tensor import Tensor, _to_array
-from .tensor_ops import _shape_arg
+from .shapes import shape_arg
 
 _rng = np.random.default_rng()
 
@@ -49,15 +49,15 @@ def from_numpy(array):
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
-    return _new(np.zeros(_shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(np.zeros(shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None):
-    return _new(np.ones(_shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(np.ones(shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None):
-    return _new(np.empty(_shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(np.empty(shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
@@ -65,18 +65,18 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
     if dtype is None:
         dtype = dtypes.to_dtype(type(fill_value)) if isinstance(fill_value, (bool, int, float)) \
             else dtypes.default_float
-    return _new(np.full(_shape_arg((size,)), fill_value, dtypes.to_dtype(dtype).np), None,
+    return _new(np.full(shape_arg((size,)), fill_value, dtypes.to_dtype(dtype).np), None,
                 requires_grad, device)
 
 
 def rand(*size, dtype=None, requires_grad=False, device=None):
     """Uniform samples from [0, 1)."""
-    return _new(_rng.random(_shape_arg(size), dtype=_float(dtype)), None, requires_grad, device)
+    return _new(_rng.random(shape_arg(size), dtype=_float(dtype)), None, requires_grad, device)
 
 
 def randn(*size, dtype=None, requires_grad=False, device=None):
     """Standard normal samples."""
-    return _new(_rng.standard_normal(_shape_arg(size), dtype=_float(dtype)), None,
+    return _new(_rng.standard_normal(shape_arg(size), dtype=_float(dtype)), None,
                 requires_grad, device)
 
 
@@ -86,7 +86,7 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    return _new(_rng.integers(low, high, size=_shape_arg((size,))), dtype or dtypes.int64,
+    return _new(_rng.integers(low, high, size=shape_arg((size,))), dtype or dtypes.int64,
                 False, device)
 
 

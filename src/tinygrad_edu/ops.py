@@ -2,11 +2,10 @@
 from . import dtypes
 from . import functions as F
 from .tensor import Tensor
-from .tensor_ops import TensorOps
 
 
 def _method(name):
-    method = getattr(TensorOps, name)
+    method = getattr(Tensor, name)
 
     def fn(input, *args, **kwargs):  # noqa: A002 - PyTorch's argument name
         if not isinstance(input, Tensor):

@@ -16,3 +16,10 @@ def broadcast_shapes(a, b, op="operation"):
                                f"(shapes {list(a)} and {list(b)})")
         out.append(y if x == 1 else x)
     return tuple(out)
+
+
+def shape_arg(args):
+    """Accept f(2, 3), f((2, 3)) and f([2, 3])."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(int(a) for a in args)

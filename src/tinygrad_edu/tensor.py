@@ -13,6 +13,7 @@ from ._repr import format_tensor
 from .shapes import broadcast_shapes
 from .inplace import InplaceOps
 from .tensor_ops import TensorOps
+from .tensor_shape import ShapeOps
 
 
 class Size(tuple):
@@ -51,7 +52,7 @@ def _to_array(data, dtype):
     return arr
 
 
-class Tensor(InplaceOps, TensorOps):
+class Tensor(InplaceOps, ShapeOps, TensorOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``

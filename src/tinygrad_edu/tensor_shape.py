@@ -1,0 +1,148 @@
+"""Shape, movement, indexing and matmul methods of ``Tensor`` (a mixin).
+
+Shapes are resolved and checked here, in Python, so a shape mistake is a
+clear error before any kernel runs.
+"""
+import numpy as np
+
+from . import functions as F
+from .shapes import shape_arg, broadcast_shapes
+
+
+class ShapeOps:
+    __slots__ = ()
+
+    # ---- shape and movement -----------------------------------------------------------------
+    def reshape(self, *shape):
+        """Same data in a new shape; one dimension may be -1 (inferred)."""
+        shape, n = list(shape_arg(shape)), self._data.size
+        if shape.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred (-1)")
+        known = int(np.prod([d for d in shape if d != -1]))
+        if -1 in shape and known and n % known == 0:
+            shape[shape.index(-1)] = n // known
+        if int(np.prod(shape)) != n or any(d < 0 for d in shape):
+            raise RuntimeError(f"shape '{shape}' is invalid for input of size {n}")
+        shape = tuple(shape)
+        return F.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def view_as(self, other): return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self._data.ndim == 0:
+            return self.reshape(1)
+        s, e = self._axis(start_dim), self._axis(end_dim)
+        shape = self._data.shape
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+    def squeeze(self, dim=None):
+        """Drop size-1 dimensions (all of them, or those in dim)."""
+        axes = (self._axes(dim) or ()) if dim is not None else range(self._data.ndim)
+        shape = tuple(n for i, n in enumerate(self._data.shape) if not (i in axes and n == 1))
+        return self.reshape(shape)
+
+    def unsqueeze(self, dim):
+        ax = self._axis(dim, self._data.ndim + 1)
+        shape = self._data.shape
+        return self.reshape(shape[:ax] + (1,) + shape[ax:])
+
+    def permute(self, *dims):
+        dims = shape_arg(dims)
+        axes = tuple(self._axis(d) for d in dims)
+        if sorted(axes) != list(range(self._data.ndim)):
+            raise RuntimeError(f"permute: dims {list(dims)} are not a permutation of the "
+                               f"{self._data.ndim} dimensions")
+        return F.Permute.apply(self, dims=axes)
+
+    def transpose(self, dim0, dim1):
+        axes = list(range(self._data.ndim))
+        a, b = self._axis(dim0), self._axis(dim1)
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.permute(*axes)
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self._data.ndim)))
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {self._data.ndim}")
+        return self.T
+
+    def expand(self, *sizes):
+        """Broadcast to a larger shape without copying (-1 keeps a dimension)."""
+        sizes, shape = shape_arg(sizes), self._data.shape
+        if len(sizes) < len(shape):
+            raise RuntimeError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
+                               f"number of dimensions ({len(shape)})")
+        lead = len(sizes) - len(shape)
+        target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+        for i, n in enumerate(shape):
+            if n != 1 and n != target[lead + i]:
+                raise RuntimeError(f"The expanded size of the tensor ({target[lead + i]}) must "
+                                   f"match the existing size ({n}) at non-singleton dimension "
+                                   f"{lead + i}. Target sizes: {list(sizes)}. Tensor sizes: "
+                                   f"{list(shape)}")
+        return F.Expand.apply(self, shape=target)
+
+    def expand_as(self, other): return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes[i]`` times along each dimension."""
+        sizes = shape_arg(sizes)
+        if len(sizes) < self._data.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
+        shape = (1,) * (len(sizes) - self._data.ndim) + self._data.shape
+        inter = tuple(x for n in shape for x in (1, n))
+        target = tuple(x for r, n in zip(sizes, shape) for x in (r, n))
+        out = self.reshape(inter).expand(target)
+        return out.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+
+    def _index(self, index):
+        """Normalise an index: tensors and lists become arrays, always a tuple."""
+        items = index if isinstance(index, tuple) else (index,)
+        out = []
+        for it in items:
+            if isinstance(it, self._cls):
+                it = it._data
+                it = int(it) if it.ndim == 0 and it.dtype.kind in "iu" else it
+            elif isinstance(it, list):
+                it = np.asarray(it)
+            if isinstance(it, np.ndarray) and it.dtype.kind not in "iub":
+                raise IndexError("tensors used as indices must be long, int or bool tensors")
+            out.append(it)
+        return tuple(out)
+
+    def __getitem__(self, index):
+        return F.GetItem.apply(self, index=self._index(index))
+
+    # ---- matmul ------------------------------------------------------------------------------
+    def matmul(self, other):
+        """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims."""
+        a, b = self._pair(other, op="matmul", broadcast=False)
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError("both arguments to matmul need to be at least 1D, got "
+                               f"{a.ndim}D and {b.ndim}D")
+        va, vb = a.ndim == 1, b.ndim == 1
+        a = a.unsqueeze(0) if va else a
+        b = b.unsqueeze(1) if vb else b
+        if a.shape[-1] != b.shape[-2]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[-2]}x"
+                               f"{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
+        if a.ndim > 2 or b.ndim > 2:
+            batch = broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]), "matmul")
+            a = a.expand(batch + tuple(a.shape[-2:]))
+            b = b.expand(batch + tuple(b.shape[-2:]))
+        out = F.MatMul.apply(a, b)
+        if va:
+            out = out.squeeze(-2)
+        if vb:
+            out = out.squeeze(-1)
+        return out
+
+    mm = matmul
