@@ -76,10 +76,11 @@ def bench_matmul(sizes, repeats):
         a_np = np.random.rand(n, n).astype(np.float32)
         b_np = np.random.rand(n, n).astype(np.float32)
         a, b = tg.tensor(a_np), tg.tensor(b_np)
-        cands = {"tinygrad_edu": lambda: a @ b, "numpy": lambda: a_np @ b_np}
+        cands = {"tinygrad_edu": lambda a=a, b=b: a @ b,
+                 "numpy": lambda a=a_np, b=b_np: a @ b}
         if torch is not None:
             ta, tb = torch.from_numpy(a_np), torch.from_numpy(b_np)
-            cands["torch"] = lambda: ta @ tb
+            cands["torch"] = lambda a=ta, b=tb: a @ b
         number = max(1, int(2e8 / (2 * n ** 3)))
         res = compare(cands, number, repeats)
         gflops = 2 * n ** 3 / res["tinygrad_edu"][0] / 1e9

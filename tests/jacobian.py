@@ -106,7 +106,7 @@ def analytic_hessian_rows(fn, kw, arrays, v):
             if g is not None:
                 s = (g * _onehot_like(g, k)).sum() + anchor
                 hs = tg.autograd.grad(s, xs, retain_graph=True)
-                for B, h, xx in zip(blocks, hs, xs):
+                for B, h in zip(blocks, hs):
                     if h is not None:
                         B[row] = to_np(h).reshape(-1)
             row += 1

@@ -168,7 +168,7 @@ def test_every_function_class_is_reached_by_the_table():
 def test_next_functions_reach_leaves():
     x = J.leaf(np.array([1.0, 2.0]))
     y = (x * 2.0).sum()
-    types, leaves, stack = [], [], [y.grad_fn]
+    leaves, stack = [], [y.grad_fn]
     while stack:
         node = stack.pop()
         if node is None:

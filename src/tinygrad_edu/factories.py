@@ -49,14 +49,17 @@ def from_numpy(array):
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
+    """A tensor of zeros (float32 unless dtype says otherwise)."""
     return _new(np.zeros(shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None):
+    """A tensor of ones."""
     return _new(np.ones(shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None):
+    """An uninitialised tensor (its values are whatever the memory held)."""
     return _new(np.empty(shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
@@ -91,6 +94,7 @@ def randint(low, high=None, size=(), dtype=None, device=None):
 
 
 def randperm(n, dtype=None, device=None):
+    """A random permutation of 0..n-1 (int64)."""
     return _new(_rng.permutation(int(n)), dtype or dtypes.int64, False, device)
 
 
@@ -112,6 +116,7 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    """The n x m identity matrix."""
     return _new(np.eye(n, m, dtype=_float(dtype)), None, requires_grad, device)
 
 
@@ -121,24 +126,30 @@ def _like(t, fn, dtype, requires_grad):
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
+    """Zeros with t's shape (and dtype unless given)."""
     return _like(t, np.zeros, dtype, requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False):
+    """Ones with t's shape."""
     return _like(t, np.ones, dtype, requires_grad)
 
 
 def full_like(t, fill_value, dtype=None, requires_grad=False):
+    """fill_value with t's shape."""
     return _like(t, lambda s, d: np.full(s, fill_value, d), dtype, requires_grad)
 
 
 def empty_like(t, dtype=None, requires_grad=False):
+    """Uninitialised, with t's shape."""
     return _like(t, np.empty, dtype, requires_grad)
 
 
 def rand_like(t, dtype=None, requires_grad=False):
+    """Uniform [0, 1) samples with t's shape."""
     return _like(t, lambda s, d: _rng.random(s).astype(d), dtype, requires_grad)
 
 
 def randn_like(t, dtype=None, requires_grad=False):
+    """Standard normal samples with t's shape."""
     return _like(t, lambda s, d: _rng.standard_normal(s).astype(d), dtype, requires_grad)

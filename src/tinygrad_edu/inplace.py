@@ -92,10 +92,16 @@ class InplaceOps:
         return self.__iadd__(other if alpha == 1 else other * alpha)
 
     def sub_(self, other, alpha=1):
+        """self -= alpha * other, in place."""
         return self.__isub__(other if alpha == 1 else other * alpha)
 
-    def mul_(self, other): return self.__imul__(other)
-    def div_(self, other): return self.__itruediv__(other)
+    def mul_(self, other):
+        """self *= other, in place."""
+        return self.__imul__(other)
+
+    def div_(self, other):
+        """self /= other, in place."""
+        return self.__itruediv__(other)
 
     def _overwrite(self, src, op):
         """Replace every value by src (broadcast); recorded, the gradient goes to src."""
@@ -113,6 +119,7 @@ class InplaceOps:
         return self._overwrite(0, "zero_")
 
     def fill_(self, value):
+        """Fill with one value in place."""
         return self._overwrite(value, "fill_")
 
     def copy_(self, src):

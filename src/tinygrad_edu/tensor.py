@@ -23,6 +23,7 @@ class Size(tuple):
         return f"tg.Size({list(self)})"
 
     def numel(self):
+        """The number of elements."""
         n = 1
         for d in self:
             n *= d
@@ -102,21 +103,26 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
     # ---- basic attributes -------------------------------------------------------
     @property
     def shape(self):
+        """The size of each dimension, as a tg.Size (a tuple)."""
         return Size(self._data.shape)
 
     @property
     def dtype(self):
+        """The element type, e.g. tg.float32."""
         return dtypes.of_array(self._data)
 
     @property
     def device(self):
+        """Where the data lives ('cpu')."""
         return "cpu"
 
     @property
     def ndim(self):
+        """The number of dimensions."""
         return self._data.ndim
 
     def dim(self):
+        """The number of dimensions."""
         return self._data.ndim
 
     def size(self, dim=None):
@@ -126,14 +132,17 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
         return self._data.shape[self._axis(dim)]
 
     def numel(self):
+        """The number of elements."""
         return int(self._data.size)
 
     nelement = numel
 
     def is_floating_point(self):
+        """True for float dtypes."""
         return self._data.dtype.kind == "f"
 
     def is_contiguous(self):
+        """True if the memory is C-contiguous."""
         return bool(self._data.flags.c_contiguous)
 
     def __len__(self):
@@ -151,10 +160,12 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
     # ---- autograd -------------------------------------------------------------------
     @property
     def requires_grad(self):
+        """Whether operations on this tensor are recorded for backward."""
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value):
+        """Whether operations on this tensor are recorded for backward."""
         value = bool(value)
         if self._ctx is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. "
@@ -188,10 +199,12 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
 
     @property
     def is_leaf(self):
+        """True for tensors not produced by a recorded op (their .grad is kept)."""
         return self._ctx is None
 
     @property
     def grad_fn(self):
+        """The graph node that made this tensor (None for leaves)."""
         return self._ctx
 
     def retain_grad(self):
@@ -203,6 +216,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
 
     @property
     def retains_grad(self):
+        """True if retain_grad() was called on this non-leaf."""
         return self._ctx is not None and self._ctx._retained is not None
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
@@ -240,6 +254,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
         return self._data
 
     def numpy_view(self):
+        """The underlying array (internal use; no grad check)."""
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -254,6 +269,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
         return self._data.reshape(()).item()
 
     def tolist(self):
+        """The values as (nested) Python lists."""
         return self._data.tolist()
 
     def __float__(self): return float(self.item())
@@ -293,20 +309,44 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
             return self
         return F.Cast.apply(self, dtype=dtype.np)
 
-    def float(self): return self.to(dtypes.float32)
-    def double(self): return self.to(dtypes.float64)
-    def long(self): return self.to(dtypes.int64)
-    def int(self): return self.to(dtypes.int32)
-    def bool(self): return self.to(dtypes.bool_)
-    def half(self): return self.to(dtypes.float16)
-    def type_as(self, other): return self.to(other.dtype)
-    def cpu(self): return self
+    def float(self):
+        """Convert to float32."""
+        return self.to(dtypes.float32)
+
+    def double(self):
+        """Convert to float64."""
+        return self.to(dtypes.float64)
+
+    def long(self):
+        """Convert to int64 (leaves the graph)."""
+        return self.to(dtypes.int64)
+
+    def int(self):
+        """Convert to int32 (leaves the graph)."""
+        return self.to(dtypes.int32)
+
+    def bool(self):
+        """Convert to bool (leaves the graph)."""
+        return self.to(dtypes.bool_)
+
+    def half(self):
+        """Convert to float16."""
+        return self.to(dtypes.float16)
+
+    def type_as(self, other):
+        """Convert to other's dtype."""
+        return self.to(other.dtype)
+
+    def cpu(self):
+        """self: tensors already live on the CPU."""
+        return self
 
     def clone(self):
         """A differentiable copy."""
         return F.Cast.apply(self, dtype=self._data.dtype)
 
     def contiguous(self):
+        """self if its memory is C-contiguous, else a contiguous copy."""
         return self if self._data.flags.c_contiguous else self.clone()
 
     def __repr__(self):

@@ -92,15 +92,34 @@ class TensorOps:
         return self._cls._make(getattr(_get_backend(self.device), kernel)(xp_a, xp_b), False)
 
     # ---- arithmetic ---------------------------------------------------------------------
-    def __add__(self, o): return self._binary(F.Add, o)
+    def __add__(self, o):
+        """self + other, broadcasting; Python numbers take self's dtype."""
+        return self._binary(F.Add, o)
+
     def __radd__(self, o): return self._binary(F.Add, o, reverse=True)
-    def __sub__(self, o): return self._binary(F.Sub, o)
+
+    def __sub__(self, o):
+        """self - other, broadcasting."""
+        return self._binary(F.Sub, o)
+
     def __rsub__(self, o): return self._binary(F.Sub, o, reverse=True)
-    def __mul__(self, o): return self._binary(F.Mul, o)
+
+    def __mul__(self, o):
+        """self * other, broadcasting."""
+        return self._binary(F.Mul, o)
+
     def __rmul__(self, o): return self._binary(F.Mul, o, reverse=True)
-    def __truediv__(self, o): return self._binary(F.Div, o, floating=True)
+
+    def __truediv__(self, o):
+        """self / other, broadcasting (integers divide as floats)."""
+        return self._binary(F.Div, o, floating=True)
+
     def __rtruediv__(self, o): return self._binary(F.Div, o, reverse=True, floating=True)
-    def __pow__(self, o): return self._binary(F.Pow, o)
+
+    def __pow__(self, o):
+        """self ** other, broadcasting."""
+        return self._binary(F.Pow, o)
+
     def __rpow__(self, o): return self._binary(F.Pow, o, reverse=True)
     def __matmul__(self, o): return self.matmul(o)
     def __rmatmul__(self, o): return self._lift(o).matmul(self)
@@ -110,12 +129,29 @@ class TensorOps:
     add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
     multiply, subtract, divide, true_divide = mul, sub, div, div
 
-    def __eq__(self, o): return self._compare("eq", o)
-    def __ne__(self, o): return self._compare("ne", o)
-    def __lt__(self, o): return self._compare("lt", o)
-    def __le__(self, o): return self._compare("le", o)
-    def __gt__(self, o): return self._compare("gt", o)
-    def __ge__(self, o): return self._compare("ge", o)
+    def __eq__(self, o):
+        """Elementwise ==, a bool tensor (no gradient)."""
+        return self._compare("eq", o)
+
+    def __ne__(self, o):
+        """Elementwise !=."""
+        return self._compare("ne", o)
+
+    def __lt__(self, o):
+        """Elementwise <."""
+        return self._compare("lt", o)
+
+    def __le__(self, o):
+        """Elementwise <=."""
+        return self._compare("le", o)
+
+    def __gt__(self, o):
+        """Elementwise >."""
+        return self._compare("gt", o)
+
+    def __ge__(self, o):
+        """Elementwise >=."""
+        return self._compare("ge", o)
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def __and__(self, o): return self._cls._make(self._data & self._lift(o)._data, False)
@@ -123,22 +159,65 @@ class TensorOps:
     def __invert__(self): return self._cls._make(~self._data, False)
 
     # ---- elementwise functions -------------------------------------------------------------
-    def exp(self): return F.Exp.apply(self._floating())
-    def log(self): return F.Log.apply(self._floating())
-    def sqrt(self): return F.Sqrt.apply(self._floating())
-    def sin(self): return F.Sin.apply(self._floating())
-    def cos(self): return F.Cos.apply(self._floating())
-    def tanh(self): return F.Tanh.apply(self._floating())
-    def sigmoid(self): return F.Sigmoid.apply(self._floating())
-    def abs(self): return F.Abs.apply(self)
-    def sign(self): return F.Sign.apply(self)
-    def relu(self): return F.Relu.apply(self)
-    def step(self): return F.Step.apply(self)
+    def exp(self):
+        """e to the power of each element."""
+        return F.Exp.apply(self._floating())
+
+    def log(self):
+        """Natural logarithm (log 0 = -inf)."""
+        return F.Log.apply(self._floating())
+
+    def sqrt(self):
+        """Square root of each element."""
+        return F.Sqrt.apply(self._floating())
+
+    def sin(self):
+        """Sine of each element (radians)."""
+        return F.Sin.apply(self._floating())
+
+    def cos(self):
+        """Cosine of each element (radians)."""
+        return F.Cos.apply(self._floating())
+
+    def tanh(self):
+        """Hyperbolic tangent; its gradient is 1 - tanh(x)^2."""
+        return F.Tanh.apply(self._floating())
+
+    def sigmoid(self):
+        """1 / (1 + e^-x), stable for any x; its gradient is s(1 - s)."""
+        return F.Sigmoid.apply(self._floating())
+
+    def abs(self):
+        """Absolute value; the gradient is sign(x) (0 at 0)."""
+        return F.Abs.apply(self)
+
+    def sign(self):
+        """-1, 0 or 1 per element (zero gradient)."""
+        return F.Sign.apply(self)
+
+    def relu(self):
+        """max(x, 0); the gradient is 1 where x > 0."""
+        return F.Relu.apply(self)
+
+    def step(self):
+        """Heaviside step: 1 where x > 0, else 0 (zero gradient)."""
+        return F.Step.apply(self)
+
     def leaky_relu(self, negative_slope=0.01):
+        """x where x > 0, else negative_slope * x."""
         return F.LeakyRelu.apply(self, negative_slope=float(negative_slope))
-    def heaviside(self, values): return F.Heaviside.apply(*self._pair(values, op="heaviside"))
-    def maximum(self, other): return self._binary(F.Maximum, other)
-    def minimum(self, other): return self._binary(F.Minimum, other)
+
+    def heaviside(self, values):
+        """PyTorch's heaviside: step(x), with `values` where x == 0 (zero gradient)."""
+        return F.Heaviside.apply(*self._pair(values, op="heaviside"))
+
+    def maximum(self, other):
+        """Elementwise larger of self and other (ties share the gradient)."""
+        return self._binary(F.Maximum, other)
+
+    def minimum(self, other):
+        """Elementwise smaller of self and other (ties share the gradient)."""
+        return self._binary(F.Minimum, other)
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         """Limit values to [min, max]; the gradient passes where min <= x <= max."""
@@ -169,6 +248,7 @@ class TensorOps:
         return F.Sum.apply(x, axis=self._axes(dim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
+        """Average over dim (all elements by default)."""
         if not self.is_floating_point():
             raise RuntimeError(f"mean(): input dtype must be floating point, got {self.dtype!r};"
                                " convert it first with .float()")
@@ -183,6 +263,7 @@ class TensorOps:
         return (diff * diff).sum(dim, keepdim) / float(max(self._count(self._axes(dim)) - corr, 0))
 
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        """Standard deviation, sqrt of var (unbiased by default)."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def _nonempty_reduction(self, axes, op):
@@ -198,6 +279,7 @@ class TensorOps:
         return F.Amax.apply(self, axis=axes, keepdim=keepdim)
 
     def amin(self, dim=None, keepdim=False):
+        """Smallest values over dim; ties share the gradient evenly."""
         axes = self._nonempty_reduction(self._axes(dim), "amin")
         return F.Amin.apply(self, axis=axes, keepdim=keepdim)
 
@@ -225,6 +307,7 @@ class TensorOps:
         return self._extreme(dim, keepdim, lambda x: x.amax(), "argmax", max_result)
 
     def min(self, dim=None, keepdim=False):
+        """No dim: the smallest value; with dim: (values, indices); with a tensor: minimum."""
         return self._extreme(dim, keepdim, lambda x: x.amin(), "argmin", min_result)
 
     def _arg(self, kernel, dim, keepdim):
@@ -240,6 +323,7 @@ class TensorOps:
         return self._arg("argmax", dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
+        """Index of the smallest value (of the flattened tensor when dim is None)."""
         return self._arg("argmin", dim, keepdim)
 
     def logsumexp(self, dim, keepdim=False):
@@ -254,9 +338,11 @@ class TensorOps:
         return out if keepdim else out.squeeze(self._axes(dim))
 
     def softmax(self, dim):
+        """exp(x) / sum(exp(x)) along dim, computed after subtracting the max."""
         return F.Softmax.apply(self._floating(), axis=self._axis(dim))
 
     def log_softmax(self, dim):
+        """log(softmax(x)) along dim, computed as x - logsumexp(x)."""
         return F.LogSoftmax.apply(self._floating(), axis=self._axis(dim))
 
     def all(self, dim=None, keepdim=False):
@@ -264,4 +350,5 @@ class TensorOps:
         return self._cls._make(np.asarray(self._data.all(axis=self._axes(dim), keepdims=keepdim)))
 
     def any(self, dim=None, keepdim=False):
+        """True where any element (over dim) is non-zero."""
         return self._cls._make(np.asarray(self._data.any(axis=self._axes(dim), keepdims=keepdim)))

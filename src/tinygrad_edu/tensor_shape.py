@@ -28,9 +28,12 @@ class ShapeOps:
 
     view = reshape
 
-    def view_as(self, other): return self.reshape(other.shape)
+    def view_as(self, other):
+        """reshape to other's shape."""
+        return self.reshape(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims start_dim..end_dim into one."""
         if self._data.ndim == 0:
             return self.reshape(1)
         s, e = self._axis(start_dim), self._axis(end_dim)
@@ -46,11 +49,13 @@ class ShapeOps:
         return self.reshape(shape)
 
     def unsqueeze(self, dim):
+        """Insert a size-1 dimension at dim."""
         ax = self._axis(dim, self._data.ndim + 1)
         shape = self._data.shape
         return self.reshape(shape[:ax] + (1,) + shape[ax:])
 
     def permute(self, *dims):
+        """Reorder the dimensions (a view)."""
         dims = shape_arg(dims)
         axes = tuple(self._axis(d) for d in dims)
         if sorted(axes) != list(range(self._data.ndim)):
@@ -59,6 +64,7 @@ class ShapeOps:
         return F.Permute.apply(self, dims=axes)
 
     def transpose(self, dim0, dim1):
+        """Swap two dimensions (a view)."""
         axes = list(range(self._data.ndim))
         a, b = self._axis(dim0), self._axis(dim1)
         axes[a], axes[b] = axes[b], axes[a]
@@ -66,9 +72,11 @@ class ShapeOps:
 
     @property
     def T(self):
+        """The dimensions reversed (the transpose of a matrix)."""
         return self.permute(*reversed(range(self._data.ndim)))
 
     def t(self):
+        """Transpose of a tensor with at most 2 dimensions."""
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {self._data.ndim}")
         return self.T
@@ -89,7 +97,9 @@ class ShapeOps:
                                    f"{list(shape)}")
         return F.Expand.apply(self, shape=target)
 
-    def expand_as(self, other): return self.expand(other.shape)
+    def expand_as(self, other):
+        """expand to other's shape."""
+        return self.expand(other.shape)
 
     def repeat(self, *sizes):
         """Tile the tensor ``sizes[i]`` times along each dimension."""
