@@ -20,6 +20,8 @@
    more than it saves. Measured on the 2-core dev box: add f32 gains from 2
    threads only from ~512k elements, exp (weighted 8x) from ~32k. */
 #define TG_PAR_MIN ((int64_t)1 << 18)
+/* GEMM work is counted in multiply-adds divided by this before the TG_PAR_MIN test */
+#define TG_GEMM_PAR_SCALE 64
 
 /* One loop per op: the switch sits outside, so each loop vectorises alone. */
 #define TG_LOOP1(EXPR) for (int64_t i = lo; i < hi; ++i) { T v = x[i]; o[i] = (EXPR); } break

@@ -113,6 +113,11 @@ static int TG_FN(gemm_one)(const T *a, const T *b, int64_t m, int64_t n, int64_t
         return -2;
     TG_FN(gemm_ctx) g = {.a = a, .bp = bp, .m = m, .k = k, .rsa = ta ? 1 : k,
                          .csa = ta ? m : 1, .c = c, .ldc = n};
+    /* multiply-adds are cheap next to a fork/join: on 2 cores two threads only
+       paid off from about 256^3 (measured); below that stay serial, and then
+       also skip the column split that only serves load balancing */
+    if (m * ncmax * kcmax / TG_GEMM_PAR_SCALE < TG_PAR_MIN)
+        parallel = 0;
     int64_t mblocks = (m + MC - 1) / MC, nt = parallel ? tg_threads() : 1;
     for (g.jc = 0; g.jc < n && g.status == 0; g.jc += NC) {
         g.nc = n - g.jc < NC ? n - g.jc : NC;
@@ -125,7 +130,7 @@ static int TG_FN(gemm_one)(const T *a, const T *b, int64_t m, int64_t n, int64_t
         for (g.pc = 0; g.pc < k && g.status == 0; g.pc += KC) {
             g.kc = k - g.pc < KC ? k - g.pc : KC;
             TG_FN(pack_b)(b, tb ? 1 : n, tb ? k : 1, g.pc, g.kc, g.jc, g.nc, bp);
-            int64_t work = parallel ? m * g.nc * g.kc : 0;
+            int64_t work = parallel ? m * g.nc * g.kc / TG_GEMM_PAR_SCALE : 0;
             tg_par_tasks(mblocks * g.nsplit, work, TG_FN(gemm_tasks), &g);
         }
     }
@@ -158,7 +163,7 @@ int TG_FN(tg_matmul)(const T *a, const T *b, int64_t batch, int64_t m, int64_t n
     if (batch == 0 || m == 0 || n == 0)
         return 0;
     TG_FN(batch_ctx) bc = {a, b, m, n, k, ta, tb, c, 0};
-    int64_t work = batch * m * n * k;
+    int64_t work = batch * m * n * k / TG_GEMM_PAR_SCALE;
     /* many matrices: one per thread beats splitting each one */
     if (batch >= tg_threads())
         tg_par_tasks(batch, work, TG_FN(gemm_batch_range), &bc);
