@@ -11,7 +11,6 @@ otherwise; ``HYPOTHESIS_PROFILE=<name>`` overrides both.
 import os
 import sys
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -37,12 +36,3 @@ settings.load_profile(_profile)
 def tg():
     import tinygrad_edu
     return tinygrad_edu
-
-
-@pytest.fixture
-def f64(tg):
-    """Build a float64 tensor: ``f64(data, requires_grad=True)``."""
-    def make(data, requires_grad=False):
-        return tg.tensor(np.asarray(data, dtype=np.float64), dtype=tg.float64,
-                         requires_grad=requires_grad)
-    return make

@@ -8,15 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-
-
-def f64(data, requires_grad=False):
-    return tg.tensor(np.asarray(data, dtype=np.float64), dtype=tg.float64,
-                     requires_grad=requires_grad)
-
-
-def npy(t):
-    return np.asarray(t.detach().numpy())
+from helpers import f64, npy
 
 
 # ---- accumulation and graph shapes ------------------------------------------------

@@ -5,10 +5,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-
-
-def npy(t):
-    return np.asarray(t.detach().numpy())
+from helpers import npy
 
 
 # ---- A.4 activations on linspace(-10, 10, 100) ------------------------------------

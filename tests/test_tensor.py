@@ -7,11 +7,8 @@ import pytest
 from hypothesis import given
 
 import tinygrad_edu as tg
+from helpers import npy
 import strategies as S
-
-
-def npy(t):
-    return np.asarray(t.detach().numpy())
 
 
 # ---- factories --------------------------------------------------------------------

@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 torch = pytest.importorskip("torch")
 
 import tinygrad_edu as tg  # noqa: E402
+from helpers import npy  # noqa: E402
 import strategies as S  # noqa: E402
 
 
@@ -16,10 +17,6 @@ def T(arr, rg=True):
 
 def G(arr, rg=True):
     return tg.tensor(np.asarray(arr, dtype=np.float64), dtype=tg.float64, requires_grad=rg)
-
-
-def npy(t):
-    return np.asarray(t.detach().numpy())
 
 
 # (name, op) where op(lib, x) works for lib in (torch, tg): both expose the
