@@ -16,5 +16,6 @@ from .factories import (arange, empty, empty_like, eye, from_numpy, full, full_l
 from .ops import *  # noqa: F401,F403
 from .tensor import Size, Tensor  # noqa: F401
 from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
+from . import nn  # noqa: E402,F401  (above the core in the layers)
 
 __version__ = "0.1.0"

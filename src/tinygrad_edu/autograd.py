@@ -155,7 +155,7 @@ class Function:
     def apply(cls, *inputs, **kwargs):
         """Run forward on the inputs' arrays and, if recording, link the result into the graph."""
         first = inputs[0]
-        tensor_cls = type(first)
+        tensor_cls = first._cls  # Tensor, also for subclasses such as nn.Parameter
         backend = _get_backend(first.device)
         ctx = cls()
         ctx.backend = backend
@@ -234,7 +234,7 @@ def _accumulate_leaf(leaf, g, create_graph):
         leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
         # A copy: the same gradient array may flow to several leaves (a + b).
-        leaf.grad = type(leaf)._make(g._data.copy(), False)
+        leaf.grad = leaf._cls._make(g._data.copy(), False)
     else:
         leaf.grad._data = leaf.grad._data + g._data
 

@@ -35,7 +35,7 @@ class InplaceOps:
         old_out = old_node is not None and old_node._out is self._data
         if not (uses_self or old_out):
             return
-        snap = type(self)._make(self._data.copy(), self._requires_grad)
+        snap = self._cls._make(self._data.copy(), self._requires_grad)
         snap._ctx = old_node
         snap._version = [self._version[0]]
         if uses_self:

@@ -225,7 +225,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
 
     def detach(self):
         """The same data, cut from the graph (shares memory and the version counter)."""
-        t = type(self)._make(self._data, False)
+        t = self._cls._make(self._data, False)
         t._version = self._version
         return t
 
@@ -243,7 +243,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
         self._data = new
 
     def _ones_like(self):
-        return type(self)._make(np.ones(self._data.shape, self._data.dtype), False)
+        return self._cls._make(np.ones(self._data.shape, self._data.dtype), False)
 
     # ---- conversion ---------------------------------------------------------------
     def numpy(self):

@@ -57,7 +57,7 @@ class TensorOps:
         return self._cls._lift_data(other)
 
     def _pair(self, other, reverse=False, op="operation", floating=False, broadcast=True):
-        if type(other) is type(self) and other._data.dtype == self._data.dtype and \
+        if isinstance(other, self._cls) and other._data.dtype == self._data.dtype and \
                 other._data.shape == self._data.shape and \
                 (not floating or self._data.dtype.kind == "f"):
             return (other, self) if reverse else (self, other)  # the common case, fast

@@ -10,3 +10,4 @@ from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Exp, Heaviside,  # no
                           Sigmoid, Sign, Sin, Sqrt, Step, Sub, Tanh, Where)
 from .movement import Cat, Expand, GetItem, IndexAdd, Permute, Reshape  # noqa: F401
 from .reduce import Amax, Amin, LogSoftmax, MatMul, Softmax, Sum  # noqa: F401
+from .nn import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy, Linear  # noqa: F401

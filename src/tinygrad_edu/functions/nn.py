@@ -1,0 +1,117 @@
+"""Fused neural-network primitives: one graph node where the composite would make
+several, and the numerically stable form where the composite would overflow.
+
+Each keeps its composite twin as the reference in the tests (tests/op_table.py).
+"""
+from ..autograd import Function
+from ..grad_mode import is_grad_enabled
+from ._util import _unbroadcast
+from .reduce import MatMul
+
+
+class Linear(Function):
+    """x @ w.T + b for 2-D x; one node instead of transpose, matmul and add."""
+    keep_inputs = True
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        out = ctx.backend.matmul(x, w, False, True)
+        if b is not None:
+            out = ctx.backend.add(out, b)
+        return out
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.inputs[:2]
+        need = ctx.needs_input_grad
+        gx = MatMul.apply(g, w) if need[0] else None
+        gw = MatMul.apply(g, x, ta=True) if need[1] else None
+        gb = g.sum(dim=0) if len(need) > 2 and need[2] else None
+        return (gx, gw, gb)[:len(need)]
+
+
+class CrossEntropy(Function):
+    """Cross-entropy of raw scores x [N, C] against class indices, through a stable
+    log-softmax, with PyTorch's class weights, ignore_index and reductions.
+
+    The gradient w.r.t. x is (softmax(x) - onehot(target)) scaled per row.
+    """
+    keep_inputs = True
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        xp = ctx.backend.xp
+        n = x.shape[0]
+        # float64 inside: the loss is rounded once, so printed values match PyTorch's
+        # to the last digit more often than a float32 sum would.
+        logp = ctx.backend.log_softmax(x.astype(xp.float64, copy=False), axis=1)
+        keep = target != ignore_index
+        safe = xp.where(keep, target, 0)
+        w = (weight[safe] if weight is not None else xp.ones(n)) * keep
+        w = w.astype(xp.float64, copy=False)
+        losses = -logp[xp.arange(n), safe] * w
+        ctx.safe, ctx.w, ctx.reduction, ctx.logp = safe, w, reduction, logp
+        if reduction == "none":
+            out = losses
+        else:
+            out = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
+        return xp.asarray(out, dtype=x.dtype)
+    @staticmethod
+    def backward(ctx, g):
+        x = ctx.inputs[0]
+        xp = ctx.backend.xp
+        dtype = x._data.dtype
+        scale = ctx.w / ctx.w.sum() if ctx.reduction == "mean" else ctx.w
+        onehot = xp.zeros(x.shape, dtype)
+        onehot[xp.arange(x.shape[0]), ctx.safe] = 1
+        g_rows = g.reshape(-1, 1) * ctx.const(scale.reshape(-1, 1).astype(dtype))
+        # Under create_graph the softmax must be part of the graph; otherwise reuse logp.
+        p = x.softmax(1) if is_grad_enabled() else ctx.const(xp.exp(ctx.logp).astype(dtype))
+        return (p - ctx.const(onehot)) * g_rows
+
+
+class BinaryCrossEntropy(Function):
+    """-(y log p + (1 - y) log(1 - p)) with each log clamped at -100 (PyTorch's rule),
+    so p = 0 or 1 gives a finite loss and a finite gradient."""
+    keep_inputs = True
+    @staticmethod
+    def forward(ctx, p, y):
+        xp = ctx.backend.xp
+        with xp.errstate(divide="ignore"):
+            lp = xp.maximum(xp.log(p), -100)
+            lq = xp.maximum(xp.log1p(-p), -100)
+        ctx.lp, ctx.lq = lp, lq
+        return -(y * lp + (1 - y) * lq)
+    @staticmethod
+    def backward(ctx, g):
+        p, y = ctx.inputs
+        gp = gy = None
+        if ctx.needs_input_grad[0]:  # PyTorch's formula: (p - y) / max(p (1 - p), 1e-12)
+            gp = g * (p - y) / (p * (1 - p)).clamp(min=1e-12)
+        if ctx.needs_input_grad[1]:
+            gy = g * ctx.const(ctx.lq - ctx.lp)
+        return gp, gy
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """BCE on logits x, stable for any x: (1 - y) x + lw * softplus(-x), with
+    lw = 1 + (pos_weight - 1) y; softplus computed as max(-x, 0) + log1p(exp(-|x|))."""
+    keep_inputs = True
+    @staticmethod
+    def forward(ctx, x, y, pos_weight=None):
+        xp = ctx.backend.xp
+        softplus_neg = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        ctx.softplus_neg = softplus_neg
+        return (1 - y) * x + lw * softplus_neg
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.inputs[:2]
+        pw = ctx.inputs[2] if len(ctx.inputs) > 2 else None
+        lw = 1 if pw is None else 1 + (pw - 1) * y
+        need = ctx.needs_input_grad
+        gx = g * ((1 - y) - lw * (-x).sigmoid()) if need[0] else None
+        gy = gpw = None
+        if need[1]:  # d/dy: -x + (pos_weight - 1) softplus(-x)
+            sp = ctx.const(ctx.softplus_neg)
+            gy = g * (-x + (0 if pw is None else (pw - 1) * sp))
+        if len(need) > 2 and need[2]:
+            gpw = _unbroadcast(g * y * ctx.const(ctx.softplus_neg), pw.shape)
+        return (gx, gy, gpw)[:len(need)]

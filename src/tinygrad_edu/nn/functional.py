@@ -1,0 +1,264 @@
+"""tg.nn.functional (``import tinygrad_edu.nn.functional as F``): layers, activations
+and losses as plain functions, with PyTorch's names, arguments and defaults."""
+import warnings
+
+import numpy as np
+
+from .. import functions as _fn
+from ..factories import from_numpy, rand
+from ..ops import where
+from ..tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+# ---- layers and activations -------------------------------------------------------
+def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
+    """input @ weight.T + bias, for input of shape [..., in_features]."""
+    if weight.ndim != 2:
+        raise RuntimeError(f"linear: weight must be 2-D [out_features, in_features], got "
+                           f"shape {list(weight.shape)}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        rows = int(np.prod(input.shape[:-1])) if input.ndim else 1
+        cols = input.shape[-1] if input.ndim else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
+                           f"{weight.shape[1]}x{weight.shape[0]}): linear expects the last "
+                           f"dimension of the input to be in_features={weight.shape[1]}")
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+        raise RuntimeError(f"linear: bias of shape {list(bias.shape)} does not match "
+                           f"out_features={weight.shape[0]}")
+    if input.ndim == 2 and input.dtype == weight.dtype and \
+            (bias is None or (bias.ndim == 1 and bias.dtype == weight.dtype)):
+        return _fn.Linear.apply(input, weight, *([bias] if bias is not None else []))
+    out = input.matmul(weight.t())
+    return out if bias is None else out + bias
+
+
+def relu(input, inplace=False):  # noqa: A002
+    """max(x, 0)."""
+    return input.relu()
+
+
+def sigmoid(input):  # noqa: A002
+    """1 / (1 + exp(-x)), stable for large |x|."""
+    return input.sigmoid()
+
+
+def tanh(input):  # noqa: A002
+    """Hyperbolic tangent."""
+    return input.tanh()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+    """x where x > 0, else negative_slope * x."""
+    return input.leaky_relu(negative_slope)
+
+
+def _softmax_dim(ndim, dim, name):
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, dtype=None):  # noqa: A002
+    """exp(x) / exp(x).sum(dim), computed stably (the row max is subtracted)."""
+    x = input if dtype is None else input.to(dtype)
+    return x.softmax(_softmax_dim(x.ndim, dim, "softmax"))
+
+
+def log_softmax(input, dim=None, dtype=None):  # noqa: A002
+    """log(softmax(x)) computed as x - logsumexp(x): no log of 0."""
+    x = input if dtype is None else input.to(dtype)
+    return x.log_softmax(_softmax_dim(x.ndim, dim, "log_softmax"))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = rand(*input.shape, dtype=input.dtype) >= p
+    return input * (keep.to(input.dtype) * (1.0 / (1.0 - p)))
+
+
+# ---- losses --------------------------------------------------------------------------
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction "
+                     f"(expected one of {', '.join(map(repr, _REDUCTIONS))})")
+
+
+def _array(t):
+    """The values of a tensor (or array-like) as a numpy array, outside the graph."""
+    return t.detach().numpy() if isinstance(t, Tensor) else np.asarray(t)
+
+
+def _as_tensor(x, like):
+    return x if isinstance(x, Tensor) else from_numpy(np.asarray(x, dtype=_array(like).dtype))
+
+
+def _check_same_size(input, target, name):  # noqa: A002
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}) in {name}. This will likely lead to incorrect "
+                      "results due to broadcasting. Please ensure they have the same size.",
+                      UserWarning, stacklevel=3)
+
+
+def mse_loss(input, target, reduction="mean"):  # noqa: A002
+    """Mean squared error: mean((input - target)^2)."""
+    target = _as_tensor(target, input)
+    _check_same_size(input, target, "mse_loss")
+    d = input - target
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):  # noqa: A002
+    """Mean absolute error: mean(|input - target|)."""
+    target = _as_tensor(target, input)
+    _check_same_size(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
+    """Huber-like: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    target = _as_tensor(target, input)
+    _check_same_size(input, target, "smooth_l1_loss")
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    loss = where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def _check_bce(input, target, weight, name):  # noqa: A002
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the "
+                         f"input size ({input.shape}) in {name} is deprecated. Please ensure "
+                         "they have the same size.")
+    if weight is not None:
+        np.broadcast_shapes(tuple(weight.shape), tuple(input.shape))
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
+    """-(y log p + (1-y) log(1-p)) on probabilities p in [0, 1]; logs clamped at -100."""
+    target = _as_tensor(target, input)
+    _check_bce(input, target, weight, "binary_cross_entropy")
+    vals = _array(input)
+    if vals.size and ((vals < 0) | (vals > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1 "
+                           "(binary_cross_entropy takes probabilities; for raw scores use "
+                           "binary_cross_entropy_with_logits)")
+    loss = _fn.BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",  # noqa: A002
+                                     pos_weight=None):
+    """Sigmoid + binary cross-entropy in one stable step (any logit, no overflow)."""
+    target = _as_tensor(target, input)
+    _check_bce(input, target, weight, "binary_cross_entropy_with_logits")
+    extra = []
+    if pos_weight is not None:
+        pos_weight = _as_tensor(pos_weight, input)
+        np.broadcast_shapes(tuple(pos_weight.shape), tuple(input.shape))
+        extra = [pos_weight]
+    loss = _fn.BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), *extra)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _class_targets(input, target, name):  # noqa: A002
+    """(scores as [M, C], integer targets as [M] array, a function that puts per-item
+    losses back into target's shape)."""
+    t = _array(target)
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}: expected target of integer class indices (int64), got "
+                           f"{t.dtype}; for class probabilities pass a float target of the "
+                           "input's shape to cross_entropy")
+    if input.ndim == 1:  # a single sample [C] with a 0-d target
+        if t.ndim != 0:
+            raise ValueError(f"{name}: for input of shape [C] the target must be a 0-d class "
+                             f"index, got shape {list(t.shape)}")
+        return input.unsqueeze(0), t.reshape(1), lambda x: x.reshape(())
+    if input.ndim < 1 or t.shape[:1] != tuple(input.shape[:1]):
+        raise ValueError(f"Expected input batch_size ({input.shape[0] if input.ndim else 0}) "
+                         f"to match target batch_size ({t.shape[0] if t.ndim else 0}).")
+    if t.shape != tuple(input.shape[:1]) + tuple(input.shape[2:]):
+        raise RuntimeError(f"{name}: target shape {list(t.shape)} does not match input shape "
+                           f"{list(input.shape)} (expected [N] for [N, C], or [N, d1, ...] "
+                           "for [N, C, d1, ...])")
+    if input.ndim == 2:
+        return input, t, lambda x: x
+    c = input.shape[1]
+    moved = input.permute(0, *range(2, input.ndim), 1).reshape(-1, c)
+    return moved, t.reshape(-1), lambda x: x.reshape(t.shape)
+
+
+def _check_classes(t, c, ignore_index):
+    bad = (t != ignore_index) & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad][0])} is out of bounds (valid class indices are "
+                         f"0..{c - 1}, or ignore_index={ignore_index}).")
+
+
+def _weight_array(weight, c, dtype):
+    if weight is None:
+        return None
+    w = _array(weight)
+    if w.shape != (c,):
+        raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
+                           f"classes but got weight tensor of shape: {list(w.shape)}")
+    return w.astype(dtype, copy=False)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+    """Cross-entropy of raw scores [N, C] (or [C], or [N, C, d1, ...]) against class
+    indices, through a fused, stable log-softmax; or against class probabilities when
+    target is a float tensor of the input's shape."""
+    if reduction not in _REDUCTIONS:
+        _reduce(None, reduction)
+    if isinstance(target, Tensor) and target.is_floating_point():
+        if tuple(target.shape) != tuple(input.shape):
+            raise RuntimeError(f"cross_entropy: float (probability) targets must have the "
+                               f"input's shape {list(input.shape)}, got {list(target.shape)}")
+        dim = 1 if input.ndim > 1 else 0
+        w = 1.0 if weight is None else weight.reshape(-1, *([1] * (input.ndim - 2)))
+        loss = -(input.log_softmax(dim) * target * w).sum(dim)
+        if reduction == "mean" and input.ndim > 1:
+            return loss.sum() / (input.numel() // input.shape[1])
+        return _reduce(loss, reduction)
+    x, t, back = _class_targets(input, target, "cross_entropy")
+    _check_classes(t, x.shape[1], ignore_index)
+    w = _weight_array(weight, x.shape[1], _array(x).dtype)
+    loss = _fn.CrossEntropy.apply(x, target=t, weight=w, ignore_index=ignore_index,
+                                  reduction=reduction)
+    return back(loss) if reduction == "none" else loss
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+    """Negative log-likelihood of log-probabilities [N, C] at the target classes."""
+    if reduction not in _REDUCTIONS:
+        _reduce(None, reduction)
+    x, t, back = _class_targets(input, target, "nll_loss")
+    _check_classes(t, x.shape[1], ignore_index)
+    keep = t != ignore_index
+    safe = np.where(keep, t, 0)
+    dtype = _array(x).dtype
+    w = _weight_array(weight, x.shape[1], dtype)
+    w = from_numpy(((np.ones(len(t), dtype) if w is None else w[safe]) * keep).astype(dtype))
+    loss = -x[np.arange(len(t)), safe] * w
+    if reduction == "none":
+        return back(loss)
+    return loss.sum() / w.sum() if reduction == "mean" else loss.sum()

@@ -1,0 +1,345 @@
+"""Module and Parameter: the containers every layer and model is built from.
+
+A Module registers, by attribute assignment, its Parameters (tensors to train),
+its buffers (tensors to save but not train) and its sub-Modules, and walks them
+for ``parameters()``, ``state_dict()``, ``train()`` and friends, with PyTorch's
+names and dotted keys (``fc1.weight``).
+"""
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from .. import dtypes
+from ..factories import from_numpy
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as trainable; requires grad by default.
+
+    ``Parameter(t)`` shares ``t``'s memory; operations on it return plain Tensors.
+    """
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            data = np.empty((0,), dtypes.default_float.np)
+        src = data if isinstance(data, Tensor) else Tensor(data)
+        self._data = src._data
+        self._requires_grad = False
+        self._grad = None
+        self._ctx = None
+        self._version = src._version
+        if requires_grad:
+            self.requires_grad = True
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _shape(v):
+    return tuple(v.shape)
+
+
+class Module:
+    """Base class of every layer and model: subclass it, assign layers and Parameters
+    in ``__init__`` (after ``super().__init__()``), and define ``forward``."""
+    training = True
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ---- registration -------------------------------------------------------------
+    def __setattr__(self, name, value):
+        params = self.__dict__.get("_parameters")
+        if isinstance(value, (Parameter, Module)) and params is None:
+            raise AttributeError("cannot assign parameters or modules before "
+                                 "Module.__init__() call (call super().__init__() first)")
+        if params is not None and name in params and not (value is None or
+                                                          isinstance(value, Parameter)):
+            raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                            "(tg.nn.Parameter or None expected); to change its values, "
+                            f"assign to .{name}.data")
+        if params is not None:
+            if value is None and name in params:
+                params[name] = None
+                return
+            for d in (self._parameters, self._buffers, self._modules):
+                d.pop(name, None)
+            self.__dict__.pop(name, None)
+            if isinstance(value, Parameter):
+                self._parameters[name] = value
+                return
+            if isinstance(value, Module):
+                self._modules[name] = value
+                return
+            if name in self.__dict__.get("_buffer_names", ()) and (
+                    value is None or isinstance(value, Tensor)):
+                self._buffers[name] = value
+                return
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: look in the registries.
+        d = self.__dict__
+        for reg in ("_parameters", "_buffers", "_modules"):
+            if reg in d and name in d[reg]:
+                return d[reg][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for reg in ("_parameters", "_buffers", "_modules"):
+            if name in self.__dict__.get(reg, {}):
+                del self.__dict__[reg][name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        """Add a Parameter (or None) under ``name``."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+                            f"'{name}' (tg.nn.Parameter or None required)")
+        self.__dict__.pop(name, None)
+        self._parameters[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Add a tensor that is saved in state_dict but not trained (e.g. running stats)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (tg.Tensor or None required)")
+        names = self.__dict__.setdefault("_buffer_names", set())
+        names.add(name)
+        if not persistent:
+            self.__dict__.setdefault("_non_persistent", set()).add(name)
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+
+    def add_module(self, name, module):
+        """Add a child module under ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    # ---- walking the tree -------------------------------------------------------------
+    def named_modules(self, memo=None, prefix=""):
+        """(dotted name, module) for this module and every descendant, each once."""
+        memo = set() if memo is None else memo
+        stack = [(prefix, self)]
+        while stack:  # preorder without recursion, children in registration order
+            name, m = stack.pop()
+            if id(m) in memo:
+                continue
+            memo.add(id(m))
+            yield name, m
+            kids = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items()
+                    if c is not None]
+            stack.extend(reversed(kids))
+
+    def modules(self):
+        """This module and every descendant."""
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        """(name, module) for the direct children."""
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self):
+        """The direct child modules."""
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, registry, prefix="", recurse=True):
+        seen = set()
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mod_name, m in mods:
+            for k, v in getattr(m, registry).items():
+                if v is None or id(v) in seen:
+                    continue
+                seen.add(id(v))
+                yield (f"{mod_name}.{k}" if mod_name else k), v
+
+    def named_parameters(self, prefix="", recurse=True):
+        """(dotted name, Parameter) for every parameter, shared ones once."""
+        return self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse=True):
+        """Every Parameter of this module and its descendants (what an optimizer takes)."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True):
+        """(dotted name, tensor) for every buffer."""
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse=True):
+        """Every buffer of this module and its descendants."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn):
+        """Call ``fn`` on every descendant (children first) and on self; returns self."""
+        for m in reversed(list(self.modules())):
+            fn(m)
+        return self
+
+    # ---- modes and gradients ----------------------------------------------------------
+    def train(self, mode=True):
+        """Set training mode (Dropout active) on this module and its descendants."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self):
+        """Set evaluation mode (same as ``train(False)``)."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        """Turn gradient recording on or off for every parameter."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients of every parameter (to None by default, like PyTorch)."""
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad.zero_()
+
+    # ---- dtype and device -------------------------------------------------------------
+    def _cast(self, dtype):
+        with no_grad():
+            for p in self.parameters():
+                if p.is_floating_point():
+                    p.data = p.data.to(dtype)
+            for b in self.buffers():
+                if b.is_floating_point():
+                    b.data = b.data.to(dtype)
+        return self
+
+    def float(self):
+        """Cast floating parameters and buffers to float32."""
+        return self._cast(dtypes.float32)
+
+    def double(self):
+        """Cast floating parameters and buffers to float64."""
+        return self._cast(dtypes.float64)
+
+    def to(self, *args, **kwargs):
+        """``to(dtype)`` casts floating parameters; ``to('cpu')`` is a no-op here."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        for a in args:
+            if isinstance(a, dtypes.DType):
+                dtype = a
+            else:
+                device = a
+        if device is not None and str(device) != "cpu":
+            raise RuntimeError(f"device {device!r} is not available: this build of "
+                               "tinygrad_edu runs on the CPU only")
+        return self._cast(dtype) if dtype is not None else self
+
+    def cpu(self):
+        """Parameters already live on the CPU: returns self."""
+        return self
+
+    # ---- state dict ---------------------------------------------------------------------
+    def state_dict(self, prefix=""):
+        """An ordered dict of every parameter and persistent buffer by dotted name,
+        detached (sharing memory with the module)."""
+        out = OrderedDict()
+        for mod_name, m in self.named_modules(prefix=prefix.rstrip(".")):
+            skip = m.__dict__.get("_non_persistent", ())
+            items = list(m._parameters.items()) + [(k, b) for k, b in m._buffers.items()
+                                                   if k not in skip]
+            for k, v in items:
+                if v is not None:
+                    out[f"{mod_name}.{k}" if mod_name else k] = v.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values (Tensors or numpy arrays) into the parameters and buffers of the
+        same names. With ``strict`` a missing or unexpected key is an error; a shape
+        mismatch always is. Returns (missing_keys, unexpected_keys)."""
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        for k, target in own.items():
+            if k not in state_dict:
+                continue
+            v = state_dict[k]
+            if not isinstance(v, (Tensor, np.ndarray)):
+                errors.append(f'While copying the parameter named "{k}", expected a tensor '
+                              f"or array from checkpoint but received {type(v).__name__}")
+            elif _shape(v) != _shape(target):
+                errors.append(f"size mismatch for {k}: copying a param with shape "
+                              f"{list(_shape(v))} from checkpoint, the shape in current "
+                              f"model is {list(_shape(target))}.")
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " +
+                              ", ".join(f'"{k}"' for k in unexpected) + ".")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " +
+                              ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        with no_grad():
+            for k, target in own.items():
+                if k in state_dict:
+                    v = state_dict[k]
+                    target.copy_(v if isinstance(v, Tensor) else from_numpy(np.asarray(v)))
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ---- calling and printing -----------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  '"forward" function')
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def extra_repr(self):
+        """The text inside this module's parentheses in ``repr`` (override in layers)."""
+        return ""
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        lines = [line for line in self.extra_repr().split("\n") if line]
+        for name, m in self._modules.items():
+            child = repr(m).replace("\n", "\n  ")
+            lines.append(f"({name}): {child}")
+        main = self._get_name() + "("
+        if lines:
+            if len(lines) == 1 and not self._modules:
+                main += lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules)
+                      | set(self._buffers))
