@@ -55,3 +55,6 @@ int tg_cpu_fma(void);
 int tg_get_num_threads(void);
 void tg_set_num_threads(int n);
 const char *tg_compile_flags(void);
+
+/* glibc only: raise malloc's mmap and trim thresholds (bytes); 1 if applied. */
+int tg_tune_malloc(size_t mmap_threshold, size_t trim_threshold);

@@ -16,6 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+import op_table_nn
 import strategies as S
 
 
@@ -356,6 +357,7 @@ ROWS = [
     Row("matmul_batched", lambda a, b: tg.matmul(a, b), np.matmul, matmul_args("batched"),
         smooth=True),
 ]
+ROWS += op_table_nn.rows(Row)
 ROW_BY_NAME = {r.name: r for r in ROWS}
 assert len(ROW_BY_NAME) == len(ROWS), "duplicate row names"
 
@@ -365,4 +367,4 @@ sin cos clamp clip maximum minimum where sigmoid tanh relu leaky_relu step heavi
 softmax log_softmax logsumexp sum mean var std max min max_dim min_dim reshape view
 flatten squeeze unsqueeze transpose permute T expand repeat getitem_int getitem_slice
 getitem_none_ellipsis getitem_mask getitem_intarray cat stack matmul_1d_1d matmul_2d_1d
-matmul_1d_2d matmul matmul_batched""".split()
+matmul_1d_2d matmul matmul_batched""".split() + op_table_nn.REQUIRED_NN

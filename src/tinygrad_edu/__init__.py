@@ -16,6 +16,9 @@ from .factories import (arange, empty, empty_like, eye, from_numpy, full, full_l
 from .ops import *  # noqa: F401,F403
 from .tensor import Size, Tensor  # noqa: F401
 from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
-from . import nn  # noqa: E402,F401  (above the core in the layers)
+# Above the core in the layers: nn, optim, data (also as tg.utils.data), datasets.
+from . import nn, optim  # noqa: E402,F401
+from .data import datasets  # noqa: E402,F401
+from .utils import data as _utils_data  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -15,6 +15,18 @@ from . import autograd
 from . import functions as F
 
 
+_UFUNCS = {"add_": "add", "sub_": "subtract", "mul_": "multiply", "div_": "true_divide"}
+
+
+def _broadcasts_to(shape, target):
+    if shape == target:
+        return True
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 class InplaceOps:
     __slots__ = ()
 
@@ -80,7 +92,28 @@ class InplaceOps:
         return self
 
     def _inplace(self, op, other, name):
+        if not self._recording(other) and self._write_direct(other, name):
+            return self
         return self._commit(op(self, other), name)
+
+    def _write_direct(self, other, name):
+        """Outside the graph, ``self op= other`` with one ufunc pass straight into self's
+        array (what every optimizer step does; no temporary, no copy). Only the plain
+        cases: a float self and a Python number or same-dtype tensor broadcasting to it."""
+        a = self._data
+        if a.dtype.kind != "f" or not a.flags.writeable:
+            return False
+        if type(other) in (int, float):
+            b = other
+        elif isinstance(other, self._cls) and other._data.dtype == a.dtype and \
+                _broadcasts_to(other._data.shape, a.shape):
+            b = other._data
+        else:
+            return False
+        xp = autograd._get_backend(self.device).xp
+        getattr(xp, _UFUNCS[name])(a, b, out=a)
+        self._version[0] += 1
+        return True
 
     def __iadd__(self, o): return self._inplace(type(self).__add__, o, "add_")
     def __isub__(self, o): return self._inplace(type(self).__sub__, o, "sub_")

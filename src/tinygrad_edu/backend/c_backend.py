@@ -31,6 +31,11 @@ if _lib.tg_built_fma() and not _lib.tg_cpu_fma():
 if _os.environ.get("TG_NUM_THREADS", "").strip():
     _lib.tg_set_num_threads(int(_os.environ["TG_NUM_THREADS"]))
 
+# Large temporaries reuse heap memory instead of fresh (page-faulting) mmaps;
+# TG_MALLOC_TUNE=0 keeps glibc's defaults.
+if _os.environ.get("TG_MALLOC_TUNE", "1") != "0":
+    _lib.tg_tune_malloc(256 << 20, 512 << 20)
+
 name = "c"
 xp = np
 

@@ -85,8 +85,11 @@ class BinaryCrossEntropy(Function):
         gp = gy = None
         if ctx.needs_input_grad[0]:  # PyTorch's formula: (p - y) / max(p (1 - p), 1e-12)
             gp = g * (p - y) / (p * (1 - p)).clamp(min=1e-12)
-        if ctx.needs_input_grad[1]:
-            gy = g * ctx.const(ctx.lq - ctx.lp)
+        if ctx.needs_input_grad[1]:  # log(1 - p) - log(p), each clamped at -100
+            if is_grad_enabled():    # create_graph: keep p's part of the graph
+                gy = g * ((1 - p).log().clamp(min=-100) - p.log().clamp(min=-100))
+            else:
+                gy = g * ctx.const(ctx.lq - ctx.lp)
         return gp, gy
 
 
@@ -109,9 +112,19 @@ class BinaryCrossEntropyWithLogits(Function):
         need = ctx.needs_input_grad
         gx = g * ((1 - y) - lw * (-x).sigmoid()) if need[0] else None
         gy = gpw = None
+        sp = None
+        if need[1] and pw is not None or len(need) > 2 and need[2]:
+            sp = _softplus_neg(x) if is_grad_enabled() else ctx.const(ctx.softplus_neg)
         if need[1]:  # d/dy: -x + (pos_weight - 1) softplus(-x)
-            sp = ctx.const(ctx.softplus_neg)
             gy = g * (-x + (0 if pw is None else (pw - 1) * sp))
         if len(need) > 2 and need[2]:
-            gpw = _unbroadcast(g * y * ctx.const(ctx.softplus_neg), pw.shape)
+            gpw = _unbroadcast(g * y * sp, pw.shape)
         return (gx, gy, gpw)[:len(need)]
+
+
+def _softplus_neg(x):
+    """log(1 + exp(-x)) from Tensor ops, stable, with the right derivative everywhere
+    (the clamps keep the branch not taken from overflowing)."""
+    pos = (1 + (-x.clamp(min=0)).exp()).log()
+    neg = (1 + x.clamp(max=0).exp()).log() - x
+    return pos.where(x > 0, neg)

@@ -1,0 +1,241 @@
+"""The main job: train an MLP on Fashion-MNIST (or MNIST) with one command.
+
+    python -m tinygrad_edu.train            # or: tg-train
+    python -m tinygrad_edu.train --recipe d2l
+    python -m tinygrad_edu.train --dataset mnist --data ~/mnist --optimizer sgd --lr 0.1
+
+Each epoch shows a progress bar (tqdm, if installed) with the running loss and
+accuracy, then the test accuracy. At the end it prints a summary, saves the
+trained weights as a .npz state_dict and, with matplotlib installed, a PNG of
+the loss/accuracy curves. The loop is the one every lesson repeats:
+zero_grad, forward, loss, backward, step; then evaluate.
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn, optim
+from tinygrad_edu.data import DataLoader, FashionMNIST, MNIST
+
+# Fashion-MNIST / MNIST pixel statistics (of the [0, 1] training images).
+_NORMALIZE = {"fashion": (0.2860, 0.3530), "mnist": (0.1307, 0.3081)}
+
+# The curriculum's D.2 recipe (d2l): 784-256-10, normal(0, 0.01), SGD 0.5, batch 256.
+RECIPES = {
+    "default": dict(hidden="512,256", optimizer="adam", lr=1e-3, epochs=10, batch_size=128,
+                    init="pytorch", normalize=True, lr_schedule="cosine"),
+    "d2l": dict(hidden="256", optimizer="sgd", lr=0.5, epochs=5, batch_size=256,
+                init="normal0.01", normalize=False, lr_schedule="none"),
+}
+
+
+def build_mlp(sizes, init="pytorch"):
+    """Sequential(Flatten, Linear, ReLU, ..., Linear) for layer sizes [784, ..., 10]."""
+    layers = [nn.Flatten()]
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    if init == "normal0.01":  # the curriculum's D.2: every parameter ~ N(0, 0.01^2)
+        for p in model.parameters():
+            nn.init.normal_(p, std=0.01)
+    return model
+
+
+def make_optimizer(name, params, lr, momentum=0.9, weight_decay=0.0):
+    """One of the tg.optim optimizers by name."""
+    name = name.lower()
+    if name == "sgd":
+        return optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    table = {"adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop,
+             "adagrad": optim.Adagrad}
+    if name not in table:
+        raise SystemExit(f"unknown optimizer {name!r}: choose sgd, adam, adamw, rmsprop, adagrad")
+    return table[name](params, lr=lr, weight_decay=weight_decay)
+
+
+def load_data(dataset, root, normalize, limit=None):
+    """(train, test) TensorDatasets of flattened float32 images and int64 labels."""
+    cls = FashionMNIST if dataset == "fashion" else MNIST
+    out = []
+    for train in (True, False):
+        ds = cls(root=root, train=train).as_tensor_dataset(flatten=True)
+        x, y = ds.tensors
+        if limit:
+            x, y = x[:limit], y[:limit]
+        if normalize:
+            mean, std = _NORMALIZE[dataset]
+            x = (x - mean) / std
+        out.append(tg.data.TensorDataset(x, y))
+    return out
+
+
+def evaluate(model, loader):
+    """Accuracy of model over a loader (eval mode, no graph)."""
+    model.eval()
+    correct = total = 0
+    with tg.no_grad():
+        for x, y in loader:
+            correct += int((model(x).argmax(1) == y).sum().item())
+            total += len(y)
+    model.train()
+    return correct / max(total, 1)
+
+
+def _progress(iterable, total, desc, quiet):
+    if quiet:
+        return iterable
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return iterable
+    return tqdm(iterable, total=total, desc=desc, leave=True, dynamic_ncols=True,
+                file=sys.stdout, mininterval=0.2)
+
+
+def train_epoch(model, bar, criterion, optimizer):
+    """One pass over the batches (a loader, or a progress bar around one); returns
+    (mean loss, accuracy) over the epoch."""
+    loss_sum = correct = seen = 0.0
+    for i, (x, y) in enumerate(bar):
+        optimizer.zero_grad()
+        scores = model(x)
+        loss = criterion(scores, y)
+        loss.backward()
+        optimizer.step()
+        n = len(y)
+        loss_sum += loss.item() * n
+        correct += int((scores.detach().argmax(1) == y).sum().item())
+        seen += n
+        if hasattr(bar, "set_postfix") and (i % 20 == 0):
+            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
+    if hasattr(bar, "set_postfix"):
+        bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
+    return loss_sum / seen, correct / seen
+
+
+def save_state_dict(model, path):
+    """Write the state_dict as .npz (no pickle), atomically: temp file, then rename."""
+    state = {k: v.numpy() for k, v in model.state_dict().items()}
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **state)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
+def plot_history(history, path):
+    """Loss and accuracy curves as a PNG; returns the path, or None without matplotlib."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    epochs = range(1, len(history["loss"]) + 1)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    a.plot(epochs, history["loss"], marker="o")
+    a.set(xlabel="epoch", ylabel="train loss", title="loss")
+    b.plot(epochs, history["train_acc"], marker="o", label="train")
+    b.plot(epochs, history["test_acc"], marker="o", label="test")
+    b.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    b.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="tg-train", description=__doc__.split("\n\n")[0])
+    p.add_argument("--recipe", choices=sorted(RECIPES), default="default",
+                   help="preset of the options below (d2l = the curriculum's D.2)")
+    p.add_argument("--dataset", choices=["fashion", "mnist"], default="fashion")
+    p.add_argument("--data", default=None, help="directory of the four IDX files")
+    p.add_argument("--hidden", help="hidden layer sizes, comma-separated (e.g. 512,256)")
+    p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop", "adagrad"])
+    p.add_argument("--lr", type=float)
+    p.add_argument("--momentum", type=float, default=0.9, help="for sgd")
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/mlp", help="folder for model.npz and curves.png")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N samples")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = p.parse_args(argv)
+    for k, v in RECIPES[args.recipe].items():
+        if getattr(args, k, None) is None:
+            setattr(args, k, v)
+    if args.recipe == "d2l" and args.optimizer == "sgd" and "--momentum" not in (argv or []):
+        args.momentum = 0.0
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    tg.manual_seed(args.seed)
+    t0 = time.perf_counter()
+    try:
+        train_set, test_set = load_data(args.dataset, args.data, args.normalize, args.limit)
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    t_data = time.perf_counter() - t0
+    sizes = [784] + [int(h) for h in str(args.hidden).split(",") if h] + [10]
+    model = build_mlp(sizes, args.init)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum,
+                               args.weight_decay)
+    sched = (optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+             if args.lr_schedule == "cosine" else None)
+    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
+                              seed=args.seed)
+    test_loader = DataLoader(test_set, batch_size=1000)
+    print(f"{args.dataset}: {len(train_set)} train / {len(test_set)} test samples "
+          f"(loaded in {t_data:.1f} s); model {'-'.join(map(str, sizes))}, "
+          f"{args.optimizer} lr={args.lr}, batch {args.batch_size}, backend "
+          f"{tg.backend_info()['backend']}")
+    history = {"loss": [], "train_acc": [], "test_acc": []}
+    t_train = time.perf_counter()
+    for epoch in range(1, args.epochs + 1):
+        bar = _progress(train_loader, len(train_loader), f"epoch {epoch}/{args.epochs}",
+                        args.quiet)
+        loss, acc = train_epoch(model, bar, criterion, optimizer)
+        if hasattr(bar, "close"):
+            bar.close()
+        if sched is not None:
+            sched.step()
+        test_acc = evaluate(model, test_loader)
+        for k, v in zip(history, (loss, acc, test_acc)):
+            history[k].append(v)
+        print(f"epoch {epoch}: loss {loss:.4f}  train acc {acc:.4f}  test acc {test_acc:.4f}",
+              flush=True)
+    wall = time.perf_counter() - t_train
+    os.makedirs(args.out, exist_ok=True)
+    weights = save_state_dict(model, os.path.join(args.out, "model.npz"))
+    plot = plot_history(history, os.path.join(args.out, "curves.png"))
+    seen = len(train_set) * args.epochs
+    print(f"done: test accuracy {history['test_acc'][-1]:.4f} after {args.epochs} epochs; "
+          f"train time {wall:.1f} s ({seen / wall:,.0f} samples/s); backend "
+          f"{tg.backend_info()['backend']}")
+    print(f"saved weights to {weights}")
+    print(f"saved curves to {plot}" if plot else
+          "matplotlib is not installed: no plot (pip install 'tinygrad_edu[train]')")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
