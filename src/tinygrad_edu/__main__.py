@@ -1,4 +1,4 @@
-"""``python -m tinygrad_edu``: the main job (see cli.py)."""
-from .cli import main
+"""``python -m tinygrad_edu``: the main job, the same as ``python -m tinygrad_edu.train``."""
+from .train import cli
 
-raise SystemExit(main())
+cli()

@@ -237,5 +237,10 @@ def main(argv=None):
     return 0
 
 
-if __name__ == "__main__":
+def cli():
+    """Console-script entry point (tg-train)."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,8 +1,6 @@
-"""The main job: train a small MLP and print its loss falling.
-
-Until the nn/optim layer lands this uses only tensors: a 2-16-3 network
-written by hand, trained with plain gradient descent on a synthetic
-three-class "spiral" problem that a linear model cannot solve.
+"""A 2-64-3 MLP written by hand (tensors only: no tg.nn, no tg.optim), trained
+with plain gradient descent on a synthetic three-class "spiral" problem that a
+linear model cannot solve. Run: python examples/spirals_by_hand.py [--quick]
 """
 import argparse
 import time
@@ -56,12 +54,15 @@ def train(epochs=300, hidden=64, lr=1.0, seed=0, log_every=25, out=print):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tinygrad_edu", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="100 epochs")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.epochs = 100
     info = tg.backend_info()
     print(f"tinygrad_edu {tg.__version__} on the {info['backend']} backend")
     start = time.perf_counter()
@@ -69,3 +70,7 @@ def main(argv=None):
     print(f"loss {first:.4f} -> {last:.4f}, train accuracy {acc:.3f} "
           f"in {time.perf_counter() - start:.2f} s")
     return 0 if last < first else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

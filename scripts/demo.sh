@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian/Ubuntu checkout to a trained model:
+# fetch Fashion-MNIST from the distribution's archive if it is missing, install
+# tinygrad_edu with its training extras (tqdm, matplotlib), run the main job.
+# Extra arguments go to the trainer, e.g.  bash scripts/demo.sh --recipe d2l
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA=/usr/share/datasets/fashion-mnist
+if [ -z "${TG_DATA:-}" ] && [ ! -f "$DATA/train-images-idx3-ubyte.gz" ]; then
+  echo "Fashion-MNIST not found: installing Debian's dataset-fashion-mnist package"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo";
+  else SUDO="none"; fi
+  if [ "$SUDO" = none ] || ! command -v apt-get >/dev/null; then
+    echo "cannot install it here (needs apt-get and root). Get the four IDX files" >&2
+    echo "(train/t10k images/labels .gz) from the Fashion-MNIST project page into" >&2
+    echo "~/.cache/tinygrad_edu/fashion-mnist or a folder named by TG_DATA, then rerun." >&2
+    exit 1
+  fi
+  $SUDO apt-get install -y dataset-fashion-mnist >/dev/null \
+    || { $SUDO apt-get update -qq && $SUDO apt-get install -y dataset-fashion-mnist >/dev/null; }
+fi
+
+python -m pip install -q ".[train]"
+python -m tinygrad_edu.train "$@"
