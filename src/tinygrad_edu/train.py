@@ -228,7 +228,9 @@ def main(argv=None):
     weights = save_state_dict(model, os.path.join(args.out, "model.npz"))
     plot = plot_history(history, os.path.join(args.out, "curves.png"))
     seen = len(train_set) * args.epochs
-    print(f"done: test accuracy {history['test_acc'][-1]:.4f} after {args.epochs} epochs; "
+    best = int(np.argmax(history["test_acc"]))
+    print(f"done: test accuracy {history['test_acc'][-1]:.4f} after {args.epochs} epochs "
+          f"(best {history['test_acc'][best]:.4f} at epoch {best + 1}); "
           f"train time {wall:.1f} s ({seen / wall:,.0f} samples/s); backend "
           f"{tg.backend_info()['backend']}")
     print(f"saved weights to {weights}")
