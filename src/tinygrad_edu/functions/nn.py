@@ -47,24 +47,35 @@ class CrossEntropy(Function):
         w = (weight[safe] if weight is not None else xp.ones(n)) * keep
         w = w.astype(xp.float64, copy=False)
         losses = -logp[xp.arange(n), safe] * w
-        ctx.safe, ctx.w, ctx.reduction, ctx.logp = safe, w, reduction, logp
+        ctx.safe, ctx.w, ctx.keep, ctx.reduction, ctx.logp = safe, w, keep, reduction, logp
         if reduction == "none":
             out = losses
-        else:
-            out = losses.sum() / w.sum() if reduction == "mean" else losses.sum()
+        elif reduction == "sum":
+            out = losses.sum()
+        else:  # every row ignored: 0/0 is nan as in PyTorch, without numpy's warning
+            total = w.sum()
+            out = losses.sum() / total if total != 0 else xp.asarray(xp.nan)
         return xp.asarray(out, dtype=x.dtype)
     @staticmethod
     def backward(ctx, g):
         x = ctx.inputs[0]
         xp = ctx.backend.xp
         dtype = x._data.dtype
-        scale = ctx.w / ctx.w.sum() if ctx.reduction == "mean" else ctx.w
+        scale = ctx.w
+        if ctx.reduction == "mean":  # as PyTorch: ignored rows get 0 even when total is 0
+            total = scale.sum()
+            scale = scale / total if total != 0 else xp.where(ctx.keep, xp.nan, 0.0)
         onehot = xp.zeros(x.shape, dtype)
         onehot[xp.arange(x.shape[0]), ctx.safe] = 1
         g_rows = g.reshape(-1, 1) * ctx.const(scale.reshape(-1, 1).astype(dtype))
         # Under create_graph the softmax must be part of the graph; otherwise reuse logp.
         p = x.softmax(1) if is_grad_enabled() else ctx.const(xp.exp(ctx.logp).astype(dtype))
         return (p - ctx.const(onehot)) * g_rows
+
+
+# PyTorch's 1e-12, rounded to float32 as PyTorch does (also for float64 inputs), so the
+# gradient at p = 0 or 1 equals PyTorch's to the last bit.
+_BCE_EPS = 9.999999960041972e-13
 
 
 class BinaryCrossEntropy(Function):
@@ -83,8 +94,8 @@ class BinaryCrossEntropy(Function):
     def backward(ctx, g):
         p, y = ctx.inputs
         gp = gy = None
-        if ctx.needs_input_grad[0]:  # PyTorch's formula: (p - y) / max(p (1 - p), 1e-12)
-            gp = g * (p - y) / (p * (1 - p)).clamp(min=1e-12)
+        if ctx.needs_input_grad[0]:  # PyTorch's formula: (p - y) / max(p (1 - p), eps)
+            gp = g * (p - y) / (p * (1 - p)).clamp(min=_BCE_EPS)
         if ctx.needs_input_grad[1]:  # log(1 - p) - log(p), each clamped at -100
             if is_grad_enabled():    # create_graph: keep p's part of the graph
                 gy = g * ((1 - p).log().clamp(min=-100) - p.log().clamp(min=-100))

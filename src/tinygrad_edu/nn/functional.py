@@ -157,7 +157,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
     target = _as_tensor(target, input)
     _check_bce(input, target, weight, "binary_cross_entropy")
     vals = _array(input)
-    if vals.size and ((vals < 0) | (vals > 1)).any():
+    if vals.size and not ((vals >= 0) & (vals <= 1)).all():  # (NaN fails too, as in PyTorch)
         raise RuntimeError("all elements of input should be between 0 and 1 "
                            "(binary_cross_entropy takes probabilities; for raw scores use "
                            "binary_cross_entropy_with_logits)")
@@ -261,4 +261,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     loss = -x[np.arange(len(t)), safe] * w
     if reduction == "none":
         return back(loss)
-    return loss.sum() / w.sum() if reduction == "mean" else loss.sum()
+    if reduction == "sum":
+        return loss.sum()
+    if not _array(w).sum():  # 0/0: nan as in PyTorch, with zero grads for ignored rows
+        kept_nan = from_numpy(np.where(keep, np.nan, 0.0).astype(dtype))
+        return (loss * kept_nan).sum() + float("nan")
+    return loss.sum() / w.sum()

@@ -169,6 +169,21 @@ class ModuleList(Module):
             self.append(m)
         return self
 
+    def __repr__(self):
+        # PyTorch folds runs of identical children: "(0-2): 3 x Linear(...)".
+        runs = []  # [first index, last index, repr]
+        for i, m in enumerate(self):
+            r = repr(m).replace("\n", "\n  ")
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        if not runs:
+            return self._get_name() + "()"
+        lines = [f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}"
+                 for a, b, r in runs]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
 
 # ---- activations --------------------------------------------------------------------------
 class _Activation(Module):

@@ -45,6 +45,14 @@ def _shape(v):
     return tuple(v.shape)
 
 
+def _check_name(name, kind):
+    # A dot would make the state_dict key ambiguous ("a.b" = child a's b?).
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if "." in name or name == "":
+        raise KeyError(f'{kind} name can\'t contain "." or be empty, got: "{name}"')
+
+
 class Module:
     """Base class of every layer and model: subclass it, assign layers and Parameters
     in ``__init__`` (after ``super().__init__()``), and define ``forward``."""
@@ -67,6 +75,11 @@ class Module:
             raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                             "(tg.nn.Parameter or None expected); to change its values, "
                             f"assign to .{name}.data")
+        if name in self.__dict__.get("_buffers", ()) and not (
+                value is None or isinstance(value, (Tensor, Module))):
+            # (a silent plain attribute would drop the buffer from the state_dict)
+            raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                            "(tg.Tensor or None expected)")
         if params is not None:
             if value is None and name in params:
                 params[name] = None
@@ -98,11 +111,13 @@ class Module:
         for reg in ("_parameters", "_buffers", "_modules"):
             if name in self.__dict__.get(reg, {}):
                 del self.__dict__[reg][name]
+                self.__dict__.get("_buffer_names", set()).discard(name)  # gone for good
                 return
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
         """Add a Parameter (or None) under ``name``."""
+        _check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
                             f"'{name}' (tg.nn.Parameter or None required)")
@@ -111,18 +126,23 @@ class Module:
 
     def register_buffer(self, name, tensor, persistent=True):
         """Add a tensor that is saved in state_dict but not trained (e.g. running stats)."""
+        _check_name(name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (tg.Tensor or None required)")
         names = self.__dict__.setdefault("_buffer_names", set())
         names.add(name)
-        if not persistent:
-            self.__dict__.setdefault("_non_persistent", set()).add(name)
+        skip = self.__dict__.setdefault("_non_persistent", set())
+        if persistent:  # registering a name again may flip it
+            skip.discard(name)
+        else:
+            skip.add(name)
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
 
     def add_module(self, name, module):
         """Add a child module under ``name``."""
+        _check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._modules[name] = module
@@ -130,15 +150,17 @@ class Module:
     register_module = add_module
 
     # ---- walking the tree -------------------------------------------------------------
-    def named_modules(self, memo=None, prefix=""):
-        """(dotted name, module) for this module and every descendant, each once."""
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) for this module and every descendant, each once
+        (or under every name it is reachable by, with ``remove_duplicate=False``)."""
         memo = set() if memo is None else memo
         stack = [(prefix, self)]
         while stack:  # preorder without recursion, children in registration order
             name, m = stack.pop()
-            if id(m) in memo:
-                continue
-            memo.add(id(m))
+            if remove_duplicate:
+                if id(m) in memo:
+                    continue
+                memo.add(id(m))
             yield name, m
             kids = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items()
                     if c is not None]
@@ -265,9 +287,11 @@ class Module:
     # ---- state dict ---------------------------------------------------------------------
     def state_dict(self, prefix=""):
         """An ordered dict of every parameter and persistent buffer by dotted name,
-        detached (sharing memory with the module)."""
+        detached (sharing memory with the module). A shared module appears under each
+        of its names, as in PyTorch, so a checkpoint loads into either structure."""
         out = OrderedDict()
-        for mod_name, m in self.named_modules(prefix=prefix.rstrip(".")):
+        for mod_name, m in self.named_modules(prefix=prefix.rstrip("."),
+                                              remove_duplicate=False):
             skip = m.__dict__.get("_non_persistent", ())
             items = list(m._parameters.items()) + [(k, b) for k, b in m._buffers.items()
                                                    if k not in skip]
