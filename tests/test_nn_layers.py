@@ -35,8 +35,10 @@ def test_sequential_container():
         s[3]
     s[1] = nn.Tanh()
     assert type(s[1]) is nn.Tanh
-    del s[0]
-    assert len(s) == 2 and [k for k, _ in s.named_children()] == ["1", "2"]
+    del s[0]   # torch renumbers after a deletion, so append cannot reuse a live key
+    assert len(s) == 2 and [k for k, _ in s.named_children()] == ["0", "1"]
+    s.append(nn.Identity())
+    assert [type(m).__name__ for m in s] == ["Tanh", "Linear", "Identity"]
     named = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 2)), ("act", nn.ReLU())]))
     assert named.fc is named[0] and list(named.state_dict()) == ["fc.weight", "fc.bias"]
 

@@ -89,7 +89,47 @@ class Dropout(Module):
 
 
 # ---- containers -------------------------------------------------------------------------
-class Sequential(Module):
+class _Container(Module):
+    """Children numbered 0..n-1: indexing, slicing, len, iteration, append, del."""
+
+    def _index(self, idx):
+        n = len(self)
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range")
+        return idx % n
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return self._from_items(list(self._modules.items())[idx])
+        return list(self._modules.values())[self._index(idx)]
+
+    def __setitem__(self, idx, module):
+        key = list(self._modules.keys())[self._index(idx)]
+        self.add_module(key, module)
+
+    def __delitem__(self, idx):
+        keys = list(self._modules.keys())
+        for key in (keys[idx] if isinstance(idx, slice) else [keys[self._index(idx)]]):
+            del self._modules[key]
+        # renumber (as PyTorch does) so that a later append cannot reuse a live key
+        kept = list(self._modules.values())
+        self._modules.clear()
+        for i, m in enumerate(kept):
+            self._modules[str(i)] = m
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        """Add a module at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_Container):
     """Modules applied one after another; indexable, sliceable, iterable, has len()."""
 
     def __init__(self, *args):
@@ -101,36 +141,9 @@ class Sequential(Module):
             for i, m in enumerate(args):
                 self.add_module(str(i), m)
 
-    def _index(self, idx):
-        n = len(self)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return idx % n
-
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            return type(self)(OrderedDict(list(self._modules.items())[idx]))
-        return list(self._modules.values())[self._index(idx)]
-
-    def __setitem__(self, idx, module):
-        key = list(self._modules.keys())[self._index(idx)]
-        self.add_module(key, module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[self._index(idx)]]):
-            del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        """Add a module at the end; returns self."""
-        self.add_module(str(len(self)), module)
-        return self
+    @classmethod
+    def _from_items(cls, items):
+        return cls(OrderedDict(items))
 
     def forward(self, input):  # noqa: A002
         for m in self:
@@ -138,7 +151,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_Container):
     """A list of modules whose parameters are registered (for loops over layers)."""
 
     def __init__(self, modules=None):
@@ -146,22 +159,9 @@ class ModuleList(Module):
         for m in modules or ():
             self.append(m)
 
-    def __getitem__(self, idx):
-        items = list(self._modules.values())
-        if isinstance(idx, slice):
-            return type(self)(items[idx])
-        return items[idx]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        """Add a module at the end; returns self."""
-        self.add_module(str(len(self)), module)
-        return self
+    @classmethod
+    def _from_items(cls, items):
+        return cls([m for _, m in items])
 
     def extend(self, modules):
         """Append each module of an iterable; returns self."""
