@@ -118,6 +118,17 @@ def test_numerical_gradient():
     np.testing.assert_allclose(np.asarray(g), [6.0, 8.0], atol=1e-6)
 
 
+def test_numerical_gradient_nudges_x_itself_and_restores_it():
+    # the lesson's closure idiom: f ignores its argument and reads x
+    for dtype, tol in ((tg.float64, 1e-6), (tg.float32, 1e-2)):
+        x = tg.tensor([[0.1, -2.3], [3.7, 1.0]], dtype=dtype)
+        before = x.numpy().copy()
+        g = tg.numerical_gradient(lambda _: float((x * x).sum().item()), x)
+        np.testing.assert_allclose(g.numpy(), 2 * before, rtol=tol, atol=tol)
+        assert g.dtype == dtype
+        np.testing.assert_array_equal(x.numpy(), before)   # restored bit for bit
+
+
 def test_autograd_grad_wrt_intermediate():
     x = f64([1.0, 2.0], requires_grad=True)
     y = x * 3.0

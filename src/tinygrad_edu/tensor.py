@@ -352,7 +352,8 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
     def __repr__(self):
         return format_tensor(self)
 
-    __str__ = __repr__
+    def __str__(self):
+        return repr(self)  # subclasses (nn.Parameter) print their own repr
 
 
 TensorOps._cls = Tensor

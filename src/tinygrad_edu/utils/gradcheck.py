@@ -117,23 +117,37 @@ def numerical_gradient(f, x, h=1e-4):
     """Central-difference gradient of a scalar function f at x: (f(x+h) - f(x-h)) / 2h
     per element, as written by hand in the curriculum. x: Tensor or numpy array.
 
-    The differences are taken in float64 (with h = 1e-4, float32 rounding alone
-    would swamp them); the result has x's floating dtype."""
+    As in the lesson, x itself is nudged in place (and restored), so an f that reads
+    x through a closure (``lambda w: net.loss(x, t)``) works too. For a float64 x, f
+    receives x; otherwise f receives a float64 copy nudged in step with x (with
+    h = 1e-4, float32 rounding alone would swamp the differences). The result has
+    x's floating dtype."""
     is_tensor = isinstance(x, Tensor)
-    orig = x._data if is_tensor else np.asarray(x)
-    work = orig.astype(np.float64)  # a copy: x itself is left as it was
-    probe = Tensor._make(work) if is_tensor else work
+    own = x._data if is_tensor else x if isinstance(x, np.ndarray) else None
+    writable = own is not None and own.dtype.kind == "f" and own.flags.writeable
+    orig = own if own is not None else np.asarray(x)
+    if writable and own.dtype == np.float64:
+        work, probe, mirror = own, x, None
+    else:
+        work = orig.astype(np.float64)
+        probe = Tensor._make(work) if is_tensor else work
+        mirror = own if writable else None
     grad = np.zeros(work.shape)
     with autograd.no_grad():
         for j in range(work.size):
             idx = np.unravel_index(j, work.shape)
             keep = work[idx]
-            work[idx] = keep + h
-            plus = float(f(probe))
-            work[idx] = keep - h
-            minus = float(f(probe))
+            saved = mirror[idx] if mirror is not None else None
+            diffs = []
+            for step in (h, -h):
+                work[idx] = keep + step
+                if mirror is not None:
+                    mirror[idx] = work[idx]
+                diffs.append(float(f(probe)))
             work[idx] = keep
-            grad[idx] = (plus - minus) / (2 * h)
+            if mirror is not None:
+                mirror[idx] = saved
+            grad[idx] = (diffs[0] - diffs[1]) / (2 * h)
     out_dtype = orig.dtype if orig.dtype.kind == "f" else np.float64
     grad = grad.astype(out_dtype)
     return Tensor._make(grad) if is_tensor else grad
