@@ -16,6 +16,26 @@ from .tensor_ops import TensorOps
 from .tensor_shape import ShapeOps
 
 
+def parse_to(*args, **kwargs):
+    """(dtype, device) from the arguments of ``Tensor.to`` / ``Module.to``: a dtype, a
+    device string, a tensor to match, or keywords; a device other than 'cpu' raises."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, str):
+            device = a
+        else:
+            dtype = a
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"device {device!r} is not available: this build of "
+                           "tinygrad_edu runs on the CPU only")
+    return (None if dtype is None else dtypes.to_dtype(dtype)), device
+
+
 class Size(tuple):
     """A tensor's shape: a tuple that prints like ``tg.Size([2, 3])``."""
 
@@ -288,23 +308,9 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
 
     def to(self, *args, **kwargs):
         """Convert dtype and/or device: ``to(tg.float64)``, ``to('cpu')``, ``to(other)``."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str):
-                device = a
-            else:
-                dtype = a
-        if device is not None and str(device) != "cpu":
-            raise RuntimeError(f"device {device!r} is not available: this build of "
-                               "tinygrad_edu runs on the CPU only")
+        dtype, _ = parse_to(*args, **kwargs)
         if dtype is None:
             return self
-        dtype = dtypes.to_dtype(dtype)
         if dtype == self.dtype:
             return self
         return F.Cast.apply(self, dtype=dtype.np)

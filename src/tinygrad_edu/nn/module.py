@@ -12,7 +12,7 @@ import numpy as np
 from .. import dtypes
 from ..factories import from_numpy
 from ..grad_mode import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, parse_to
 
 
 class Parameter(Tensor):
@@ -268,16 +268,7 @@ class Module:
 
     def to(self, *args, **kwargs):
         """``to(dtype)`` casts floating parameters; ``to('cpu')`` is a no-op here."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        for a in args:
-            if isinstance(a, dtypes.DType):
-                dtype = a
-            else:
-                device = a
-        if device is not None and str(device) != "cpu":
-            raise RuntimeError(f"device {device!r} is not available: this build of "
-                               "tinygrad_edu runs on the CPU only")
+        dtype, _ = parse_to(*args, **kwargs)
         return self._cast(dtype) if dtype is not None else self
 
     def cpu(self):
