@@ -1,6 +1,7 @@
 """Layers: Linear, containers (Sequential, ModuleList), Flatten, Identity, Dropout and
 the activation modules, with PyTorch's constructor arguments and reprs."""
 import math
+import numbers
 from collections import OrderedDict
 
 from .. import dtypes
@@ -20,8 +21,10 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         for what, n in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            # numpy integers too: nn.Linear(np.prod(img_shape), 10) is a common idiom
+            if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
                 raise ValueError(f"Linear: {what} must be a non-negative int, got {n!r}")
+        in_features, out_features = int(in_features), int(out_features)
         self.in_features, self.out_features = in_features, out_features
         dtype = dtypes.to_dtype(dtype) or dtypes.default_float
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype, device=device))
