@@ -358,3 +358,22 @@ def test_real_fashion_mnist(monkeypatch):
     assert img.dtype == tg.float32 and img.shape == (1, 28, 28) and 0 <= label <= 9
     assert float(img.min()) >= 0 and float(img.max()) <= 1 and float(img.max()) > 0.5
     assert train.data.numpy().max() == 255
+
+
+def test_tutorial_worker_options_are_accepted_and_batches_unchanged():
+    ds = TensorDataset(tg.arange(10), tg.arange(10) * 2)
+    plain = [b[0].tolist() for b in DataLoader(ds, batch_size=4)]
+    opts = DataLoader(ds, batch_size=4, num_workers=4, pin_memory=True, timeout=0,
+                      persistent_workers=False, prefetch_factor=None)
+    assert [b[0].tolist() for b in opts] == plain
+    with pytest.raises(ValueError, match="num_workers"):
+        DataLoader(ds, num_workers=-1)
+
+
+def test_sampler_gives_the_order_and_the_length():
+    ds = TensorDataset(tg.arange(10))
+    loader = DataLoader(ds, batch_size=3, sampler=[9, 8, 7, 1])
+    assert [b[0].tolist() for b in loader] == [[9, 8, 7], [1]] and len(loader) == 2
+    assert len(DataLoader(ds, batch_size=3, sampler=[9, 8, 7, 1], drop_last=True)) == 1
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DataLoader(ds, sampler=[0], shuffle=True)

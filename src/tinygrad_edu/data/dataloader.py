@@ -48,16 +48,26 @@ def default_collate(batch):
 class DataLoader:
     """Batches from a map-style dataset.
 
-    ``DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, generator=None,
-    collate_fn=None, seed=None)``. With ``shuffle`` every ``iter()`` (epoch) draws a new
+    ``DataLoader(dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
+    generator=None, collate_fn=None, seed=None)``; ``sampler`` is any iterable of indices. With ``shuffle`` every ``iter()`` (epoch) draws a new
     permutation from ``generator`` (a numpy Generator), or from ``np.random.default_rng(seed)``
     made once here, or else from tg's global generator (so ``tg.manual_seed`` reproduces it).
     A TensorDataset (or a Subset of one) with the default collate is batched by indexing its
     tensors with the whole index array at once, not sample by sample.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None,
-                 collate_fn=None, seed=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
+                 generator=None, collate_fn=None, seed=None, num_workers=0, pin_memory=False,
+                 timeout=0, prefetch_factor=None, persistent_workers=False):
+        # num_workers, pin_memory, timeout, prefetch_factor, persistent_workers: accepted so
+        # that tutorial code runs unchanged; batches are made in this process, on the CPU.
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 "
+                             "to disable multiprocessing.")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        self.sampler = sampler
+        self.num_workers, self.pin_memory = num_workers, pin_memory
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size <= 0:
             raise ValueError("batch_size should be a positive integer value, "
@@ -79,14 +89,18 @@ class DataLoader:
         self.collate_fn = collate_fn
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self):
         # The order is drawn here, not at the first next(), so iter() marks the epoch.
         n = len(self.dataset)
-        order = resolve_generator(self.generator).permutation(n) if self.shuffle \
-            else np.arange(n)
+        if self.sampler is not None:  # any iterable of indices, read afresh each epoch
+            order = np.fromiter((int(i) for i in self.sampler), dtype=np.int64)
+        elif self.shuffle:
+            order = resolve_generator(self.generator).permutation(n)
+        else:
+            order = np.arange(n)
         return self._batches(order)
 
     def _batches(self, order):
