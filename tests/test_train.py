@@ -34,6 +34,16 @@ def test_d2l_recipe_is_the_curriculum_d2():
 def test_flags_override_the_recipe():
     a = train.parse_args(["--recipe", "d2l", "--lr", "0.1", "--epochs", "2"])
     assert (a.lr, a.epochs, a.hidden) == (0.1, 2, "256")
+    assert train.parse_args(["--recipe", "d2l", "--momentum=0.9"]).momentum == 0.9
+    assert train.parse_args(["--optimizer", "sgd"]).momentum == 0.9
+
+
+@pytest.mark.parametrize("flag", [["--epochs", "0"], ["--batch-size", "0"], ["--lr", "-1"],
+                                  ["--limit", "0"]])
+def test_bad_numbers_are_usage_errors(flag, capsys):
+    with pytest.raises(SystemExit) as e:
+        train.parse_args(flag)
+    assert e.value.code == 2 and flag[0] in capsys.readouterr().err
 
 
 def test_build_mlp_layers_and_d2l_init():
@@ -55,6 +65,7 @@ def test_saved_state_dict_round_trips(tmp_path):
     m = train.build_mlp([6, 5, 3])
     path = train.save_state_dict(m, str(tmp_path / "sub" / "m.npz"))
     assert sorted(os.listdir(tmp_path / "sub")) == ["m.npz"]  # no temp file left behind
+    assert os.stat(path).st_mode & 0o044, "readable like any file the user writes"
     with np.load(path, allow_pickle=False) as z:
         state = {k: z[k] for k in z.files}
     assert sorted(state) == sorted(m.state_dict())

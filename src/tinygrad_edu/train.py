@@ -28,9 +28,9 @@ _NORMALIZE = {"fashion": (0.2860, 0.3530), "mnist": (0.1307, 0.3081)}
 # The curriculum's D.2 recipe (d2l): 784-256-10, normal(0, 0.01), SGD 0.5, batch 256.
 RECIPES = {
     "default": dict(hidden="512,256", optimizer="adam", lr=1e-3, epochs=10, batch_size=128,
-                    init="pytorch", normalize=True, lr_schedule="cosine"),
+                momentum=0.9, init="pytorch", normalize=True, lr_schedule="cosine"),
     "d2l": dict(hidden="256", optimizer="sgd", lr=0.5, epochs=5, batch_size=256,
-                init="normal0.01", normalize=False, lr_schedule="none"),
+                momentum=0.0, init="normal0.01", normalize=False, lr_schedule="none"),
 }
 
 
@@ -129,11 +129,18 @@ def save_state_dict(model, path):
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **state)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private (0600)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
     return path
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def plot_history(history, path):
@@ -167,7 +174,7 @@ def parse_args(argv=None):
     p.add_argument("--hidden", help="hidden layer sizes, comma-separated (e.g. 512,256)")
     p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop", "adagrad"])
     p.add_argument("--lr", type=float)
-    p.add_argument("--momentum", type=float, default=0.9, help="for sgd")
+    p.add_argument("--momentum", type=float, help="for sgd (default 0.9; d2l: 0)")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
@@ -179,8 +186,12 @@ def parse_args(argv=None):
     for k, v in RECIPES[args.recipe].items():
         if getattr(args, k, None) is None:
             setattr(args, k, v)
-    if args.recipe == "d2l" and args.optimizer == "sgd" and "--momentum" not in (argv or []):
-        args.momentum = 0.0
+    for name, ok, rule in (("epochs", args.epochs >= 1, ">= 1"),
+                           ("batch-size", args.batch_size >= 1, ">= 1"),
+                           ("lr", args.lr >= 0, ">= 0"),
+                           ("limit", args.limit is None or args.limit >= 1, ">= 1")):
+        if not ok:
+            p.error(f"--{name} must be {rule}")
     return args
 
 
