@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# One command from a fresh Debian/Ubuntu checkout to a trained model:
-# fetch Fashion-MNIST from the distribution's archive if it is missing, install
-# tinygrad_edu with its training extras (tqdm, matplotlib), run the main job.
-# Extra arguments go to the trainer, e.g.  bash scripts/demo.sh --recipe d2l
+# One command from a fresh Debian/Ubuntu checkout to a trained model: install
+# tinygrad_edu with its training extras (tqdm, matplotlib); if the library finds no
+# Fashion-MNIST where it looks ($TG_DATA, ~/.cache/tinygrad_edu/fashion-mnist,
+# /usr/share/datasets/fashion-mnist), install Debian's dataset-fashion-mnist
+# package; then run the main job. Extra arguments go to the trainer, e.g.
+#   bash scripts/demo.sh --recipe d2l
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DATA=/usr/share/datasets/fashion-mnist
-if [ -z "${TG_DATA:-}" ] && [ ! -f "$DATA/train-images-idx3-ubyte.gz" ]; then
+python -m pip install -q ".[train]"
+
+have_data() {
+  python -c "from tinygrad_edu.datasets import FashionMNIST; FashionMNIST(train=False)" \
+    >/dev/null 2>&1
+}
+if ! have_data; then
   echo "Fashion-MNIST not found: installing Debian's dataset-fashion-mnist package"
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo";
   else SUDO="none"; fi
@@ -21,5 +28,4 @@ if [ -z "${TG_DATA:-}" ] && [ ! -f "$DATA/train-images-idx3-ubyte.gz" ]; then
     || { $SUDO apt-get update -qq && $SUDO apt-get install -y dataset-fashion-mnist >/dev/null; }
 fi
 
-python -m pip install -q ".[train]"
 python -m tinygrad_edu.train "$@"
