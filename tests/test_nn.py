@@ -237,6 +237,11 @@ def test_load_torch_state_dict_gives_identical_outputs(torch):
     b.load_state_dict({k: v.double().numpy() for k, v in a.state_dict().items()})
     assert {p.dtype for p in b.parameters()} == {tg.float32}       # cast into the model
     assert np.argmax(ours, 1).tolist() == np.argmax(ref, 1).tolist()
+    b2 = net_class(tg)()
+    b2.load_state_dict(a.state_dict())     # torch's own tensors load directly too
+    np.testing.assert_array_equal(npy(b2(tg.tensor(x))), ours)
+    with pytest.raises(RuntimeError, match=r"received builtins\.str"):
+        b2.load_state_dict({**a.state_dict(), "fc1.weight": "weights"})
 
 
 def test_load_state_dict_errors():

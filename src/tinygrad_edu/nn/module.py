@@ -45,6 +45,17 @@ def _shape(v):
     return tuple(v.shape)
 
 
+def _as_values(v):
+    """A checkpoint value as a Tensor (numbers, not objects), or None if it is not one."""
+    if isinstance(v, Tensor):
+        return v
+    try:
+        arr = np.asarray(v)
+    except Exception:  # noqa: BLE001 - any failure means "not an array"
+        return None
+    return from_numpy(arr) if arr.dtype.kind in "biuf" else None
+
+
 def _check_name(name, kind):
     # A dot would make the state_dict key ambiguous ("a.b" = child a's b?).
     if not isinstance(name, str):
@@ -292,24 +303,28 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy values (Tensors or numpy arrays) into the parameters and buffers of the
-        same names. With ``strict`` a missing or unexpected key is an error; a shape
-        mismatch always is. Returns (missing_keys, unexpected_keys)."""
+        """Copy values (Tensors, numpy arrays, or anything numpy can read, such as a
+        PyTorch CPU tensor) into the parameters and buffers of the same names. With
+        ``strict`` a missing or unexpected key is an error; a shape mismatch always is.
+        Returns (missing_keys, unexpected_keys)."""
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        errors, values = [], {}
         for k, target in own.items():
             if k not in state_dict:
                 continue
-            v = state_dict[k]
-            if not isinstance(v, (Tensor, np.ndarray)):
+            v = _as_values(state_dict[k])
+            if v is None:
+                t = type(state_dict[k])
                 errors.append(f'While copying the parameter named "{k}", expected a tensor '
-                              f"or array from checkpoint but received {type(v).__name__}")
+                              f"or array from checkpoint but received {t.__module__}."
+                              f"{t.__qualname__}")
             elif _shape(v) != _shape(target):
                 errors.append(f"size mismatch for {k}: copying a param with shape "
                               f"{list(_shape(v))} from checkpoint, the shape in current "
                               f"model is {list(_shape(target))}.")
+            values[k] = v
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " +
@@ -321,10 +336,8 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
         with no_grad():
-            for k, target in own.items():
-                if k in state_dict:
-                    v = state_dict[k]
-                    target.copy_(v if isinstance(v, Tensor) else from_numpy(np.asarray(v)))
+            for k, v in values.items():
+                own[k].copy_(v)
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- calling and printing -----------------------------------------------------------

@@ -5,11 +5,17 @@ group. Like PyTorch, ``get_lr`` uses the recursive form (from the group's curren
 lr, so other code may also change it) and ``step(epoch)`` the closed form.
 """
 import math
+import types
 import warnings
+from bisect import bisect_right
+from collections import Counter
 from functools import wraps
 from weakref import ref
 
 from .optimizer import Optimizer
+
+_EPOCH_DEPRECATION = ("The epoch parameter in `scheduler.step()` is deprecated; "
+                      "call `scheduler.step()` without it.")
 
 
 class LRScheduler:
@@ -80,8 +86,7 @@ class LRScheduler:
                 self.last_epoch += 1
                 values = self.get_lr()
             else:
-                warnings.warn("The epoch parameter in `scheduler.step()` is deprecated; "
-                              "call `scheduler.step()` without it.", UserWarning, stacklevel=2)
+                warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
                 self.last_epoch = epoch
                 closed = getattr(self, "_get_closed_form_lr", None)
                 values = closed() if closed is not None else self.get_lr()
