@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import functions as _fn
 from ..factories import from_numpy, rand
+from ..grad_mode import is_grad_enabled
 from ..ops import where
 from ..tensor import Tensor
 
@@ -15,6 +16,9 @@ _REDUCTIONS = ("mean", "sum", "none")
 # ---- layers and activations -------------------------------------------------------
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     """input @ weight.T + bias, for input of shape [..., in_features]."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"linear(): argument 'input' must be a tg.Tensor, not "
+                        f"{type(input).__name__} (wrap data with tg.tensor(...))")
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-D [out_features, in_features], got "
                            f"shape {list(weight.shape)}")
@@ -34,9 +38,19 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     return out if bias is None else out + bias
 
 
+def _apply(fn, input, inplace):  # noqa: A002
+    """fn(input), or with PyTorch's inplace=True its result written into input (recorded
+    like ``input.copy_``). fn then reads a clone when the graph is recorded, because
+    its node may keep its input for backward and input is about to change."""
+    if not inplace:
+        return fn(input)
+    src = input.clone() if input.requires_grad and is_grad_enabled() else input
+    return input.copy_(fn(src))
+
+
 def relu(input, inplace=False):  # noqa: A002
     """max(x, 0)."""
-    return input.relu()
+    return _apply(Tensor.relu, input, inplace)
 
 
 def sigmoid(input):  # noqa: A002
@@ -51,7 +65,7 @@ def tanh(input):  # noqa: A002
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
     """x where x > 0, else negative_slope * x."""
-    return input.leaky_relu(negative_slope)
+    return _apply(lambda x: x.leaky_relu(negative_slope), input, inplace)
 
 
 def _softmax_dim(ndim, dim, name):
@@ -81,9 +95,9 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * 0.0
-    keep = rand(*input.shape, dtype=input.dtype) >= p
-    return input * (keep.to(input.dtype) * (1.0 / (1.0 - p)))
+        return _apply(lambda x: x * 0.0, input, inplace)
+    scale = (rand(*input.shape, dtype=input.dtype) >= p).to(input.dtype) * (1.0 / (1.0 - p))
+    return _apply(lambda x: x * scale, input, inplace)
 
 
 # ---- losses --------------------------------------------------------------------------
@@ -143,13 +157,22 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     return _reduce(loss, reduction)
 
 
-def _check_bce(input, target, weight, name):  # noqa: A002
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _check_bce(input, target, weight, name, pos_weight=None):  # noqa: A002
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the "
                          f"input size ({input.shape}) in {name} is deprecated. Please ensure "
                          "they have the same size.")
-    if weight is not None:
-        np.broadcast_shapes(tuple(weight.shape), tuple(input.shape))
+    for what, w in (("weight", weight), ("pos_weight", pos_weight)):
+        if w is not None and not _broadcasts_to(tuple(w.shape), tuple(input.shape)):
+            raise RuntimeError(f"{name}: {what} of shape {list(w.shape)} does not broadcast "
+                               f"to the input's shape {list(input.shape)}")
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
@@ -169,12 +192,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
                                      pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable step (any logit, no overflow)."""
     target = _as_tensor(target, input)
-    _check_bce(input, target, weight, "binary_cross_entropy_with_logits")
-    extra = []
     if pos_weight is not None:
         pos_weight = _as_tensor(pos_weight, input)
-        np.broadcast_shapes(tuple(pos_weight.shape), tuple(input.shape))
-        extra = [pos_weight]
+    _check_bce(input, target, weight, "binary_cross_entropy_with_logits", pos_weight)
+    extra = [] if pos_weight is None else [pos_weight]
     loss = _fn.BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), *extra)
     return _reduce(loss if weight is None else loss * weight, reduction)
 
@@ -183,6 +204,11 @@ def _class_targets(input, target, name):  # noqa: A002
     """(scores as [M, C], integer targets as [M] array, a function that puts per-item
     losses back into target's shape)."""
     t = _array(target)
+    if t.dtype.kind in "iu" and input.ndim > 1 and t.shape == tuple(input.shape):
+        raise RuntimeError(f"{name}: an integer target of the input's shape "
+                           f"{list(input.shape)} looks one-hot; pass class indices of shape "
+                           f"{[input.shape[0]] + list(input.shape[2:])} (e.g. target.argmax(1))"
+                           ", or float class probabilities")
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"{name}: expected target of integer class indices (int64), got "
                            f"{t.dtype}; for class probabilities pass a float target of the "
@@ -267,3 +293,18 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
         kept_nan = from_numpy(np.where(keep, np.nan, 0.0).astype(dtype))
         return (loss * kept_nan).sum() + float("nan")
     return loss.sum() / w.sum()
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 tensor [..., num_classes] with a 1 at each index of ``tensor`` (class
+    indices); num_classes=-1 uses max + 1."""
+    t = _array(tensor)
+    if t.dtype.kind not in "iu":
+        raise RuntimeError("one_hot is only applicable to index tensor (integer dtype)")
+    if num_classes == -1:
+        num_classes = int(t.max()) + 1 if t.size else 0
+    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        raise RuntimeError("Class values must be smaller than num_classes and non-negative.")
+    out = np.zeros(t.shape + (num_classes,), np.int64)
+    np.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
+    return from_numpy(out)
