@@ -4,21 +4,7 @@ import numpy as np
 from . import dtypes
 from .tensor import Tensor, _to_array
 from .shapes import shape_arg
-
-_rng = np.random.default_rng()
-
-
-def manual_seed(seed):
-    """Seed the generator behind rand, randn, randn_like (and nn init, dropout, shuffling)."""
-    global _rng
-    _rng = np.random.default_rng(int(seed))
-    return _rng
-
-
-def generator():
-    """The global numpy Generator (for modules that draw random numbers)."""
-    return _rng
-
+from ._rng import draw, generator, manual_seed  # noqa: F401 - re-exported
 
 def _new(array, dtype=None, requires_grad=False, device=None):
     if device is not None and str(device) != "cpu":
@@ -74,13 +60,30 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
 
 def rand(*size, dtype=None, requires_grad=False, device=None):
     """Uniform samples from [0, 1)."""
-    return _new(_rng.random(shape_arg(size), dtype=_float(dtype)), None, requires_grad, device)
+    return _new(draw("uniform", shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
 def randn(*size, dtype=None, requires_grad=False, device=None):
     """Standard normal samples."""
-    return _new(_rng.standard_normal(shape_arg(size), dtype=_float(dtype)), None,
+    return _new(draw("normal", shape_arg(size), _float(dtype)), None,
                 requires_grad, device)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, device=None):
+    """Samples of N(mean, std^2): scalars with ``size``, or elementwise for tensor
+    mean/std (broadcast), as ``torch.normal``."""
+    if size is None:
+        shape = np.broadcast_shapes(np.shape(_values(mean)), np.shape(_values(std)))
+    else:
+        shape = shape_arg((size,))
+    dt = dtype or next((x.dtype for x in (mean, std) if isinstance(x, Tensor)), None)
+    z = draw("normal", shape, _float(dt))
+    return _new((z * _values(std) + _values(mean)).astype(z.dtype, copy=False), None,
+                requires_grad, device)
+
+
+def _values(x):
+    return x.detach().numpy() if isinstance(x, Tensor) else x
 
 
 def randint(low, high=None, size=(), dtype=None, device=None):
@@ -89,13 +92,13 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    return _new(_rng.integers(low, high, size=shape_arg((size,))), dtype or dtypes.int64,
+    return _new(generator().integers(low, high, size=shape_arg((size,))), dtype or dtypes.int64,
                 False, device)
 
 
 def randperm(n, dtype=None, device=None):
     """A random permutation of 0..n-1 (int64)."""
-    return _new(_rng.permutation(int(n)), dtype or dtypes.int64, False, device)
+    return _new(generator().permutation(int(n)), dtype or dtypes.int64, False, device)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
@@ -147,9 +150,9 @@ def empty_like(t, dtype=None, requires_grad=False):
 
 def rand_like(t, dtype=None, requires_grad=False):
     """Uniform [0, 1) samples with t's shape."""
-    return _like(t, lambda s, d: _rng.random(s).astype(d), dtype, requires_grad)
+    return _like(t, lambda s, d: draw("uniform", s, d), dtype, requires_grad)
 
 
 def randn_like(t, dtype=None, requires_grad=False):
     """Standard normal samples with t's shape."""
-    return _like(t, lambda s, d: _rng.standard_normal(s).astype(d), dtype, requires_grad)
+    return _like(t, lambda s, d: draw("normal", s, d), dtype, requires_grad)

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import autograd
 from . import functions as F
+from ._rng import draw
 
 
 _UFUNCS = {"add_": "add", "sub_": "subtract", "mul_": "multiply", "div_": "true_divide"}
@@ -154,6 +155,20 @@ class InplaceOps:
     def fill_(self, value):
         """Fill with one value in place."""
         return self._overwrite(value, "fill_")
+
+    def _fill_random(self, kind, scale, shift, op):
+        if self._data.dtype.kind != "f":
+            raise RuntimeError(f"{op} expects a floating point tensor, got {self.dtype!r}")
+        values = draw(kind, self._data.shape, self._data.dtype) * scale + shift
+        return self._overwrite(self._cls._make(values.astype(self._data.dtype, copy=False)), op)
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fill in place with samples of N(mean, std^2) (the global generator)."""
+        return self._fill_random("normal", std, mean, "normal_")
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fill in place with samples from [a, b) (PyTorch's ``from``, ``to``)."""
+        return self._fill_random("uniform", b - a, a, "uniform_")
 
     def copy_(self, src):
         """Copy src's values (broadcast, converted) into self."""

@@ -16,6 +16,13 @@ from .tensor_ops import TensorOps
 from .tensor_shape import ShapeOps
 
 
+_TYPE_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor",
+               dtypes.float16: "HalfTensor", dtypes.int64: "LongTensor",
+               dtypes.int32: "IntTensor", dtypes.int16: "ShortTensor",
+               dtypes.int8: "CharTensor", dtypes.uint8: "ByteTensor",
+               dtypes.bool_: "BoolTensor"}
+
+
 def parse_to(*args, **kwargs):
     """(dtype, device) from the arguments of ``Tensor.to`` / ``Module.to``: a dtype, a
     device string, a tensor to match, or keywords; a device other than 'cpu' raises."""
@@ -339,6 +346,19 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
         """Convert to float16."""
         return self.to(dtypes.float16)
 
+    def type(self, dtype=None):
+        """With no argument the type name ('tg.FloatTensor', PyTorch's spelling); with a
+        dtype (or such a name) the tensor converted to it."""
+        if dtype is None:
+            return "tg." + _TYPE_NAMES[self.dtype]
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            match = [d for d, n in _TYPE_NAMES.items() if n == name]
+            if not match:
+                raise ValueError(f"invalid type: {dtype!r}")
+            dtype = match[0]
+        return self.to(dtype)
+
     def type_as(self, other):
         """Convert to other's dtype."""
         return self.to(other.dtype)
@@ -357,6 +377,12 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
 
     def __repr__(self):
         return format_tensor(self)
+
+    def __format__(self, spec):
+        # f"{loss:.4f}" works on a 0-d tensor, as in PyTorch
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
 
     def __str__(self):
         return repr(self)  # subclasses (nn.Parameter) print their own repr

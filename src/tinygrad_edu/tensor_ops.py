@@ -4,6 +4,7 @@ Each method validates its arguments (shapes, dims, dtypes) in Python, then
 calls one primitive from ``functions`` or composes several.
 """
 import collections
+import functools
 
 import numpy as np
 
@@ -15,6 +16,19 @@ from .shapes import broadcast_shapes
 max_result = collections.namedtuple("max", ["values", "indices"])
 min_result = collections.namedtuple("min", ["values", "indices"])
 _SCALARS = (bool, int, float, np.number, np.bool_)
+
+
+def _numpy_names(method):
+    """Also accept numpy's spellings axis= and keepdims=, as PyTorch does."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kw):
+        if kw:
+            if "axis" in kw:
+                kw["dim"] = kw.pop("axis")
+            if "keepdims" in kw:
+                kw["keepdim"] = kw.pop("keepdims")
+        return method(self, *args, **kw)
+    return wrapper
 
 
 class TensorOps:
@@ -240,6 +254,7 @@ class TensorOps:
         shape = self._data.shape
         return int(np.prod([shape[a] for a in axes] if axes is not None else shape))
 
+    @_numpy_names
     def sum(self, dim=None, keepdim=False, dtype=None):
         """Sum over ``dim`` (int, tuple, or all), keeping reduced dims as size 1 if asked."""
         x = self if dtype is None else self.to(dtype)
@@ -247,6 +262,7 @@ class TensorOps:
             x = x.long()
         return F.Sum.apply(x, axis=self._axes(dim), keepdim=keepdim)
 
+    @_numpy_names
     def mean(self, dim=None, keepdim=False):
         """Average over dim (all elements by default)."""
         if not self.is_floating_point():
@@ -255,6 +271,7 @@ class TensorOps:
         # an empty reduction divides 0 by 0: nan, as in PyTorch
         return self.sum(dim, keepdim) / float(self._count(self._axes(dim)))
 
+    @_numpy_names
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
         """Variance; unbiased (n - 1) by default, or ``correction`` as in PyTorch 2."""
         corr = (1 if unbiased else 0) if correction is None else correction
@@ -262,6 +279,7 @@ class TensorOps:
         diff = x - x.mean(dim, keepdim=True)
         return (diff * diff).sum(dim, keepdim) / float(max(self._count(self._axes(dim)) - corr, 0))
 
+    @_numpy_names
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
         """Standard deviation, sqrt of var (unbiased by default)."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
@@ -273,11 +291,13 @@ class TensorOps:
                                f"{list(shape)}): there is no identity for {op}")
         return axes
 
+    @_numpy_names
     def amax(self, dim=None, keepdim=False):
         """Largest values over dim; ties share the gradient evenly."""
         axes = self._nonempty_reduction(self._axes(dim), "amax")
         return F.Amax.apply(self, axis=axes, keepdim=keepdim)
 
+    @_numpy_names
     def amin(self, dim=None, keepdim=False):
         """Smallest values over dim; ties share the gradient evenly."""
         axes = self._nonempty_reduction(self._axes(dim), "amin")
@@ -302,10 +322,12 @@ class TensorOps:
             values, indices = values.squeeze(ax), indices.squeeze(ax)
         return result(values, indices)
 
+    @_numpy_names
     def max(self, dim=None, keepdim=False):
         """No dim: the largest value; with dim: (values, indices); with a tensor: maximum."""
         return self._extreme(dim, keepdim, lambda x: x.amax(), "argmax", max_result)
 
+    @_numpy_names
     def min(self, dim=None, keepdim=False):
         """No dim: the smallest value; with dim: (values, indices); with a tensor: minimum."""
         return self._extreme(dim, keepdim, lambda x: x.amin(), "argmin", min_result)
@@ -318,14 +340,17 @@ class TensorOps:
         return self._cls._make(getattr(be, kernel)(self._data, axis=self._axis(dim),
                                                    keepdims=keepdim), False)
 
+    @_numpy_names
     def argmax(self, dim=None, keepdim=False):
         """Index of the largest value (of the flattened tensor when dim is None)."""
         return self._arg("argmax", dim, keepdim)
 
+    @_numpy_names
     def argmin(self, dim=None, keepdim=False):
         """Index of the smallest value (of the flattened tensor when dim is None)."""
         return self._arg("argmin", dim, keepdim)
 
+    @_numpy_names
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over dim, computed without overflow."""
         x = self._floating()
@@ -337,18 +362,22 @@ class TensorOps:
         out = (x - m).exp().sum(dim, keepdim=True).log() + m
         return out if keepdim else out.squeeze(self._axes(dim))
 
+    @_numpy_names
     def softmax(self, dim):
         """exp(x) / sum(exp(x)) along dim, computed after subtracting the max."""
         return F.Softmax.apply(self._floating(), axis=self._axis(dim))
 
+    @_numpy_names
     def log_softmax(self, dim):
         """log(softmax(x)) along dim, computed as x - logsumexp(x)."""
         return F.LogSoftmax.apply(self._floating(), axis=self._axis(dim))
 
+    @_numpy_names
     def all(self, dim=None, keepdim=False):
         """True where every element (over dim) is non-zero."""
         return self._cls._make(np.asarray(self._data.all(axis=self._axes(dim), keepdims=keepdim)))
 
+    @_numpy_names
     def any(self, dim=None, keepdim=False):
         """True where any element (over dim) is non-zero."""
         return self._cls._make(np.asarray(self._data.any(axis=self._axes(dim), keepdims=keepdim)))

@@ -1,0 +1,26 @@
+"""The global random generator behind rand/randn, Tensor.normal_/uniform_, nn.init,
+dropout and DataLoader shuffling (a numpy Generator; ``tg.manual_seed`` replaces it)."""
+import numpy as np
+
+_current = [np.random.default_rng()]
+
+
+def manual_seed(seed):
+    """Seed the generator behind every random draw of the library; returns it."""
+    _current[0] = np.random.default_rng(int(seed))
+    return _current[0]
+
+
+def generator():
+    """The global numpy Generator (for modules that draw random numbers)."""
+    return _current[0]
+
+
+def draw(kind, shape, dtype):
+    """'uniform' [0, 1) or 'normal' N(0, 1) samples of a float dtype (numpy draws
+    float32/float64 natively; others are drawn in float32 and cast)."""
+    native = dtype if dtype in (np.float32, np.float64) else np.float32
+    g = _current[0]
+    out = g.random(shape, dtype=native) if kind == "uniform" else \
+        g.standard_normal(shape, dtype=native)
+    return out.astype(dtype, copy=False)
