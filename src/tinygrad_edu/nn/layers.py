@@ -1,8 +1,10 @@
-"""Layers: Linear, containers (Sequential, ModuleList), Flatten, Identity, Dropout and
-the activation modules, with PyTorch's constructor arguments and reprs."""
+"""Layers: Linear, containers (Sequential, ModuleList, ModuleDict), Flatten, Identity,
+Dropout and the activation modules, with PyTorch's constructor arguments and reprs."""
 import math
 import numbers
+import operator
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 
 from .. import dtypes
 from ..factories import empty
@@ -93,7 +95,8 @@ class Dropout(Module):
 
 # ---- containers -------------------------------------------------------------------------
 class _Container(Module):
-    """Children numbered 0..n-1: indexing, slicing, len, iteration, append, del."""
+    """Children numbered 0..n-1: indexing, slicing, len, iteration, append, extend,
+    insert, del."""
 
     def _index(self, idx):
         n = len(self)
@@ -131,6 +134,38 @@ class _Container(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def extend(self, modules):
+        """Append each module of an iterable; returns self."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"{type(self).__name__}.extend should be called with an "
+                            f"iterable, but got {type(modules).__name__}")
+        for m in list(modules):  # a copy: `seq.extend(seq)` must not loop forever
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        """Put ``module`` before position ``index`` (-len..len, like list.insert but
+        without clamping); returns self."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        n = len(self)
+        index = operator.index(index)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        if index < 0:
+            index += n
+        items = list(self._modules.items())
+        items.insert(index, (str(index), module))
+        # Shift the default keys ("i" at position i) with their modules, as PyTorch
+        # does; names given in an OrderedDict stay.
+        keys = [str(pos) if pos != index and key == str(pos - (pos > index)) else key
+                for pos, (key, _) in enumerate(items)]
+        if len(set(keys)) != len(keys):  # a custom name equal to a shifted number
+            raise KeyError(f"cannot insert at {index}: a shifted key equals a module's name")
+        self._modules.clear()
+        self._modules.update(zip(keys, (m for _, m in items)))
+        return self
+
 
 class Sequential(_Container):
     """Modules applied one after another; indexable, sliceable, iterable, has len()."""
@@ -166,11 +201,8 @@ class ModuleList(_Container):
     def _from_items(cls, items):
         return cls([m for _, m in items])
 
-    def extend(self, modules):
-        """Append each module of an iterable; returns self."""
-        for m in modules:
-            self.append(m)
-        return self
+    def __iadd__(self, modules):
+        return self.extend(modules)
 
     def __repr__(self):
         # PyTorch folds runs of identical children: "(0-2): 3 x Linear(...)".
@@ -186,6 +218,75 @@ class ModuleList(_Container):
         lines = [f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}"
                  for a, b, r in runs]
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """Modules registered under string keys, used like a dict (in insertion order)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        # a key shadowing an attribute (ModuleDict(keys=...)) would be unreachable by dot
+        if isinstance(key, str) and hasattr(self, key) and key not in self._modules:
+            raise KeyError(f"attribute '{key}' already exists")
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        """The keys, in insertion order."""
+        return self._modules.keys()
+
+    def items(self):
+        """(key, module) pairs, in insertion order."""
+        return self._modules.items()
+
+    def values(self):
+        """The modules, in insertion order."""
+        return self._modules.values()
+
+    def pop(self, key):
+        """Remove the module under ``key`` and return it."""
+        return self._modules.pop(key)
+
+    def clear(self):
+        """Remove every module."""
+        self._modules.clear()
+
+    def update(self, modules):
+        """Add (or replace) modules from a mapping or an iterable of (key, module) pairs."""
+        if not isinstance(modules, Iterable):
+            raise TypeError("ModuleDict.update should be called with an iterable of "
+                            f"key/value pairs, but got {type(modules).__name__}")
+        if isinstance(modules, (Mapping, ModuleDict)):
+            modules = modules.items()
+        else:
+            modules = list(modules)  # checked whole first, so a bad element changes nothing
+            for j, m in enumerate(modules):
+                if not isinstance(m, Iterable):
+                    raise TypeError(f"ModuleDict update sequence element #{j} should be "
+                                    f"Iterable; is {type(m).__name__}")
+                if len(m) != 2:
+                    raise ValueError(f"ModuleDict update sequence element #{j} has length "
+                                     f"{len(m)}; 2 is required")
+        for key, module in modules:
+            self[key] = module
 
 
 # ---- activations --------------------------------------------------------------------------
