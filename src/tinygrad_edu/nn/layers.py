@@ -87,7 +87,7 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
@@ -306,6 +306,9 @@ class ReLU(_Activation):
         super().__init__()
         self.inplace = inplace
 
+    def forward(self, input):  # noqa: A002
+        return F.relu(input, self.inplace)
+
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
 
@@ -333,7 +336,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace
