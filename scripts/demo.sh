@@ -8,10 +8,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python -m pip install -q ".[train]"
+# Debian/Ubuntu name the interpreter python3; their system Python refuses pip
+# installs (PEP 668 "externally-managed-environment"): then use a venv in .venv.
+PY="${PYTHON:-$(command -v python3 || command -v python)}"
+if ! "$PY" -m pip install -q ".[train]" 2>/tmp/tg-demo-pip.err; then
+  if grep -q "externally-managed" /tmp/tg-demo-pip.err; then
+    echo "system Python is externally managed: installing into .venv"
+    "$PY" -m venv .venv || { echo "could not create a venv: apt-get install python3-venv" >&2;
+                            exit 1; }
+    PY=.venv/bin/python
+    "$PY" -m pip install -q ".[train]"
+  else
+    cat /tmp/tg-demo-pip.err >&2
+    exit 1
+  fi
+fi
 
 have_data() {
-  python -c "from tinygrad_edu.datasets import FashionMNIST; FashionMNIST(train=False)" \
+  "$PY" -c "from tinygrad_edu.datasets import FashionMNIST; FashionMNIST(train=False)" \
     >/dev/null 2>&1
 }
 if ! have_data; then
@@ -28,4 +42,4 @@ if ! have_data; then
     || { $SUDO apt-get update -qq && $SUDO apt-get install -y dataset-fashion-mnist >/dev/null; }
 fi
 
-python -m tinygrad_edu.train "$@"
+"$PY" -m tinygrad_edu.train "$@"
