@@ -108,6 +108,16 @@ def _smooth_l1_np(a, b, reduction, beta=0.5):
     return _reduce_np(np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
 
 
+def _dropout_tg(x):
+    tg.manual_seed(7)   # the same mask on every call: finite differences see one function
+    return F.dropout(x, 0.3)
+
+
+def _dropout_np(x):
+    keep = np.random.default_rng(7).random(x.shape, dtype=x.dtype) >= 0.3
+    return x * keep / 0.7
+
+
 def rows(Row):
     """The nn rows, built with op_table's Row class."""
     return [
@@ -128,6 +138,7 @@ def rows(Row):
         Row("nll_loss", lambda x, **kw: _ce_tg(x, log_probs=True, **kw),
             lambda x, **kw: _ce_np(x, log_probs=True, **kw),
             class_args(weighted=True, ignore=True)),
+        Row("dropout", _dropout_tg, _dropout_np, pair_args().map(lambda a: (a[0][:1], {}))),
         Row("mse_loss", lambda a, b, reduction: F.mse_loss(a, b, reduction=reduction),
             lambda a, b, reduction: _reduce_np((a - b) ** 2, reduction), pair_args(),
             smooth=True),
@@ -153,5 +164,5 @@ def rows(Row):
     ]
 
 
-REQUIRED_NN = """linear cross_entropy nll_loss mse_loss l1_loss smooth_l1_loss
+REQUIRED_NN = """linear dropout cross_entropy nll_loss mse_loss l1_loss smooth_l1_loss
 binary_cross_entropy binary_cross_entropy_with_logits""".split()
