@@ -29,6 +29,9 @@ class Warmup:
 
 # (name, kwargs for 1 group, kwargs for 2 groups): the 2-group kwargs may give lists
 SCHEDULERS = [
+    ("StepLR", {"step_size": 3, "gamma": 0.5}, None),
+    ("ExponentialLR", {"gamma": 0.9}, None),
+    ("CosineAnnealingLR", {"T_max": 10, "eta_min": 0.01}, None),
     ("MultiStepLR", {"milestones": [3, 7, 7, 20], "gamma": 0.5}, None),
     ("MultiStepLR", {"milestones": (12, 2)}, None),  # unsorted, default gamma
     ("LambdaLR", {"lr_lambda": lambda e: 0.95 ** e},
@@ -52,7 +55,9 @@ def _optimizer(lib, groups):
 
 def _lr_sequence(lib, name, kw, groups, steps=30):
     opt = _optimizer(lib, groups)
+    start = [g["lr"] for g in opt.param_groups]
     sched = getattr(lib.optim.lr_scheduler, name)(opt, **kw)
+    assert [g["initial_lr"] for g in opt.param_groups] == start == sched.base_lrs
     lrs = [sched.get_last_lr()]
     for _ in range(steps):
         opt.step()
@@ -95,6 +100,12 @@ def test_step_with_epoch_uses_the_closed_form_like_torch(torch, name, kw1, kw2):
 def test_closed_forms():
     e = np.arange(31)[:, None]
     base = np.array([[1.0, 0.3]])
+    for name, kw, want in [
+            ("StepLR", {"step_size": 3, "gamma": 0.5}, base * 0.5 ** (e // 3)),
+            ("ExponentialLR", {"gamma": 0.9}, base * 0.9 ** e),
+            ("CosineAnnealingLR", {"T_max": 10, "eta_min": 0.01},
+             0.01 + (base - 0.01) * (1 + np.cos(np.pi * e / 10)) / 2)]:
+        np.testing.assert_allclose(_lr_sequence(tg, name, kw, 2), want, rtol=1e-12)
     np.testing.assert_allclose(
         _lr_sequence(tg, "MultiStepLR", {"milestones": [3, 7, 7, 20], "gamma": 0.5}, 2),
         base * 0.5 ** ((e >= 3) + 2 * (e >= 7) + (e >= 20)), rtol=1e-12)
@@ -300,3 +311,26 @@ def test_bad_arguments_without_torch():
     with pytest.raises(KeyError, match="initial_lr"):
         lr_scheduler.MultiStepLR(optim.SGD([tg.zeros(1, requires_grad=True)], lr=0.1), [1],
                                  last_epoch=3)
+
+
+def test_scheduler_state_dict_round_trip_and_order_warning():
+    def make():
+        opt = optim.SGD([tg.zeros(1, requires_grad=True)], lr=1.0)
+        return opt, lr_scheduler.CosineAnnealingLR(opt, T_max=7)
+    opt, sched = make()
+    with pytest.warns(UserWarning, match="before `optimizer.step"):
+        sched.step()
+    for _ in range(4):
+        opt.step()
+        sched.step()
+    opt2, sched2 = make()
+    sched2.load_state_dict(copy.deepcopy(sched.state_dict()))
+    opt2.param_groups[0]["lr"] = opt.param_groups[0]["lr"]
+    assert sched2.last_epoch == 5 and sched2.optimizer is opt2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(6):
+            opt.step(), opt2.step()
+            sched.step(), sched2.step()
+    assert sched2.get_last_lr() == sched.get_last_lr()
+    assert sched.get_last_lr() != [1.0]

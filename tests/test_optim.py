@@ -1,9 +1,7 @@
 """tinygrad_edu.optim: each optimizer against the published update in numpy
 (float64, gradients of a quadratic that depend on the parameters) and against
 torch.optim (float32, identical gradient sequences); param groups, zero_grad,
-state_dict round trips, errors and lr schedulers."""
-import copy
-import warnings
+state_dict round trips and errors (lr schedulers: test_lr_scheduler.py)."""
 
 import numpy as np
 import pytest
@@ -11,7 +9,6 @@ from helpers import f64, npy
 
 import tinygrad_edu as tg
 from tinygrad_edu import optim
-from tinygrad_edu.optim import lr_scheduler
 
 RNG = np.random.default_rng(0)
 THETA0 = RNG.normal(size=(3, 2))
@@ -342,64 +339,3 @@ def test_invalid_options_raise_torchs_error(name, kw):
     with pytest.raises(ValueError) as ours:
         getattr(optim, name)([tg.zeros(1, requires_grad=True)], **kw)
     assert str(ours.value) == str(theirs.value)
-
-
-# ---- lr schedulers -----------------------------------------------------------------
-SCHEDULERS = [("StepLR", {"step_size": 3, "gamma": 0.5}),
-              ("ExponentialLR", {"gamma": 0.9}),
-              ("CosineAnnealingLR", {"T_max": 10, "eta_min": 0.01})]
-
-
-def _sched_lrs(mod, opt_mod, tensor, name, kw, steps=30):
-    opt = opt_mod.SGD([{"params": [tensor()]}, {"params": [tensor()], "lr": 0.3}], lr=1.0)
-    sched = getattr(mod, name)(opt, **kw)
-    assert [g["initial_lr"] for g in opt.param_groups] == [1.0, 0.3] == sched.base_lrs
-    lrs = [sched.get_last_lr()]
-    for _ in range(steps):
-        opt.step()
-        sched.step()
-        lrs.append(sched.get_last_lr())
-        assert lrs[-1] == [g["lr"] for g in opt.param_groups]
-    return np.array(lrs)
-
-
-@pytest.mark.parametrize("name,kw", SCHEDULERS, ids=[n for n, _ in SCHEDULERS])
-def test_scheduler_matches_torch(name, kw):
-    torch = pytest.importorskip("torch")
-    ours = _sched_lrs(lr_scheduler, optim, lambda: tg.zeros(1, requires_grad=True), name, kw)
-    theirs = _sched_lrs(torch.optim.lr_scheduler, torch.optim,
-                        lambda: torch.zeros(1, requires_grad=True), name, kw)
-    np.testing.assert_array_equal(ours, theirs)
-
-
-@pytest.mark.parametrize("name,kw", SCHEDULERS, ids=[n for n, _ in SCHEDULERS])
-def test_scheduler_closed_forms(name, kw):
-    lrs = _sched_lrs(lr_scheduler, optim, lambda: tg.zeros(1, requires_grad=True), name, kw, 9)
-    e, base = np.arange(10)[:, None], np.array([[1.0, 0.3]])
-    expected = {"StepLR": base * 0.5 ** (e // 3), "ExponentialLR": base * 0.9 ** e,
-                "CosineAnnealingLR": 0.01 + (base - 0.01) * (1 + np.cos(np.pi * e / 10)) / 2}
-    np.testing.assert_allclose(lrs, expected[name], rtol=1e-12)
-    assert not np.allclose(lrs[-1], lrs[0])
-
-
-def test_scheduler_state_dict_round_trip_and_order_warning():
-    def make():
-        opt = optim.SGD([tg.zeros(1, requires_grad=True)], lr=1.0)
-        return opt, lr_scheduler.CosineAnnealingLR(opt, T_max=7)
-    opt, sched = make()
-    with pytest.warns(UserWarning, match="before `optimizer.step"):
-        sched.step()
-    for _ in range(4):
-        opt.step()
-        sched.step()
-    opt2, sched2 = make()
-    sched2.load_state_dict(copy.deepcopy(sched.state_dict()))
-    opt2.param_groups[0]["lr"] = opt.param_groups[0]["lr"]
-    assert sched2.last_epoch == 5 and sched2.optimizer is opt2
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for _ in range(6):
-            opt.step(), opt2.step()
-            sched.step(), sched2.step()
-    assert sched2.get_last_lr() == sched.get_last_lr()
-    assert sched.get_last_lr() != [1.0]
