@@ -14,18 +14,10 @@ import numpy as np
 from . import autograd
 from . import functions as F
 from ._rng import draw
+from .shapes import broadcasts_to
 
 
 _UFUNCS = {"add_": "add", "sub_": "subtract", "mul_": "multiply", "div_": "true_divide"}
-
-
-def _broadcasts_to(shape, target):
-    if shape == target:
-        return True
-    try:
-        return np.broadcast_shapes(shape, target) == target
-    except ValueError:
-        return False
 
 
 class InplaceOps:
@@ -107,7 +99,7 @@ class InplaceOps:
         if type(other) in (int, float):
             b = other
         elif isinstance(other, self._cls) and other._data.dtype == a.dtype and \
-                _broadcasts_to(other._data.shape, a.shape):
+                broadcasts_to(other._data.shape, a.shape):
             b = other._data
         else:
             return False

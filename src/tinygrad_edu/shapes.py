@@ -18,6 +18,14 @@ def broadcast_shapes(a, b, op="operation"):
     return tuple(out)
 
 
+def broadcasts_to(shape, target):
+    """Whether shape broadcasts to exactly target (an in-place result keeps its shape)."""
+    shape, target = tuple(shape), tuple(target)
+    if len(shape) > len(target):
+        return False
+    return all(s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
+
+
 def shape_arg(args):
     """Accept f(2, 3), f((2, 3)) and f([2, 3])."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):

@@ -8,6 +8,7 @@ from .. import functions as _fn
 from ..factories import from_numpy, rand
 from ..grad_mode import is_grad_enabled
 from ..ops import where
+from ..shapes import broadcasts_to
 from ..tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -157,20 +158,13 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     return _reduce(loss, reduction)
 
 
-def _broadcasts_to(shape, target):
-    try:
-        return np.broadcast_shapes(shape, target) == target
-    except ValueError:
-        return False
-
-
 def _check_bce(input, target, weight, name, pos_weight=None):  # noqa: A002
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the "
                          f"input size ({input.shape}) in {name} is deprecated. Please ensure "
                          "they have the same size.")
     for what, w in (("weight", weight), ("pos_weight", pos_weight)):
-        if w is not None and not _broadcasts_to(tuple(w.shape), tuple(input.shape)):
+        if w is not None and not broadcasts_to(tuple(w.shape), tuple(input.shape)):
             raise RuntimeError(f"{name}: {what} of shape {list(w.shape)} does not broadcast "
                                f"to the input's shape {list(input.shape)}")
 

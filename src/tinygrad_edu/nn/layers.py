@@ -298,9 +298,8 @@ class _Activation(Module):
         return type(self).fn(input)
 
 
-class ReLU(_Activation):
+class ReLU(Module):
     """max(x, 0)."""
-    fn = staticmethod(F.relu)
 
     def __init__(self, inplace=False):
         super().__init__()
