@@ -1,6 +1,9 @@
 """Golden tests from /work/shared/curriculum.md through tg.nn, tg.optim and tg.data:
 sections A.1-A.3, B, C.2, C.4, D.1, D.2, D.4. (tests/test_curriculum.py covers the
 tensor-only parts: A.4, A.5, the loss formulas of B, C.1, C.3.)"""
+import os
+import sys
+
 import numpy as np
 import pytest
 from helpers import npy
@@ -9,6 +12,11 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader, TensorDataset
+
+# The lesson's own model classes, as the examples write them (examples/ is not a package)
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+from a_layers import NeuralNet1, NeuralNet2  # noqa: E402
+from c2_backprop_222 import Net222  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -66,30 +74,7 @@ def test_a2_net_prints_parameters_and_rows_sum_to_one(capsys):
     assert (npy(out) > 0).all()
 
 
-# ---- A.3 NeuralNet1 both ways, BCELoss ----------------------------------------------------
-class NeuralNet1(nn.Module):
-    def __init__(self, input_size, hidden_size):
-        super().__init__()
-        self.linear1 = nn.Linear(input_size, hidden_size)
-        self.relu = nn.ReLU()
-        self.linear2 = nn.Linear(hidden_size, 1)
-        self.sigmoid = nn.Sigmoid()
-
-    def forward(self, x):
-        return self.sigmoid(self.linear2(self.relu(self.linear1(x))))
-
-
-class NeuralNet1Functions(nn.Module):
-    def __init__(self, input_size, hidden_size, activation=tg.relu):
-        super().__init__()
-        self.linear1 = nn.Linear(input_size, hidden_size)
-        self.linear2 = nn.Linear(hidden_size, 1)
-        self.activation = activation
-
-    def forward(self, x):
-        return tg.sigmoid(self.linear2(self.activation(self.linear1(x))))
-
-
+# ---- A.3 NeuralNet1 both ways (examples/a_layers.py), BCELoss ------------------------------
 def test_a3_neuralnet1_two_ways_same_bce():
     net1 = NeuralNet1(input_size=784, hidden_size=5)
     assert str(net1) == """NeuralNet1(
@@ -98,7 +83,7 @@ def test_a3_neuralnet1_two_ways_same_bce():
   (linear2): Linear(in_features=5, out_features=1, bias=True)
   (sigmoid): Sigmoid()
 )"""
-    net2 = NeuralNet1Functions(784, 5)
+    net2 = NeuralNet2(784, 5)
     net2.load_state_dict(net1.state_dict())
     x = tg.rand(8, 784)
     y = (tg.rand(8, 1) > 0.5).float()
@@ -109,7 +94,7 @@ def test_a3_neuralnet1_two_ways_same_bce():
     p, t = npy(p1).astype(np.float64), npy(y)
     assert l1.item() == pytest.approx(-np.mean(t * np.log(p) + (1 - t) * np.log(1 - p)),
                                       rel=1e-5)
-    leaky = NeuralNet1Functions(784, 5, activation=lambda h: F.leaky_relu(h, 0.01))
+    leaky = NeuralNet2(784, 5, activation=lambda h: F.leaky_relu(h, 0.01))
     leaky.load_state_dict(net1.state_dict())
     l3 = nn.BCELoss()(leaky(x), y)
     l3.backward()
@@ -222,17 +207,6 @@ def _linear_layers():
     assert loss.dtype == f64
     loss.backward()
     return npy(h)[0], npy(o)[0], loss.item(), npy(layer1.weight.grad), npy(layer2.weight.grad)
-
-
-class Net222(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.hidden = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid())
-        self.output = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid())
-
-    def forward(self, x):
-        self.h = self.hidden(x)
-        return self.output(self.h)
 
 
 def _net222():
