@@ -26,11 +26,14 @@ def show(t, digits=6):
 
 
 def report(way, hidden, out, loss, g1, g2):
+    """Print one way's results; return them as (hidden, output, loss, g1, g2) arrays."""
     print(f"-- {way}")
     print(f"   hidden {show(hidden)}  output {show(out)}  loss {float(loss):.6f}")
     print(f"   layer 1 weight grad {show(g1, 8)}".replace("\n", "\n" + " " * 23))
     print(f"   layer 2 weight grad {show(g2, 8)}".replace("\n", "\n" + " " * 23))
-    return np.asarray(g1, dtype=np.float64), np.asarray(g2, dtype=np.float64)
+    arrays = [np.asarray(v.detach().numpy() if isinstance(v, tg.Tensor) else v,
+                         dtype=np.float64) for v in (hidden, out, g1, g2)]
+    return arrays[0].ravel(), arrays[1].ravel(), float(loss), arrays[2], arrays[3]
 
 
 def way1_scalars():
@@ -136,7 +139,7 @@ def main(argv=None):
     results = [way1_scalars(), way2_chain_rule(), way3_linear_layers()]
     grads, gap = way4_module()
     results.append(grads)
-    spread = max(np.abs(r[i] - results[0][i]).max() for r in results for i in (0, 1))
+    spread = max(np.abs(r[i] - results[0][i]).max() for r in results for i in (3, 4))
     print(f"\nall four ways agree on the weight grads: max difference {spread:.1e}")
     return 0 if spread < 1e-12 and gap < 1e-15 else 1
 

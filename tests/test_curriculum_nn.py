@@ -16,6 +16,7 @@ from tinygrad_edu.data import DataLoader, TensorDataset
 # The lesson's own model classes, as the examples write them (examples/ is not a package)
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 from a_layers import NeuralNet1, NeuralNet2  # noqa: E402
+import c2_backprop_222 as c2  # noqa: E402
 from c2_backprop_222 import Net222  # noqa: E402
 
 
@@ -161,7 +162,7 @@ def test_b_library_losses_match_the_hand_formulas():
         assert got == pytest.approx(-np.log(y[2]), rel=1e-12)
 
 
-# ---- C.2 the 2-2-2 network --------------------------------------------------------------
+# ---- C.2 the 2-2-2 network, the four ways of examples/c2_backprop_222.py -------------------
 X, TARGET = [[0.05, 0.10]], [[0.01, 0.99]]
 W1, B1 = [[0.15, 0.20], [0.25, 0.30]], 0.35
 W2, B2 = [[0.40, 0.45], [0.50, 0.55]], 0.60
@@ -169,44 +170,6 @@ HIDDEN, OUTPUT, LOSS = [0.593270, 0.596884], [0.751365, 0.772928], 0.298371
 GRAD1 = [[0.00043857, 0.00087714], [0.00049771, 0.00099543]]
 GRAD2 = [[0.08216704, 0.08266763], [-0.02260254, -0.02274024]]
 f64 = tg.float64
-
-
-def _scalars():
-    x = [tg.tensor(v, dtype=f64) for v in X[0]]
-    w = [tg.tensor(v, dtype=f64, requires_grad=True) for v in np.ravel(W1 + W2)]
-
-    def neuron(inputs, weights, bias):
-        return tg.sigmoid(sum(a * b for a, b in zip(weights, inputs)) + bias)
-
-    h = [neuron(x, w[0:2], B1), neuron(x, w[2:4], B1)]
-    o = [neuron(h, w[4:6], B2), neuron(h, w[6:8], B2)]
-    loss = ((o[0] - TARGET[0][0]) ** 2 + (o[1] - TARGET[0][1]) ** 2) / 2
-    loss.backward()
-    g = np.array([wi.grad.item() for wi in w]).reshape(4, 2)
-    return [t.item() for t in h], [t.item() for t in o], loss.item(), g[:2], g[2:]
-
-
-def _chain_rule():
-    x, t = np.array(X), np.array(TARGET)
-    h = 1 / (1 + np.exp(-(x @ np.array(W1).T + B1)))
-    o = 1 / (1 + np.exp(-(h @ np.array(W2).T + B2)))
-    delta_o = (o - t) * o * (1 - o)                    # d mean((o-t)^2)/do = (o - t) for 2
-    delta_h = (delta_o @ np.array(W2)) * h * (1 - h)
-    return h[0], o[0], np.mean((o - t) ** 2), delta_h.T @ x, delta_o.T @ h
-
-
-def _linear_layers():
-    layer1, layer2 = nn.Linear(2, 2), nn.Linear(2, 2)
-    layer1.weight.data = tg.tensor(W1, dtype=f64)
-    layer1.bias.data = tg.tensor([B1, B1], dtype=f64)
-    layer2.weight.data = tg.tensor(W2, dtype=f64)
-    layer2.bias.data = tg.tensor([B2, B2], dtype=f64)
-    h = tg.sigmoid(layer1(tg.tensor(X, dtype=f64)))
-    o = tg.sigmoid(layer2(h))
-    loss = nn.MSELoss()(o, tg.tensor(TARGET, dtype=f64))
-    assert loss.dtype == f64
-    loss.backward()
-    return npy(h)[0], npy(o)[0], loss.item(), npy(layer1.weight.grad), npy(layer2.weight.grad)
 
 
 def _net222():
@@ -218,15 +181,13 @@ def _net222():
 
 
 def _module():
-    net = _net222()
-    o = net(tg.tensor(X, dtype=f64))
-    loss = nn.MSELoss()(o, tg.tensor(TARGET, dtype=f64))
-    loss.backward()
-    return (npy(net.h)[0], npy(o)[0], loss.item(), npy(net.hidden[0].weight.grad),
-            npy(net.output[0].weight.grad))
+    return c2.way4_module()[0]   # (its values before the SGD step it then takes)
 
 
-@pytest.mark.parametrize("way", [_scalars, _chain_rule, _linear_layers, _module])
+FOUR_WAYS = [c2.way1_scalars, c2.way2_chain_rule, c2.way3_linear_layers, _module]
+
+
+@pytest.mark.parametrize("way", FOUR_WAYS)
 def test_c2_four_ways_match_the_curriculum(way):
     h, o, loss, g1, g2 = way()
     np.testing.assert_allclose(h, HIDDEN, atol=1e-6)
@@ -236,8 +197,16 @@ def test_c2_four_ways_match_the_curriculum(way):
     np.testing.assert_allclose(g2, GRAD2, atol=5e-9)
 
 
+def test_c2_weight_data_assignment_gives_a_float64_loss():
+    layer = nn.Linear(2, 2)
+    layer.weight.data = tg.tensor(W1, dtype=f64)
+    layer.bias.data = tg.tensor([B1, B1], dtype=f64)
+    loss = nn.MSELoss()(tg.sigmoid(layer(tg.tensor(X, dtype=f64))), tg.tensor(TARGET, dtype=f64))
+    assert loss.dtype == f64
+
+
 def test_c2_four_ways_agree_to_rounding():
-    results = [way() for way in (_scalars, _chain_rule, _linear_layers, _module)]
+    results = [way() for way in FOUR_WAYS]
     for r in results[1:]:
         for got, want in zip(r, results[0]):
             np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
