@@ -1,5 +1,6 @@
 /* Elementwise template, expanded per dtype by instantiate.h. */
 #include "vexp_t.h"
+#include "vmath_t.h"
 
 static T TG_FN(sigmoid1)(T v)
 {
@@ -17,10 +18,10 @@ static void TG_FN(unary_range)(void *vc, int64_t lo, int64_t hi)
     switch (c->op) {
     case TG_NEG: TG_LOOP1(-v);
     case TG_EXP: TG_LOOP1(TG_FN(vexp)(v));
-    case TG_LOG: TG_LOOP1(TG_M(log)(v));
+    case TG_LOG: TG_LOOP1(TG_FN(vlog)(v));
     case TG_SQRT: TG_LOOP1(TG_M(sqrt)(v));
     case TG_ABS: TG_LOOP1(TG_M(fabs)(v));
-    case TG_TANH: TG_LOOP1(TG_M(tanh)(v));
+    case TG_TANH: TG_LOOP1(TG_FN(vtanh)(v));
     case TG_SIGMOID: TG_LOOP1(TG_FN(sigmoid1)(v));
     /* NaN propagates, as np.maximum(x, 0) does */
     case TG_RELU: TG_LOOP1((v >= zero || v != v) ? v : zero);

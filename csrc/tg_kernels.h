@@ -58,3 +58,45 @@ const char *tg_compile_flags(void);
 
 /* glibc only: raise malloc's mmap and trim thresholds (bytes); 1 if applied. */
 int tg_tune_malloc(size_t mmap_threshold, size_t trim_threshold);
+
+/* ---- fused kernels (fused.c, optim.c) ---- */
+enum tg_act_op { TG_ACT_NONE = 0, TG_ACT_RELU = 1, TG_ACT_LEAKY = 2 };
+
+/* Backward of an activation over (rows, cols): out = act'(x) * g (x unused
+   for TG_ACT_NONE) and colsum[j] = sum over rows of that (the bias gradient of
+   the linear layer below). Either output may be NULL, not both. */
+int tg_act_backward_f32(int op, double slope, const float *g, const float *x, int64_t rows,
+                        int64_t cols, float *out, float *colsum);
+int tg_act_backward_f64(int op, double slope, const double *g, const double *x, int64_t rows,
+                        int64_t cols, double *out, double *colsum);
+
+/* Softmax-cross-entropy of scores x (rows, n) against target classes, forward
+   and backward in one pass, in double inside. weight (per class) may be NULL;
+   rows whose target is ignore_index weigh 0. loss[r] = -w_r log p[r, t_r];
+   *total = sum of w_r; grad = (softmax(x) - onehot(t)) * w_r (/ total if mean).
+   -1 for a target outside [0, n) that is not ignore_index. */
+int tg_softmax_xent_f32(const float *x, int64_t rows, int64_t n, const int64_t *target,
+                        const double *weight, int64_t ignore_index, int mean,
+                        double *loss, double *total, float *grad);
+int tg_softmax_xent_f64(const double *x, int64_t rows, int64_t n, const int64_t *target,
+                        const double *weight, int64_t ignore_index, int mean,
+                        double *loss, double *total, double *grad);
+
+/* SGD step in place (optim/sgd.py's arithmetic): buf NULL without momentum;
+   first: the momentum buffer starts as the gradient. */
+int tg_sgd_f32(float *p, const float *g, float *buf, int64_t n, double neg_lr,
+               double weight_decay, double momentum, double damp1, int nesterov,
+               int maximize, int first);
+int tg_sgd_f64(double *p, const double *g, double *buf, int64_t n, double neg_lr,
+               double weight_decay, double momentum, double damp1, int nesterov,
+               int maximize, int first);
+
+/* Adam step in place (optim/adam.py without amsgrad): p *= decay (AdamW),
+   L2 weight_decay added to g, m = lerp(m, g, w1), v = beta2 v + c2 g g,
+   p += m * neg_step_size / (sqrt(v) / bc2_sqrt + eps). */
+int tg_adam_f32(float *p, const float *g, float *m, float *v, int64_t n, double decay,
+                double weight_decay, double w1, double beta2, double c2, double eps,
+                double neg_step_size, double bc2_sqrt, int maximize);
+int tg_adam_f64(double *p, const double *g, double *m, double *v, int64_t n, double decay,
+                double weight_decay, double w1, double beta2, double c2, double eps,
+                double neg_step_size, double bc2_sqrt, int maximize);

@@ -1,0 +1,9 @@
+/* Fused nn kernels: activation backward + bias gradient, softmax-cross-entropy. */
+#include "common.h"
+
+/* exp for both dtypes first: the cross-entropy of float32 runs in double */
+#define TG_TEMPLATE "vexp_t.h"
+#include "instantiate.h"
+
+#define TG_TEMPLATE "fused_t.h"
+#include "instantiate.h"

@@ -1,0 +1,134 @@
+/* Fused nn kernels template: activation backward with the bias gradient, and
+   softmax-cross-entropy forward + backward in one pass. vexp_f64 must be
+   defined before this template (fused.c does it). */
+#include "rowops_t.h"
+
+typedef struct {
+    int op; T slope; const T *g, *x; int64_t rows, cols; T *out, *colsum;
+} TG_FN(ab_ctx);
+
+/* rows [lo, hi) of out = act'(x) * g, no column sums */
+static void TG_FN(act_bwd_rows)(void *vc, int64_t lo, int64_t hi)
+{
+    const TG_FN(ab_ctx) *c = vc;
+    const T *g = c->g, *x = c->x;
+    T *o = c->out;
+    const T s = c->slope, zero = 0;
+    lo *= c->cols;
+    hi *= c->cols;
+    switch (c->op) {
+    case TG_ACT_NONE: for (int64_t i = lo; i < hi; ++i) o[i] = g[i]; break;
+    case TG_ACT_RELU: for (int64_t i = lo; i < hi; ++i) o[i] = x[i] > zero ? g[i] : zero; break;
+    case TG_ACT_LEAKY: for (int64_t i = lo; i < hi; ++i) o[i] = x[i] > zero ? g[i] : g[i] * s; break;
+    }
+}
+
+/* columns [lo, hi) of every row: out (if any) and the column sums, added
+   row after row in T as numpy's sum(axis=0) does */
+static void TG_FN(act_bwd_cols)(void *vc, int64_t lo, int64_t hi)
+{
+    const TG_FN(ab_ctx) *c = vc;
+    const T s = c->slope, zero = 0;
+    T *cs = c->colsum;
+    for (int64_t j = lo; j < hi; ++j)
+        cs[j] = 0;
+    for (int64_t r = 0; r < c->rows; ++r) {
+        const T *g = c->g + r * c->cols, *x = c->x ? c->x + r * c->cols : NULL;
+        T *o = c->out ? c->out + r * c->cols : NULL;
+        switch (c->op) {
+        case TG_ACT_NONE:
+            for (int64_t j = lo; j < hi; ++j) cs[j] += g[j];
+            if (o)
+                for (int64_t j = lo; j < hi; ++j) o[j] = g[j];
+            break;
+        case TG_ACT_RELU:
+            if (o) {
+                for (int64_t j = lo; j < hi; ++j) { T v = x[j] > zero ? g[j] : zero; o[j] = v; cs[j] += v; }
+            } else {
+                for (int64_t j = lo; j < hi; ++j) cs[j] += x[j] > zero ? g[j] : zero;
+            }
+            break;
+        case TG_ACT_LEAKY:
+            if (o) {
+                for (int64_t j = lo; j < hi; ++j) { T v = x[j] > zero ? g[j] : g[j] * s; o[j] = v; cs[j] += v; }
+            } else {
+                for (int64_t j = lo; j < hi; ++j) cs[j] += x[j] > zero ? g[j] : g[j] * s;
+            }
+            break;
+        }
+    }
+}
+
+int TG_FN(tg_act_backward)(int op, double slope, const T *g, const T *x, int64_t rows,
+                           int64_t cols, T *out, T *colsum)
+{
+    if (op < TG_ACT_NONE || op > TG_ACT_LEAKY || rows < 0 || cols < 0
+        || (op != TG_ACT_NONE && !x) || (!out && !colsum))
+        return -1;
+    TG_FN(ab_ctx) c = {op, (T)slope, g, x, rows, cols, out, colsum};
+    if (colsum)
+        /* split the columns: each thread owns whole column sums */
+        tg_par_range(cols, rows * cols, TG_FN(act_bwd_cols), &c);
+    else
+        tg_par_range(rows, rows * cols, TG_FN(act_bwd_rows), &c);
+    return 0;
+}
+
+typedef struct {
+    const T *x; int64_t n; const int64_t *t; const double *w; int64_t ignore;
+    double total; int mean; double *loss; T *grad;
+} TG_FN(xe_ctx);
+
+static void TG_FN(xent_rows)(void *vc, int64_t lo, int64_t hi)
+{
+    const TG_FN(xe_ctx) *c = vc;
+    const int64_t n = c->n;
+    for (int64_t r = lo; r < hi; ++r) {
+        const T *x = c->x + r * n;
+        T *gr = c->grad + r * n;
+        const int64_t t = c->t[r];
+        const int keep = t != c->ignore;
+        const double w = keep ? (c->w ? c->w[t] : 1.0) : 0.0;
+        /* PyTorch: with every row ignored the mean is 0/0, nan on kept rows */
+        const double scale = !c->mean ? w : c->total != 0 ? w / c->total : keep ? NAN : 0.0;
+        T mt;
+        TG_FN(row_arg)(TG_MAX, x, n, &mt); /* NaN max -> NaN row, as numpy */
+        const double m = mt;
+        /* double inside, as the float64 composite: the loss rounds once */
+        double s = 0, et = 0;
+        for (int64_t j = 0; j < n; ++j) {
+            double e = vexp_f64((double)x[j] - m);
+            gr[j] = (T)e;
+            s += e;
+        }
+        if (keep) /* the unrounded e: p_t - 1 may cancel */
+            et = vexp_f64((double)x[t] - m);
+        const double ls = log(s), inv = 1.0 / s;
+        c->loss[r] = keep ? -(((double)x[keep ? t : 0] - m) - ls) * w : 0.0;
+        for (int64_t j = 0; j < n; ++j)
+            gr[j] = (T)(((double)gr[j] * inv) * scale);
+        if (keep)
+            gr[t] = (T)((et * inv - 1.0) * scale);
+    }
+}
+
+int TG_FN(tg_softmax_xent)(const T *x, int64_t rows, int64_t n, const int64_t *target,
+                           const double *weight, int64_t ignore_index, int mean,
+                           double *loss, double *total, T *grad)
+{
+    if (rows < 0 || n < 1)
+        return -1;
+    double tot = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+        int64_t t = target[r];
+        if (t == ignore_index)
+            continue;
+        if (t < 0 || t >= n)
+            return -1;
+        tot += weight ? weight[t] : 1.0;
+    }
+    *total = tot;
+    TG_FN(xe_ctx) c = {x, n, target, weight, ignore_index, tot, mean != 0, loss, grad};
+    tg_par_range(rows, rows * n * 20, TG_FN(xent_rows), &c);
+    return 0;
+}
