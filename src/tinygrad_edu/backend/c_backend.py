@@ -318,3 +318,8 @@ def info():
         "cpu_fma": bool(_lib.tg_cpu_fma()),
         "cflags": _ffi.string(_lib.tg_compile_flags()).decode(),
     }
+
+
+# ---- fused kernels: c_fused.py (imported last: it takes the helpers above) -----
+from .c_fused import (act_bias_backward, adam_step, bias_grad, leaky_relu_backward,  # noqa: E402,F401
+                      sgd_step, softmax_cross_entropy)

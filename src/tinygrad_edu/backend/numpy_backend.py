@@ -134,3 +134,85 @@ def log_softmax(x, axis=-1):
 def relu_backward(grad, x):
     """grad where x > 0, else 0."""
     return np.where(x > 0, grad, grad.dtype.type(0))
+
+
+# ---- fused kernels (c_fused.py has the C twins) --------------------------------
+def leaky_relu_backward(grad, x, slope):
+    """grad where x > 0, else grad * slope."""
+    return grad * np.where(x > 0, 1.0, slope).astype(grad.dtype)
+
+
+def bias_grad(grad):
+    """Column sums of a 2-D gradient: the bias gradient of x @ w.T + b."""
+    return np.add.reduce(grad, axis=0)
+
+
+def act_bias_backward(grad, x, slope=0.0):
+    """(grad * act'(x), its column sums) for act = leaky_relu(slope), ReLU at
+    slope 0: an activation's backward and the bias gradient below it in one go."""
+    g = relu_backward(grad, x) if slope == 0 else leaky_relu_backward(grad, x, slope)
+    return g, bias_grad(g)
+
+
+@_quiet
+def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Cross-entropy of scores x [N, C] against int64 class indices, forward and
+    backward together: (per-row losses -w_i log softmax(x)[i, t_i] as float64,
+    total weight sum(w_i) as a float, gradient (softmax(x) - onehot) * w_i of
+    x's dtype, divided by the total for reduction 'mean'). w_i is weight[t_i]
+    (1 without weight), 0 where t_i == ignore_index. float64 inside, so the
+    loss rounds once."""
+    n = x.shape[0]
+    logp = log_softmax(x.astype(np.float64, copy=False), axis=1)
+    keep = target != ignore_index
+    safe = np.where(keep, target, 0)
+    w = (weight[safe] if weight is not None else np.ones(n)) * keep
+    w = w.astype(np.float64, copy=False)
+    losses = -logp[np.arange(n), safe] * w
+    total = float(w.sum())
+    scale = w
+    if reduction == "mean":  # as PyTorch: ignored rows get 0 even when total is 0
+        scale = w / total if total != 0 else np.where(keep, np.nan, 0.0)
+    p = np.exp(logp)
+    p[np.arange(n)[keep], safe[keep]] -= 1
+    return losses, total, (p * scale[:, None]).astype(x.dtype, copy=False)
+
+
+def sgd_step(p, grad, buf, lr, weight_decay=0.0, momentum=0.0, dampening=0.0,
+             nesterov=False, maximize=False, first=False):
+    """One SGD step in place on arrays (optim/sgd.py's arithmetic): p, and the
+    momentum buffer buf (None without momentum; ``first`` sets it to the gradient)."""
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + p * weight_decay
+    if buf is not None:
+        if first:
+            np.copyto(buf, g)
+        else:
+            np.multiply(buf, momentum, out=buf)
+            np.add(buf, g * (1 - dampening), out=buf)
+        g = g + buf * momentum if nesterov else buf
+    np.add(p, g * -lr, out=p)
+
+
+def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
+              decoupled=False, maximize=False):
+    """One Adam/AdamW step in place on arrays (optim/adam.py's arithmetic, no
+    amsgrad); ``step`` counts this step (1 for the first)."""
+    g = -grad if maximize else grad
+    if weight_decay != 0 and not decoupled:
+        g = g + p * weight_decay
+    if weight_decay != 0 and decoupled:
+        np.multiply(p, 1 - lr * weight_decay, out=p)
+    w = 1 - beta1
+    if w < 0.5:  # lerp from the nearer end
+        np.add(m, (g - m) * w, out=m)
+    else:
+        np.subtract(g, (g - m) * (1 - w), out=m)
+    np.multiply(v, beta2, out=v)
+    np.add(v, g * (1 - beta2) * g, out=v)
+    step_size = lr / (1 - beta1 ** step)
+    bc2 = (1 - beta2 ** step) ** 0.5
+    denom = np.sqrt(v) / bc2
+    denom += eps
+    np.add(p, m * -step_size / denom, out=p)

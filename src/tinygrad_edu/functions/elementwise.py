@@ -127,10 +127,19 @@ class LeakyRelu(Function):
         ctx.slope = negative_slope
         return ctx.backend.leaky_relu(x, negative_slope)
     @staticmethod
-    def backward(ctx, g):
-        x = ctx.inputs[0]._data
-        xp = ctx.backend.xp
-        return g * ctx.const(xp.where(x > 0, 1.0, ctx.slope).astype(x.dtype))
+    def backward(ctx, g): return LeakyReluGrad.apply(g, ctx.inputs[0], slope=ctx.slope)
+
+
+class LeakyReluGrad(Function):
+    """leaky_relu's backward as one fused kernel, like ReluGrad; under create_graph
+    its own gradient is the same mask again (none for x)."""
+    keep_inputs = True
+    @staticmethod
+    def forward(ctx, g, x, slope=0.01):
+        ctx.slope = slope
+        return ctx.backend.leaky_relu_backward(g, x, slope)
+    @staticmethod
+    def backward(ctx, gg): return LeakyReluGrad.apply(gg, ctx.inputs[1], slope=ctx.slope), None
 
 
 class Clamp(Function):

@@ -32,45 +32,53 @@ class CrossEntropy(Function):
     """Cross-entropy of raw scores x [N, C] against class indices, through a stable
     log-softmax, with PyTorch's class weights, ignore_index and reductions.
 
-    The gradient w.r.t. x is (softmax(x) - onehot(target)) scaled per row.
+    The gradient w.r.t. x is (softmax(x) - onehot(target)) scaled per row; the
+    backend's fused kernel computes it together with the loss.
     """
     keep_inputs = True
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         xp = ctx.backend.xp
-        n = x.shape[0]
         # float64 inside: the loss is rounded once, so printed values match PyTorch's
         # to the last digit more often than a float32 sum would.
-        logp = ctx.backend.log_softmax(x.astype(xp.float64, copy=False), axis=1)
-        keep = target != ignore_index
-        safe = xp.where(keep, target, 0)
-        w = (weight[safe] if weight is not None else xp.ones(n)) * keep
-        w = w.astype(xp.float64, copy=False)
-        losses = -logp[xp.arange(n), safe] * w
-        ctx.safe, ctx.w, ctx.keep, ctx.reduction, ctx.logp = safe, w, keep, reduction, logp
+        losses, total, ctx.grad = ctx.backend.softmax_cross_entropy(
+            x, target, weight, ignore_index, reduction)
+        ctx.target, ctx.weight, ctx.ignore_index, ctx.reduction = (
+            target, weight, ignore_index, reduction)
         if reduction == "none":
             out = losses
         elif reduction == "sum":
             out = losses.sum()
         else:  # every row ignored: 0/0 is nan as in PyTorch, without numpy's warning
-            total = w.sum()
             out = losses.sum() / total if total != 0 else xp.asarray(xp.nan)
         return xp.asarray(out, dtype=x.dtype)
     @staticmethod
     def backward(ctx, g):
-        x = ctx.inputs[0]
-        xp = ctx.backend.xp
-        dtype = x._data.dtype
-        scale = ctx.w
-        if ctx.reduction == "mean":  # as PyTorch: ignored rows get 0 even when total is 0
-            total = scale.sum()
-            scale = scale / total if total != 0 else xp.where(ctx.keep, xp.nan, 0.0)
-        onehot = xp.zeros(x.shape, dtype)
-        onehot[xp.arange(x.shape[0]), ctx.safe] = 1
-        g_rows = g.reshape(-1, 1) * ctx.const(scale.reshape(-1, 1).astype(dtype))
-        # Under create_graph the softmax must be part of the graph; otherwise reuse logp.
-        p = x.softmax(1) if is_grad_enabled() else ctx.const(xp.exp(ctx.logp).astype(dtype))
-        return (p - ctx.const(onehot)) * g_rows
+        if is_grad_enabled():  # create_graph: the softmax must be part of the graph
+            return _cross_entropy_graph_grad(ctx, g)
+        grad = ctx.const(ctx.grad)
+        if ctx.reduction == "none":
+            return grad * g.reshape(-1, 1)
+        # the usual loss.backward(): g is 1 and the kernel's gradient is the answer
+        return grad if g._data == 1 else grad * g
+
+
+def _cross_entropy_graph_grad(ctx, g):
+    """(softmax(x) - onehot(target)) * w_i [/ total], from Tensor ops."""
+    x = ctx.inputs[0]
+    xp = ctx.backend.xp
+    dtype = x._data.dtype
+    keep = ctx.target != ctx.ignore_index
+    safe = xp.where(keep, ctx.target, 0)
+    w = ((ctx.weight[safe] if ctx.weight is not None else xp.ones(len(safe))) * keep)
+    scale = w.astype(xp.float64, copy=False)
+    if ctx.reduction == "mean":  # as PyTorch: ignored rows get 0 even when total is 0
+        total = scale.sum()
+        scale = scale / total if total != 0 else xp.where(keep, xp.nan, 0.0)
+    onehot = xp.zeros(x.shape, dtype)
+    onehot[xp.arange(x.shape[0]), safe] = 1
+    g_rows = g.reshape(-1, 1) * ctx.const(scale.reshape(-1, 1).astype(dtype))
+    return (x.softmax(1) - ctx.const(onehot)) * g_rows
 
 
 # PyTorch's 1e-12, rounded to float32 as PyTorch does (also for float64 inputs), so the

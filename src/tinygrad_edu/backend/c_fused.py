@@ -1,0 +1,131 @@
+"""The fused kernels of the C backend (activation backward + bias gradient,
+softmax-cross-entropy, optimizer steps), split from c_backend.py, which
+re-exports every public name here: the backend stays one flat interface with
+numpy_backend's names. Shapes, dtypes and layouts are checked here; whatever
+the C kernels do not take (other dtypes, non-contiguous in-place targets)
+goes to numpy_backend, the specification.
+"""
+import numpy as np
+
+from . import numpy_backend as _ref
+from .c_backend import _check, _ffi, _lib, _out
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_FUSED = {_F32: ("float[]", _lib.tg_act_backward_f32, _lib.tg_softmax_xent_f32,
+                 _lib.tg_sgd_f32, _lib.tg_adam_f32),
+          _F64: ("double[]", _lib.tg_act_backward_f64, _lib.tg_softmax_xent_f64,
+                 _lib.tg_sgd_f64, _lib.tg_adam_f64)}
+_NULL = _ffi.NULL
+_fb = _ffi.from_buffer
+
+
+def _same(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape
+
+
+# ---- activation backward and bias gradient ------------------------------------
+def _act(grad, x, op, slope, want_out, want_sum, out=None):
+    """(out or None, colsum or None) of the activation backward over grad viewed
+    as (rows, last axis)."""
+    ct, kernel = _FUSED[grad.dtype][:2]
+    grad = np.ascontiguousarray(grad)
+    cols = grad.shape[-1] if grad.ndim else 1
+    rows = grad.size // cols if cols else 0
+    res = _out(out, grad.shape, grad.dtype) if want_out else None
+    cs = np.empty(cols, grad.dtype) if want_sum else None
+    if op != _lib.TG_ACT_NONE:
+        x = np.ascontiguousarray(x)
+    _check(kernel(op, float(slope), _fb(ct, grad), _fb(ct, x) if op else _NULL, rows, cols,
+                  _fb(ct, res) if want_out else _NULL, _fb(ct, cs) if want_sum else _NULL))
+    return res, cs
+
+
+def leaky_relu_backward(grad, x, slope, out=None):
+    """grad where x > 0, else grad * slope."""
+    if grad.dtype not in _FUSED or not _same(grad, x) or grad.ndim == 0:
+        return _ref.leaky_relu_backward(grad, x, slope)
+    return _act(grad, x, _lib.TG_ACT_LEAKY, slope, True, False, out)[0]
+
+
+def bias_grad(grad):
+    """Column sums of a 2-D gradient: the bias gradient of x @ w.T + b."""
+    if grad.dtype not in _FUSED or grad.ndim != 2 or grad.shape[1] == 0:
+        return _ref.bias_grad(grad)
+    return _act(grad, None, _lib.TG_ACT_NONE, 0.0, False, True)[1]
+
+
+def act_bias_backward(grad, x, slope=0.0):
+    """(grad * act'(x), its column sums) for act = leaky_relu(slope), ReLU at
+    slope 0: an activation's backward and the bias gradient below it in one go."""
+    if grad.dtype not in _FUSED or not _same(grad, x) or grad.ndim != 2 or grad.shape[1] == 0:
+        return _ref.act_bias_backward(grad, x, slope)
+    op = _lib.TG_ACT_RELU if slope == 0 else _lib.TG_ACT_LEAKY
+    return _act(grad, x, op, slope, True, True)
+
+
+# ---- softmax-cross-entropy --------------------------------------------------------
+def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Cross-entropy of scores x [N, C] against int64 class indices, forward and
+    backward together: (per-row losses -w_i log softmax(x)[i, t_i] as float64,
+    total weight sum(w_i) as a float, gradient (softmax(x) - onehot) * w_i of
+    x's dtype, divided by the total for reduction 'mean'). w_i is weight[t_i]
+    (1 without weight), 0 where t_i == ignore_index. float64 inside, so the
+    loss rounds once."""
+    if (x.dtype not in _FUSED or x.ndim != 2 or x.shape[1] == 0
+            or target.shape != x.shape[:1] or target.dtype.kind not in "iu"
+            or (weight is not None and weight.shape != x.shape[1:])):
+        return _ref.softmax_cross_entropy(x, target, weight, ignore_index, reduction)
+    n, c = x.shape
+    t = np.ascontiguousarray(target, np.int64)
+    bad = (t != ignore_index) & ((t < 0) | (t >= c))
+    if bad.any():  # never index out of bounds in C
+        raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
+    ct, kernel = _FUSED[x.dtype][0], _FUSED[x.dtype][2]
+    x = np.ascontiguousarray(x)
+    w = _NULL if weight is None else _fb("double[]", np.ascontiguousarray(weight, np.float64))
+    losses, total, grad = np.empty(n), np.empty(1), np.empty(x.shape, x.dtype)
+    _check(kernel(_fb(ct, x), n, c, _fb("int64_t[]", t), w, int(ignore_index),
+                  int(reduction == "mean"), _fb("double[]", losses), _fb("double[]", total),
+                  _fb(ct, grad)))
+    return losses, float(total[0]), grad
+
+
+# ---- optimizer steps in place -------------------------------------------------------
+def _inplace_ok(p, *others):
+    """All C-contiguous, writeable (p and state), one float dtype and shape."""
+    return (p.dtype in _FUSED and p.flags.c_contiguous and p.flags.writeable
+            and all(o is None or (_same(o, p) and o.flags.c_contiguous) for o in others))
+
+
+def sgd_step(p, grad, buf, lr, weight_decay=0.0, momentum=0.0, dampening=0.0,
+             nesterov=False, maximize=False, first=False):
+    """One SGD step in place on arrays (optim/sgd.py's arithmetic): p, and the
+    momentum buffer buf (None without momentum; ``first`` sets it to the gradient)."""
+    if not _inplace_ok(p, grad, buf) or (buf is not None and not buf.flags.writeable):
+        return _ref.sgd_step(p, grad, buf, lr, weight_decay, momentum, dampening,
+                             nesterov, maximize, first)
+    ct, kernel = _FUSED[p.dtype][0], _FUSED[p.dtype][3]
+    _check(kernel(_fb(ct, p), _fb(ct, grad), _NULL if buf is None else _fb(ct, buf), p.size,
+                  -float(lr), float(weight_decay), float(momentum), 1.0 - dampening,
+                  int(bool(nesterov)), int(bool(maximize)), int(bool(first))))
+
+
+def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
+              decoupled=False, maximize=False):
+    """One Adam/AdamW step in place on arrays (optim/adam.py's arithmetic, no
+    amsgrad); ``step`` counts this step (1 for the first)."""
+    if not _inplace_ok(p, grad, m, v) or not (m.flags.writeable and v.flags.writeable):
+        return _ref.adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay,
+                              decoupled, maximize)
+    ct, kernel = _FUSED[p.dtype][0], _FUSED[p.dtype][4]
+    decay = 1 - lr * weight_decay if decoupled and weight_decay != 0 else 1.0
+    l2 = weight_decay if not decoupled else 0.0
+    step_size = lr / (1 - beta1 ** step)
+    bc2 = (1 - beta2 ** step) ** 0.5
+    _check(kernel(_fb(ct, p), _fb(ct, grad), _fb(ct, m), _fb(ct, v), p.size, float(decay),
+                  float(l2), 1.0 - beta1, float(beta2), 1.0 - beta2, float(eps),
+                  -float(step_size), float(bc2), int(bool(maximize))))
+
+
+__all__ = ["leaky_relu_backward", "bias_grad", "act_bias_backward", "softmax_cross_entropy",
+           "sgd_step", "adam_step"]
