@@ -1,4 +1,5 @@
 """Adam and AdamW: bias-corrected moving averages of the gradient and its square."""
+from .. import fused_step
 from ..factories import zeros_like
 from .optimizer import Optimizer, _check_non_negative, _lerp_
 
@@ -21,6 +22,7 @@ class Adam(Optimizer):
             "lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
             "amsgrad": amsgrad, "maximize": maximize,
             "decoupled_weight_decay": decoupled_weight_decay})
+        self._fused = True  # False: the Tensor-op formula (the kernels' test reference)
 
     def _init_state(self, p, state, group):
         state["step"] = self._new_step()
@@ -30,8 +32,11 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = zeros_like(p)
 
     def _update(self, p, state, group):
-        grad = self._grad(p, group)
         step = self._advance(state)
+        # one kernel pass; the Tensor ops below are its reference (and do amsgrad)
+        if self._fused and fused_step.adam(p, state["exp_avg"], state["exp_avg_sq"], step, group):
+            return
+        grad = self._grad(p, group)
         beta1, beta2 = group["betas"]
         lr, wd = group["lr"], group["weight_decay"]
         if wd != 0 and group["decoupled_weight_decay"]:

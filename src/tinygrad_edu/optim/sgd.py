@@ -1,4 +1,6 @@
 """Stochastic gradient descent with momentum, dampening and Nesterov (PyTorch's SGD)."""
+from .. import fused_step
+from ..factories import zeros_like
 from .optimizer import Optimizer, _check_non_negative
 
 
@@ -16,10 +18,19 @@ class SGD(Optimizer):
         super().__init__(params, {
             "lr": lr, "momentum": momentum, "dampening": dampening,
             "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize})
+        self._fused = True  # False: the Tensor-op formula (the kernels' test reference)
 
     def _update(self, p, state, group):
-        grad = self._grad(p, group)
         momentum = group["momentum"]
+        if self._fused:  # one kernel pass; the Tensor ops below are its reference
+            buf = state.get("momentum_buffer") if momentum != 0 else None
+            first = momentum != 0 and buf is None
+            new = zeros_like(p) if first else buf
+            if fused_step.sgd(p, new, group, first):
+                if first:
+                    state["momentum_buffer"] = new
+                return
+        grad = self._grad(p, group)
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
