@@ -1,8 +1,11 @@
 /* Fused nn kernels: activation backward + bias gradient, softmax-cross-entropy. */
 #include "common.h"
 
-/* exp for both dtypes first: the cross-entropy of float32 runs in double */
+/* exp and row helpers for both dtypes first: the cross-entropy of float32
+   runs in double */
 #define TG_TEMPLATE "vexp_t.h"
+#include "instantiate.h"
+#define TG_TEMPLATE "rowops_t.h"
 #include "instantiate.h"
 
 #define TG_TEMPLATE "fused_t.h"

@@ -1,7 +1,7 @@
 /* Fused nn kernels template: activation backward with the bias gradient, and
-   softmax-cross-entropy forward + backward in one pass. vexp_f64 must be
-   defined before this template (fused.c does it). */
-#include "rowops_t.h"
+   softmax-cross-entropy forward + backward in one pass. vexp_t.h and
+   rowops_t.h must be expanded for both dtypes before this template (fused.c
+   does it): the float32 cross-entropy calls their float64 versions. */
 
 typedef struct {
     int op; T slope; const T *g, *x; int64_t rows, cols; T *out, *colsum;
@@ -74,6 +74,10 @@ int TG_FN(tg_act_backward)(int op, double slope, const T *g, const T *x, int64_t
     return 0;
 }
 
+#ifndef TG_XENT_CHUNK
+#define TG_XENT_CHUNK 256
+#endif
+
 typedef struct {
     const T *x; int64_t n; const int64_t *t; const double *w; int64_t ignore;
     double total; int mean; double *loss; T *grad;
@@ -91,15 +95,17 @@ static void TG_FN(xent_rows)(void *vc, int64_t lo, int64_t hi)
         const double w = keep ? (c->w ? c->w[t] : 1.0) : 0.0;
         /* PyTorch: with every row ignored the mean is 0/0, nan on kept rows */
         const double scale = !c->mean ? w : c->total != 0 ? w / c->total : keep ? NAN : 0.0;
-        T mt;
-        TG_FN(row_arg)(TG_MAX, x, n, &mt); /* NaN max -> NaN row, as numpy */
-        const double m = mt;
-        /* double inside, as the float64 composite: the loss rounds once */
-        double s = 0, et = 0;
-        for (int64_t j = 0; j < n; ++j) {
-            double e = vexp_f64((double)x[j] - m);
-            gr[j] = (T)e;
-            s += e;
+        const double m = TG_FN(row_max)(x, n); /* NaN max -> NaN row, as numpy */
+        /* double inside, as the float64 composite: the loss rounds once. In
+           chunks, so the exp loop vectorises apart from the double sum. */
+        double s = 0, et = 0, e[TG_XENT_CHUNK];
+        for (int64_t j0 = 0; j0 < n; j0 += TG_XENT_CHUNK) {
+            const int64_t len = n - j0 < TG_XENT_CHUNK ? n - j0 : TG_XENT_CHUNK;
+            for (int64_t j = 0; j < len; ++j)
+                e[j] = vexp_f64((double)x[j0 + j] - m);
+            for (int64_t j = 0; j < len; ++j)
+                gr[j0 + j] = (T)e[j];
+            s += row_sum_f64(e, len);
         }
         if (keep) /* the unrounded e: p_t - 1 may cancel */
             et = vexp_f64((double)x[t] - m);

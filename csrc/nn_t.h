@@ -11,8 +11,7 @@ static void TG_FN(softmax_rows)(void *vc, int64_t lo, int64_t hi)
     for (int64_t r = lo; r < hi; ++r) {
         const T *x = c->x + r * n;
         T *o = c->out + r * n;
-        T m;
-        TG_FN(row_arg)(TG_MAX, x, n, &m); /* NaN max -> NaN row, as numpy */
+        const T m = TG_FN(row_max)(x, n); /* NaN max -> NaN row, as numpy */
         for (int64_t j = 0; j < n; ++j)
             o[j] = TG_FN(vexp)(x[j] - m);
         /* round the sum to T before dividing / taking the log, as numpy does */

@@ -1,6 +1,6 @@
 /* Row helpers shared by reduce_t.h and nn_t.h (static: one copy per file). */
 
-static ACC TG_FN(row_sum)(const T *x, int64_t n)
+static inline ACC TG_FN(row_sum)(const T *x, int64_t n)
 {
     /* eight independent partial sums: vectorisable without -ffast-math and
        more accurate than one running sum */
@@ -17,7 +17,7 @@ static ACC TG_FN(row_sum)(const T *x, int64_t n)
 
 /* Index of the first max (op TG_MAX) or min of x[0..n), n >= 1; the first
    NaN wins outright, as in numpy. */
-static int64_t TG_FN(row_arg)(int op, const T *x, int64_t n, T *best_out)
+static inline int64_t TG_FN(row_arg)(int op, const T *x, int64_t n, T *best_out)
 {
     T best = x[0];
     int64_t bi = 0;
@@ -36,4 +36,61 @@ static int64_t TG_FN(row_arg)(int op, const T *x, int64_t n, T *best_out)
     }
     *best_out = best;
     return bi;
+}
+
+/* max of x[0..n), n >= 1, for the softmax rows: a NaN may be skipped here,
+   as it turns the row's sum of exps and so the whole row NaN anyway (numpy's
+   result). GCC does not vectorise a max reduction without -ffinite-math-only,
+   hence the AVX intrinsics (vmaxps/vmaxpd; a plain loop without AVX). */
+#if defined(__AVX__) && !defined(TG_ROWMAX_AVX)
+#define TG_ROWMAX_AVX
+#include <immintrin.h>
+static inline float tg_row_max_ps(const float *x, int64_t n)
+{
+    __m256 a = _mm256_set1_ps(x[0]), b = a;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a = _mm256_max_ps(_mm256_loadu_ps(x + i), a);
+        b = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), b);
+    }
+    float l[8], m;
+    _mm256_storeu_ps(l, _mm256_max_ps(a, b));
+    m = l[0];
+    for (int j = 1; j < 8; ++j)
+        m = l[j] > m ? l[j] : m;
+    for (; i < n; ++i)
+        m = x[i] > m ? x[i] : m;
+    return m;
+}
+static inline double tg_row_max_pd(const double *x, int64_t n)
+{
+    __m256d a = _mm256_set1_pd(x[0]), b = a;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        a = _mm256_max_pd(_mm256_loadu_pd(x + i), a);
+        b = _mm256_max_pd(_mm256_loadu_pd(x + i + 4), b);
+    }
+    double l[4], m;
+    _mm256_storeu_pd(l, _mm256_max_pd(a, b));
+    m = l[0];
+    for (int j = 1; j < 4; ++j)
+        m = l[j] > m ? l[j] : m;
+    for (; i < n; ++i)
+        m = x[i] > m ? x[i] : m;
+    return m;
+}
+#endif
+
+static inline T TG_FN(row_max)(const T *x, int64_t n)
+{
+#ifdef TG_ROWMAX_AVX
+    if (sizeof(T) == 4)
+        return (T)tg_row_max_ps((const float *)(const void *)x, n);
+    return (T)tg_row_max_pd((const double *)(const void *)x, n);
+#else
+    T m = x[0];
+    for (int64_t i = 1; i < n; ++i)
+        m = x[i] > m ? x[i] : m;
+    return m;
+#endif
 }

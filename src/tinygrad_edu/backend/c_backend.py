@@ -46,17 +46,17 @@ xp = np
 # 128k (memory-bound: C only wins once two threads run, from ~512k); exp
 # 1.8/2.2 at 64 and 92/199 at 128k; sigmoid 1.9/8.7 at 64; relu 2.1/2.5 at
 # 2k; sum 13/10 at 32k, 24/32 at 128k; softmax 2.4/10.6 at 64; matmul 64^3
-# 19/10 us, 128^3 63/84 us. log and tanh stay on numpy: libm's scalar
-# logf/tanhf lose to numpy's SIMD loops at every size (tanh 10x); their C
-# kernels are still tested and reachable with out=.
+# 19/10 us, 128^3 63/84 us. log and tanh are vectorised (vmath_t.h); the
+# crossovers measured against numpy_backend, 1 thread, f32/f64: log 64/256,
+# tanh 4096/256, sqrt and leaky_relu below 64, step never (0.9-1.0x).
 _MEMORY_BOUND = 1 << 17
 _MIN_SIZE = {
-    "neg": _MEMORY_BOUND, "abs": _MEMORY_BOUND, "sqrt": _MEMORY_BOUND,
+    "neg": _MEMORY_BOUND, "abs": _MEMORY_BOUND, "sqrt": 0,
     "add": _MEMORY_BOUND, "sub": _MEMORY_BOUND, "mul": _MEMORY_BOUND,
     "div": _MEMORY_BOUND, "maximum": _MEMORY_BOUND, "minimum": _MEMORY_BOUND,
-    "relu_backward": 2048, "relu": 2048, "leaky_relu": 2048, "step": 2048,
+    "relu_backward": 2048, "relu": 2048, "leaky_relu": 0, "step": _MEMORY_BOUND,
     "pow": 1 << 14, "exp": 0, "sigmoid": 0, "softmax": 0, "log_softmax": 0,
-    "log": 1 << 62, "tanh": 1 << 62,
+    "log": 128, "tanh": 2048,
     "sum": 1 << 16, "max": 1 << 16, "min": 1 << 16, "argmax": 1 << 16, "argmin": 1 << 16,
     "matmul": 2 * 64 ** 3,
 }
