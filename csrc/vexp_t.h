@@ -14,27 +14,37 @@ static const double tg_inv_fact[14] = {
     1.0 / 6227020800.0};
 #endif
 
+/* r = x - k ln2 in [-ln2/2, ln2/2] and k = round(x / ln2), for |x| < 2^(mant-1)
+   (also used by vmath_t.h's tanh). Cody-Waite: ln2 in two parts, so r is exact
+   to T's precision. */
+static inline T TG_FN(vexp_reduce)(T x, TI *k_out)
+{
+    const int f32 = sizeof(T) == 4;
+    /* adding 1.5 * 2^mant rounds to an integer, whose bits then hold k */
+    const T shift = f32 ? 12582912.0 : 6755399441055744.0;
+    const T ln2hi = f32 ? 0.693359375 : 6.93147180369123816490e-01;
+    const T ln2lo = f32 ? -2.12194440e-4 : 1.90821492927058770002e-10;
+    T kshift = x * (T)1.44269504088896340736 + shift, kf = kshift - shift;
+    TI kbits, sbits;
+    memcpy(&kbits, &kshift, sizeof kbits);
+    memcpy(&sbits, &shift, sizeof sbits);
+    *k_out = kbits - sbits;
+    return (x - kf * ln2hi) - kf * ln2lo;
+}
+
 static inline T TG_FN(vexp)(T x)
 {
     const int f32 = sizeof(T) == 4, mant = f32 ? 23 : 52, bias = f32 ? 127 : 1023;
     const int degree = f32 ? 7 : 13;
     /* beyond these exp is inf / 0 anyway; the clamp keeps k in range */
     const T lo = f32 ? -104 : -746, hi = f32 ? 89 : 710;
-    /* adding 1.5 * 2^mant rounds to an integer, whose bits then hold k */
-    const T shift = f32 ? 12582912.0 : 6755399441055744.0;
-    const T ln2hi = f32 ? 0.693359375 : 6.93147180369123816490e-01;
-    const T ln2lo = f32 ? -2.12194440e-4 : 1.90821492927058770002e-10;
     /* one unconditional compare per select: nested ?: would make the compares
        conditional, which -ftrapping-math forbids if-converting */
     T xc = x < lo ? lo : x;
     xc = xc > hi ? hi : xc;
     xc = x == x ? xc : 0;
-    T kshift = xc * (T)1.44269504088896340736 + shift, kf = kshift - shift;
-    TI kbits, sbits;
-    memcpy(&kbits, &kshift, sizeof kbits);
-    memcpy(&sbits, &shift, sizeof sbits);
-    TI k = kbits - sbits;
-    T r = (xc - kf * ln2hi) - kf * ln2lo;
+    TI k;
+    T r = TG_FN(vexp_reduce)(xc, &k);
     T p = (T)tg_inv_fact[degree];
 #pragma GCC unroll 16
     for (int i = degree - 1; i >= 0; --i)

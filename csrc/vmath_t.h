@@ -62,18 +62,11 @@ static inline T TG_FN(vtanh)(T x)
 {
     const int f32 = sizeof(T) == 4, mant = f32 ? 23 : 52, bias = f32 ? 127 : 1023;
     const int degree = f32 ? 8 : 14;
-    const T shift = f32 ? 12582912.0 : 6755399441055744.0;
-    const T ln2hi = f32 ? 0.693359375 : 6.93147180369123816490e-01;
-    const T ln2lo = f32 ? -2.12194440e-4 : 1.90821492927058770002e-10;
     T a = TG_M(fabs)(x), y = 2 * a;
     y = y > (T)(f32 ? 40 : 80) ? (T)(f32 ? 40 : 80) : y; /* also catches inf */
     y = x == x ? y : 0;
-    T kshift = y * (T)1.44269504088896340736 + shift, kf = kshift - shift;
-    TI kbits, sbits;
-    memcpy(&kbits, &kshift, sizeof kbits);
-    memcpy(&sbits, &shift, sizeof sbits);
-    TI k = kbits - sbits;
-    T r = (y - kf * ln2hi) - kf * ln2lo;
+    TI k;
+    T r = TG_FN(vexp_reduce)(y, &k);
     /* q = r + r^2/2! + ... + r^degree/degree! */
     T q = (T)tg_inv_fact[degree];
 #pragma GCC unroll 16

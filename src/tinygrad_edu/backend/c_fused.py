@@ -41,22 +41,18 @@ def _act(grad, x, op, slope, want_out, want_sum, out=None):
 
 
 def leaky_relu_backward(grad, x, slope, out=None):
-    """grad where x > 0, else grad * slope."""
     if grad.dtype not in _FUSED or not _same(grad, x) or grad.ndim == 0:
         return _ref.leaky_relu_backward(grad, x, slope)
     return _act(grad, x, _lib.TG_ACT_LEAKY, slope, True, False, out)[0]
 
 
 def bias_grad(grad):
-    """Column sums of a 2-D gradient: the bias gradient of x @ w.T + b."""
     if grad.dtype not in _FUSED or grad.ndim != 2 or grad.shape[1] == 0:
         return _ref.bias_grad(grad)
     return _act(grad, None, _lib.TG_ACT_NONE, 0.0, False, True)[1]
 
 
 def act_bias_backward(grad, x, slope=0.0):
-    """(grad * act'(x), its column sums) for act = leaky_relu(slope), ReLU at
-    slope 0: an activation's backward and the bias gradient below it in one go."""
     if grad.dtype not in _FUSED or not _same(grad, x) or grad.ndim != 2 or grad.shape[1] == 0:
         return _ref.act_bias_backward(grad, x, slope)
     op = _lib.TG_ACT_RELU if slope == 0 else _lib.TG_ACT_LEAKY
@@ -65,12 +61,6 @@ def act_bias_backward(grad, x, slope=0.0):
 
 # ---- softmax-cross-entropy --------------------------------------------------------
 def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
-    """Cross-entropy of scores x [N, C] against int64 class indices, forward and
-    backward together: (per-row losses -w_i log softmax(x)[i, t_i] as float64,
-    total weight sum(w_i) as a float, gradient (softmax(x) - onehot) * w_i of
-    x's dtype, divided by the total for reduction 'mean'). w_i is weight[t_i]
-    (1 without weight), 0 where t_i == ignore_index. float64 inside, so the
-    loss rounds once."""
     if (x.dtype not in _FUSED or x.ndim != 2 or x.shape[1] == 0
             or target.shape != x.shape[:1] or target.dtype.kind not in "iu"
             or (weight is not None and weight.shape != x.shape[1:])):
@@ -99,8 +89,6 @@ def _inplace_ok(p, *others):
 
 def sgd_step(p, grad, buf, lr, weight_decay=0.0, momentum=0.0, dampening=0.0,
              nesterov=False, maximize=False, first=False):
-    """One SGD step in place on arrays (optim/sgd.py's arithmetic): p, and the
-    momentum buffer buf (None without momentum; ``first`` sets it to the gradient)."""
     if not _inplace_ok(p, grad, buf) or (buf is not None and not buf.flags.writeable):
         return _ref.sgd_step(p, grad, buf, lr, weight_decay, momentum, dampening,
                              nesterov, maximize, first)
@@ -112,8 +100,6 @@ def sgd_step(p, grad, buf, lr, weight_decay=0.0, momentum=0.0, dampening=0.0,
 
 def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
               decoupled=False, maximize=False):
-    """One Adam/AdamW step in place on arrays (optim/adam.py's arithmetic, no
-    amsgrad); ``step`` counts this step (1 for the first)."""
     if not _inplace_ok(p, grad, m, v) or not (m.flags.writeable and v.flags.writeable):
         return _ref.adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay,
                               decoupled, maximize)
@@ -129,3 +115,5 @@ def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
 
 __all__ = ["leaky_relu_backward", "bias_grad", "act_bias_backward", "softmax_cross_entropy",
            "sgd_step", "adam_step"]
+for _name in __all__:  # one docstring per kernel: the specification's
+    globals()[_name].__doc__ = getattr(_ref, _name).__doc__
