@@ -316,3 +316,21 @@ def test_vectorised_log_tanh_within_ulps_of_numpy(dt, op, max_ulps):
     num = ~np.isnan(want)  # a NaN's sign bit means nothing
     assert np.array_equal(np.signbit(got[num]), np.signbit(want[num]))
     assert _ulps(got, want, dt).max() <= max_ulps
+
+
+@pytest.mark.parametrize("slope", [0.1, -0.3])
+def test_leaky_relu_second_order_matches_torch(slope):
+    """create_graph through LeakyReluGrad: the mask is applied to the gradient's
+    gradient again (and x gets none from it)."""
+    torch = pytest.importorskip("torch")
+    x0 = np.array([-2.0, -0.5, 0.0, 0.7, 3.0])
+    x = tg.tensor(x0, dtype=tg.float64, requires_grad=True)
+    tx = torch.tensor(x0, requires_grad=True)
+    res = []
+    for lib, t in ((tg, x), (torch, tx)):
+        fn = tg.nn.functional.leaky_relu if lib is tg else torch.nn.functional.leaky_relu
+        y = (fn(t, slope) ** 3).sum()
+        (g,) = lib.autograd.grad(y, [t], create_graph=True)
+        (g * g).sum().backward()
+        res.append(t.grad.detach().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-13)
