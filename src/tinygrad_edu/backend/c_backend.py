@@ -48,13 +48,14 @@ xp = np
 # 2k; sum 13/10 at 32k, 24/32 at 128k; softmax 2.4/10.6 at 64; matmul 64^3
 # 19/10 us, 128^3 63/84 us. log and tanh are vectorised (vmath_t.h); the
 # crossovers measured against numpy_backend, 1 thread, f32/f64: log 64/256,
-# tanh 4096/256, sqrt and leaky_relu below 64, step never (0.9-1.0x).
+# tanh 4096/256, sqrt, leaky_relu and relu_backward (numpy: np.where) below
+# 64, step never (0.9-1.0x).
 _MEMORY_BOUND = 1 << 17
 _MIN_SIZE = {
     "neg": _MEMORY_BOUND, "abs": _MEMORY_BOUND, "sqrt": 0,
     "add": _MEMORY_BOUND, "sub": _MEMORY_BOUND, "mul": _MEMORY_BOUND,
     "div": _MEMORY_BOUND, "maximum": _MEMORY_BOUND, "minimum": _MEMORY_BOUND,
-    "relu_backward": 2048, "relu": 2048, "leaky_relu": 0, "step": _MEMORY_BOUND,
+    "relu_backward": 0, "relu": 2048, "leaky_relu": 0, "step": _MEMORY_BOUND,
     "pow": 1 << 14, "exp": 0, "sigmoid": 0, "softmax": 0, "log_softmax": 0,
     "log": 128, "tanh": 2048,
     "sum": 1 << 16, "max": 1 << 16, "min": 1 << 16, "argmax": 1 << 16, "argmin": 1 << 16,
