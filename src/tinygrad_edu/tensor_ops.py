@@ -31,6 +31,11 @@ def _numpy_names(method):
     return wrapper
 
 
+def _op_name(op):
+    """An op's name for messages: given as a string or as its Function class."""
+    return op if isinstance(op, str) else op.__name__.lower()
+
+
 class TensorOps:
     __slots__ = ()
     _cls = None  # set to Tensor by tensor.py
@@ -71,13 +76,18 @@ class TensorOps:
         return self._cls._lift_data(other)
 
     def _pair(self, other, reverse=False, op="operation", floating=False, broadcast=True):
-        if isinstance(other, self._cls) and other._data.dtype == self._data.dtype and \
-                other._data.shape == self._data.shape and \
-                (not floating or self._data.dtype.kind == "f"):
-            return (other, self) if reverse else (self, other)  # the common case, fast
-        if type(other) in (int, float) and self._data.dtype.kind == "f":
-            b = self._cls._make(np.array(other, dtype=self._data.dtype), False)
+        sd = self._data
+        if isinstance(other, self._cls) and other._data.dtype == sd.dtype and \
+                (not floating or sd.dtype.kind == "f"):
+            # the common cases, fast: same dtype, same shape or a plain broadcast
+            od = other._data
+            if broadcast and od.shape != sd.shape and od.ndim and sd.ndim:
+                broadcast_shapes(sd.shape, od.shape, _op_name(op))
+            return (other, self) if reverse else (self, other)
+        if type(other) in (int, float) and sd.dtype.kind == "f":
+            b = self._cls._make(np.array(other, dtype=sd.dtype), False)
             return (b, self) if reverse else (self, b)  # a Python number takes our dtype
+        op = _op_name(op)
         b = self._lift(other)
         a = self
         if reverse:
@@ -93,7 +103,7 @@ class TensorOps:
         return a.to(dt), b.to(dt)
 
     def _binary(self, fn, other, reverse=False, floating=False):
-        return fn.apply(*self._pair(other, reverse, fn.__name__.lower(), floating))
+        return fn.apply(*self._pair(other, reverse, fn, floating))
 
     def _floating(self):
         return self if self._data.dtype.kind == "f" else self.to(dtypes.default_float)

@@ -15,5 +15,5 @@ def _unbroadcast(grad, shape):
 def _grads_to_inputs(ctx, *rules):
     """Evaluate each input's gradient rule (a thunk) only if that input needs a
     gradient, and sum the result back to that input's shape."""
-    return tuple(_unbroadcast(rule(), p.shape) if p is not None and rule is not None else None
-                 for p, rule in zip(ctx.parents, rules))
+    return tuple([_unbroadcast(rule(), p.shape) if p is not None and rule is not None else None
+                  for p, rule in zip(ctx.parents, rules)])
