@@ -34,6 +34,19 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with any CPU object that speaks DLPack (a PyTorch CPU
+    tensor, a numpy array, a JAX/CuPy array on the host, ...), as ``torch.from_dlpack``."""
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(f"from_dlpack expects an object with __dlpack__ (such as a PyTorch "
+                        f"tensor or a numpy array), got {type(ext_tensor).__name__}")
+    dev = ext_tensor.__dlpack_device__() if hasattr(ext_tensor, "__dlpack_device__") else None
+    if dev is not None and int(dev[0]) != 1:
+        raise RuntimeError(f"from_dlpack: only CPU memory can be shared (DLPack device type "
+                           f"{int(dev[0])}); move it to the CPU first, e.g. t.cpu()")
+    return from_numpy(np.from_dlpack(ext_tensor))
+
+
 def zeros(*size, dtype=None, requires_grad=False, device=None):
     """A tensor of zeros (float32 unless dtype says otherwise)."""
     return _new(np.zeros(shape_arg(size), _float(dtype)), None, requires_grad, device)

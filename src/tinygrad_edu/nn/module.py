@@ -5,6 +5,7 @@ its buffers (tensors to save but not train) and its sub-Modules, and walks them
 for ``parameters()``, ``state_dict()``, ``train()`` and friends, with PyTorch's
 names and dotted keys (``fc1.weight``).
 """
+import weakref
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -64,6 +65,14 @@ def _check_name(name, kind):
         raise KeyError(f'{kind} name can\'t contain "." or be empty, got: "{name}"')
 
 
+_LIVE: "weakref.WeakSet[Module]" = weakref.WeakSet()
+
+
+def live_modules():
+    """Every Module alive now (a weak registry: tg.viz names parameters from it)."""
+    return list(_LIVE)
+
+
 class Module:
     """Base class of every layer and model: subclass it, assign layers and Parameters
     in ``__init__`` (after ``super().__init__()``), and define ``forward``."""
@@ -74,6 +83,7 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        _LIVE.add(self)
 
     # ---- registration -------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -341,6 +351,13 @@ class Module:
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- calling and printing -----------------------------------------------------------
+    def summary(self, input_size, dtype=None, file=None):
+        """Print a table of the layers with their output shapes and parameter counts for
+        an input of ``input_size`` (batch dimension included), like torchinfo's summary;
+        returns a ModelSummary (``total_params``, ``trainable_params``, ``rows``)."""
+        from .summary import summarize  # the table code lives beside, not in, Module
+        return summarize(self, input_size, dtype=dtype, file=file)
+
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
