@@ -11,6 +11,7 @@ the loss/accuracy curves. The loop is the one every lesson repeats:
 zero_grad, forward, loss, backward, step; then evaluate.
 """
 import argparse
+import importlib.util
 import os
 import sys
 import tempfile
@@ -144,24 +145,11 @@ def _umask():
 
 
 def plot_history(history, path):
-    """Loss and accuracy curves as a PNG; returns the path, or None without matplotlib."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    """Loss and accuracy curves as a PNG (tg.viz.plot_history); returns the path, or
+    None without matplotlib."""
+    if importlib.util.find_spec("matplotlib") is None:
         return None
-    epochs = range(1, len(history["loss"]) + 1)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    a.plot(epochs, history["loss"], marker="o")
-    a.set(xlabel="epoch", ylabel="train loss", title="loss")
-    b.plot(epochs, history["train_acc"], marker="o", label="train")
-    b.plot(epochs, history["test_acc"], marker="o", label="test")
-    b.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    b.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    tg.viz.plot_history(history, path)
     return path
 
 

@@ -121,8 +121,14 @@ def collect(root: Tensor, params: ParamsArg = None) -> list[GraphNode]:
     return _build(root, order, index, names)
 
 
+_DTYPE_NAMES: dict[np.dtype, str] = {}
+
+
 def _dtype_name(x: Any) -> str:
-    return str(_as_array(x).dtype)
+    dt = _as_array(x).dtype
+    if dt not in _DTYPE_NAMES:  # str(dtype) is slow, and a graph may hold 100k tensors
+        _DTYPE_NAMES[dt] = str(dt)
+    return _DTYPE_NAMES[dt]
 
 
 def _build(root: Tensor, order: list[Any], index: dict[int, int],
@@ -174,5 +180,5 @@ def values_text(a: np.ndarray, limit: int) -> str:
     """Small arrays written out (4 significant digits), larger ones as stats."""
     if a.size > limit:
         return stats(a)
-    return np.array2string(a, precision=4, separator=", ",
-                           max_line_width=10_000).replace("\n", "")
+    return np.array2string(a, separator=", ", max_line_width=10_000,
+                           formatter={"float_kind": lambda v: f"{v:.4g}"}).replace("\n", "")

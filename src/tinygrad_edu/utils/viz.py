@@ -32,11 +32,12 @@ def _tensor_lines(t: TensorInfo, show_values: bool, max_values: int) -> list[str
     lines = [t.name] if t.name else []
     lines.append(_shape_text(t))
     if t.values is not None:
-        lines.append(("data " + values_text(t.values, max_values)) if show_values
-                     else stats(t.values))
+        small = show_values and t.values.size <= max_values
+        lines.append("data " + values_text(t.values, max_values) if small else stats(t.values))
     if t.grad is not None:
-        lines.append(("grad " + values_text(t.grad, max_values)) if show_values
-                     else f"grad norm {norm(t.grad)}")
+        small = show_values and t.grad.size <= max_values
+        lines.append("grad " + values_text(t.grad, max_values) if small else
+                     f"grad norm {norm(t.grad)}")
     return lines
 
 
@@ -137,7 +138,7 @@ def explain(tensor: Tensor, params: ParamsArg = None, show_values: bool = False,
     shared = {i for i, n in enumerate(nodes) if n.consumers > 1}
     lines: list[str] = []
     written: set[int] = set()
-    cap = 32  # deeper than this, the indent stops growing and the line says the depth
+    cap = 16  # deeper than this, the indent stops growing and the line says the depth
     stack: list[tuple[int, str, str, int]] = [(len(nodes) - 1, "", "", 0)]
     total = 1 + sum(len(n.inputs) for n in nodes)  # one line per edge, plus the root
     while stack and (max_lines is None or len(lines) < max_lines):
