@@ -359,10 +359,13 @@ class Module:
         return summarize(self, input_size, dtype=dtype, file=file)
 
     def forward(self, *args, **kwargs):
+        """The computation of this module: override it in every subclass (call the module,
+        ``model(x)``, rather than ``forward`` directly)."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
+        """Run ``forward``."""
         return self.forward(*args, **kwargs)
 
     def extra_repr(self):

@@ -164,9 +164,11 @@ def _build(root: Tensor, order: list[Any], index: dict[int, int],
 
 
 def stats(a: np.ndarray) -> str:
-    """'min .. max .. norm ..' of an array (empty arrays say so)."""
+    """'min .. max .. norm ..' of an array ('value ..' of a single number)."""
     if a.size == 0:
         return "empty"
+    if a.size == 1:
+        return f"value {a.item():.4g}"
     f = a.astype(np.float64)
     return f"min {f.min():.4g} max {f.max():.4g} norm {np.sqrt((f * f).sum()):.4g}"
 
