@@ -5,6 +5,7 @@ calls one primitive from ``functions`` or composes several.
 """
 import collections
 import functools
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def _numpy_names(method):
 
 class TensorOps:
     __slots__ = ()
-    _cls = None  # set to Tensor by tensor.py
+    _cls: Any = None  # set to Tensor by tensor.py
 
     # ---- argument helpers ------------------------------------------------------------
     def _axis(self, dim, ndim=None):

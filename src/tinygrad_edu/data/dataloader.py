@@ -50,8 +50,9 @@ class DataLoader:
 
     ``DataLoader(dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
     generator=None, collate_fn=None, seed=None)``; ``sampler`` is any iterable of indices.
-    With ``shuffle`` every ``iter()`` (epoch) draws a new permutation from ``generator`` (a numpy Generator), or from ``np.random.default_rng(seed)``
-    made once here, or else from tg's global generator (so ``tg.manual_seed`` reproduces it).
+    With ``shuffle`` every ``iter()`` (epoch) draws a new permutation from ``generator``
+    (a numpy Generator), or from ``np.random.default_rng(seed)`` made once here, or else
+    from tg's global generator (so ``tg.manual_seed`` reproduces it).
     A TensorDataset (or a Subset of one) with the default collate is batched by indexing its
     tensors with the whole index array at once, not sample by sample.
     """

@@ -98,9 +98,9 @@ class MNIST(Dataset):
     """
 
     name = "mnist"
-    classes: ClassVar[list] = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five",
-               "6 - six", "7 - seven", "8 - eight", "9 - nine"]
-    system_dirs = ()
+    classes: ClassVar[list[str]] = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
+                                    "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
+    system_dirs: tuple[str, ...] = ()
     how_to_get = ("download the four IDX files (train-images-idx3-ubyte.gz, "
                   "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
                   "t10k-labels-idx1-ubyte.gz) from https://yann.lecun.com/exdb/mnist/ "
@@ -199,8 +199,8 @@ class FashionMNIST(MNIST):
     """Zalando's Fashion-MNIST: 10 clothing classes, the same format and API as MNIST."""
 
     name = "fashion-mnist"
-    classes: ClassVar[list] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-               "Sneaker", "Bag", "Ankle boot"]
+    classes: ClassVar[list[str]] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     system_dirs = ("/usr/share/datasets/fashion-mnist",)
     how_to_get = ("run `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu; installs "
                   "/usr/share/datasets/fashion-mnist), or download the four IDX files "

@@ -74,6 +74,9 @@ def _param_names(params: ParamsArg) -> dict[int, str]:
 def _known_outputs(fns: Iterable[Function]) -> dict[int, Any]:
     """id(op) -> a Tensor or array holding its output, wherever the graph keeps one."""
     known: dict[int, Any] = {}
+    parent: Any
+    item: Any
+    t: Any
     for f in fns:
         if f._out is not None:
             known.setdefault(id(f), f._out)
@@ -115,6 +118,7 @@ def collect(root: Tensor, params: ParamsArg = None) -> list[GraphNode]:
         seen.add(id(obj))
         stack.append((obj, True))
         if isinstance(obj, Function):
+            p: Any
             for p in reversed(obj.parents):
                 if p is not None and id(p) not in index:
                     stack.append((p, False))
@@ -140,7 +144,8 @@ def _build(root: Tensor, order: list[Any], index: dict[int, int],
     for obj in order:
         if isinstance(obj, Function):
             held = known.get(id(obj))
-            inputs = [index[id(p)] for p in obj.parents if p is not None]
+            parents: tuple[Any, ...] = obj.parents
+            inputs = [index[id(p)] for p in parents if p is not None]
             # An op keeps its output's shape, not its dtype: without the values, the
             # dtype is its first input's (ops see inputs already promoted to one dtype).
             dtype = (_dtype_name(held) if held is not None else

@@ -79,7 +79,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             out_i, in_j = bad[0]
             pos = next(i for i, t in enumerate(inputs) if t is x)
             msg = (f"Jacobian mismatch for input {pos} (differentiable input {n}), "
-                   f"element {tuple(int(i) for i in np.unravel_index(in_j, x.shape))} of shape {list(x.shape)}, output "
+                   f"element {tuple(int(i) for i in np.unravel_index(in_j, x.shape))} of "
+                   f"shape {list(x.shape)}, output "
                    f"element {out_i}: numerical {float(num[out_i, in_j])!r} vs analytic "
                    f"{float(a[out_i, in_j])!r} (atol={atol}, rtol={rtol})")
             if raise_exception:
