@@ -1,6 +1,7 @@
 """The docs run: every ```python block of docs/*.md, page by page, one namespace per
 page, in a temporary folder. A block preceded by ``<!-- doctest: needs X -->`` (X one
-of matplotlib, torch, graphviz, fashion-mnist) skips the rest of its page without X."""
+of matplotlib, torch, graphviz, fashion-mnist) skips the rest of its page without X.
+A ```text block right after a python block is what that block prints, exactly."""
 import contextlib
 import importlib.util
 import io
@@ -14,13 +15,14 @@ import pytest
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
 PAGES = ["a_layers.md", "b_losses.md", "c_gradients.md", "d_training.md"]
-_BLOCK = re.compile(r"(?:<!-- doctest: needs ([\w-]+) -->\n)?```python\n(.*?)```", re.S)
+_BLOCK = re.compile(r"(?:<!-- doctest: needs ([\w-]+) -->\n)?```python\n(.*?)```"
+                    r"(?:\n\n```text\n(.*?)```)?", re.S)
 
 
 def blocks(page):
-    """[(need or None, code)] of one Markdown page, in order."""
+    """[(need or None, code, expected output or None)] of one Markdown page, in order."""
     with open(os.path.join(DOCS, page)) as f:
-        return [(m.group(1), m.group(2)) for m in _BLOCK.finditer(f.read())]
+        return [m.groups() for m in _BLOCK.finditer(f.read())]
 
 
 def _have(need):
@@ -44,16 +46,21 @@ def test_page_runs(page, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     found = blocks(page)
     assert len(found) >= 4, f"{page}: expected code blocks"
+    checked = sum(e is not None for _, _, e in found)
+    assert page != "c_gradients.md" or checked == 2  # the explain outputs
     namespace = {"__name__": "__doc_page__"}
-    for i, (need, code) in enumerate(found):
+    for i, (need, code, expected) in enumerate(found):
         if need is not None and not _have(need):
             rest = len(found) - i
             pytest.skip(f"{page}: {rest} last block(s) need {need}")
-        with contextlib.redirect_stdout(io.StringIO()):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
             try:
                 exec(compile(code, f"{page} block {i + 1}", "exec"), namespace)  # noqa: S102
             except Exception as e:
                 raise AssertionError(f"{page}, code block {i + 1} failed: {e!r}\n{code}") from e
+        if expected is not None:
+            assert out.getvalue() == expected, f"{page}, code block {i + 1} prints otherwise"
 
 
 def test_the_index_links_every_page():
