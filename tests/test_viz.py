@@ -216,3 +216,23 @@ def test_plots_without_matplotlib(monkeypatch):
         tg.viz.plot_history({"loss": [1.0]})
     with pytest.raises(RuntimeError, match="pip install matplotlib"):
         tg.viz.plot_activation(tg.tanh)
+
+
+def test_leaf_and_dtype_changes():
+    nodes, edges = _parse(tg.viz.to_dot(tg.ones(2)))
+    assert list(nodes.values()) == ["(2,) float32 cpu\\nmin 1 max 1 norm 1.414"] and not edges
+    x = tg.ones(3, requires_grad=True)
+    y = (x.double() * 2).sum()
+    labels = [v.split("\\n")[0] for v in _parse(tg.viz.to_dot(y))[0].values()]
+    assert labels.count("(3,) float64 cpu") == 2 and labels.count("(3,) float32 cpu") == 1
+    assert "() float64 cpu" in labels
+
+
+def test_explain_prints_to_stdout(capsys):
+    x = tg.tensor([3.0], requires_grad=True)
+    tg.viz.explain((x * x).sum())
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "SumBackward  () float32 cpu  value 9"
+    assert out[1] == "└─ MulBackward  (1,) float32 cpu"
+    assert out[2] == "   ├─ leaf  (1,) float32 cpu  value 3 #0"
+    assert out[3] == "   └─ (see #0: leaf)"
