@@ -236,3 +236,35 @@ def test_explain_prints_to_stdout(capsys):
     assert out[1] == "└─ MulBackward  (1,) float32 cpu"
     assert out[2] == "   ├─ leaf  (1,) float32 cpu  value 3 #0"
     assert out[3] == "   └─ (see #0: leaf)"
+
+
+def test_grads_true_computes_every_gradient_and_leaves_grad_alone():
+    net = Net222()
+    loss = _loss(net)
+    buf = io.StringIO()
+    tg.viz.explain(loss, params=net, grads=True, file=buf)
+    lines = buf.getvalue().splitlines()
+    assert all(p.grad is None for p in net.parameters())
+    assert all("grad norm" in line for line in lines if "(see #" not in line)
+    loss.backward()  # the graph is still there
+    w = next(line for line in lines if "fc1.weight" in line)
+    assert w.endswith(f"grad norm {np.linalg.norm(net.fc1.weight.grad.numpy()):.4g}")
+    assert lines[0].endswith("grad norm 1")
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        tg.viz.to_dot(loss, grads=True)  # freed by backward
+    with pytest.raises(ValueError, match="single-number"):
+        tg.viz.explain(net(tg.ones(1, 2)), grads=True, file=io.StringIO())
+
+
+def test_grads_true_shows_vanishing_gradients():
+    tg.manual_seed(0)
+    model = nn.Sequential(*[m for _ in range(6) for m in (nn.Linear(4, 4), nn.Sigmoid())])
+    loss = model(tg.randn(2, 4)).sum()
+    labels = _parse(tg.viz.to_dot(loss, grads=True))[0]
+    norms = {v.split("\\n")[0]: float(v.rsplit("grad norm ", 1)[1]) for v in labels.values()
+             if v.split("\\n")[0].endswith(".weight")}
+    loss.backward()
+    for name, p in model.named_parameters():
+        if name.endswith("weight"):
+            assert norms[name] == pytest.approx(np.linalg.norm(p.grad.numpy()), rel=1e-3)
+    assert norms["0.weight"] < norms["10.weight"] / 100  # six sigmoids deep: it vanished

@@ -13,6 +13,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from .. import autograd
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -96,9 +97,10 @@ def _as_array(x: Any) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, Tensor) else x)
 
 
-def collect(root: Tensor, params: ParamsArg = None) -> list[GraphNode]:
+def collect(root: Tensor, params: ParamsArg = None, grads: bool = False) -> list[GraphNode]:
     """The graph behind ``root`` as nodes in data-flow order (inputs before the ops
-    that use them; the last node makes ``root``)."""
+    that use them; the last node makes ``root``); with ``grads`` every tensor carries
+    d(root)/d(it), computed now."""
     if not isinstance(root, Tensor):
         raise TypeError(f"expected a tinygrad_edu Tensor, got {type(root).__name__}")
     names = _param_names(params)
@@ -122,7 +124,31 @@ def collect(root: Tensor, params: ParamsArg = None) -> list[GraphNode]:
             for p in reversed(obj.parents):
                 if p is not None and id(p) not in index:
                     stack.append((p, False))
-    return _build(root, order, index, names)
+    nodes = _build(root, order, index, names)
+    if grads:
+        for node, g in zip(nodes, _gradients(root, order)):
+            node.tensor.grad = None if g is None else _as_array(g)
+    return nodes
+
+
+def _gradients(root: Tensor, order: list[Any]) -> list[Any]:
+    """d(root)/d(each tensor of the graph), leaving every ``.grad`` and the graph as
+    they are. An op's output is not stored, so a stand-in tensor attached to the op
+    asks autograd.grad for the gradient flowing into it."""
+    if root.numel() != 1:
+        raise ValueError(f"grads=True needs a single-number output (a loss), got shape "
+                         f"{list(root.shape)}")
+    if root._ctx is None:
+        return [root._ones_like()]
+    handles = []
+    for obj in order:
+        if isinstance(obj, Function):
+            h = Tensor._make(np.empty(0), True)
+            h._ctx = obj
+            handles.append(h)
+        else:
+            handles.append(obj)
+    return list(autograd.grad(root, handles, retain_graph=True, allow_unused=True))
 
 
 _DTYPE_NAMES: dict[np.dtype, str] = {}

@@ -46,7 +46,7 @@ def _quote(text: str) -> str:
 
 
 def to_dot(tensor: Tensor, params: ParamsArg = None, show_values: bool = False,
-           max_values: int = 16, rankdir: str = "TB") -> str:
+           max_values: int = 16, rankdir: str = "TB", grads: bool = False) -> str:
     """Graphviz DOT source of the graph that computed ``tensor``.
 
     Args:
@@ -56,11 +56,14 @@ def to_dot(tensor: Tensor, params: ParamsArg = None, show_values: bool = False,
         show_values: write out values and gradients of tensors with at most
             ``max_values`` elements; otherwise (and for bigger ones) min/max/norm.
         rankdir: Graphviz layout direction ("TB" top to bottom, "LR" left to right).
+        grads: show d(tensor)/d(each tensor), computed now (``tensor`` must be a single
+            number and its graph not yet freed by ``backward()``); otherwise the ``.grad``
+            of leaves (and of ``retain_grad()`` tensors) after backward.
 
     Returns:
         The DOT text; one node per tensor and per op, edges in data-flow direction.
     """
-    nodes = collect(tensor, params)
+    nodes = collect(tensor, params, grads)
     out = ["digraph tinygrad_edu {", f"  rankdir={rankdir};",
            '  node [fontname="Helvetica", fontsize=10];']
     last = len(nodes) - 1
@@ -125,16 +128,18 @@ def _line(n: GraphNode, show_values: bool, max_values: int) -> str:
 
 def explain(tensor: Tensor, params: ParamsArg = None, show_values: bool = False,
             max_values: int = 16, max_lines: int | None = 200, file: TextIO | None = None,
-            ) -> None:
+            grads: bool = False) -> None:
     """Print the graph of ``tensor`` as an indented tree, output at the top, inputs
     below, with each tensor's shape, value statistics and (after ``backward()``)
     gradient norm: where gradients vanish or explode shows at a glance.
 
     Intermediate tensors show values while the graph still holds them and gradients
-    if ``retain_grad()`` was called on them. A node used twice is written once and
-    then referred to as ``(see #n)``. Prints to ``file`` (stdout by default); at most
-    ``max_lines`` lines (``None``: all), saying how many were left out."""
-    nodes = collect(tensor, params)
+    if ``retain_grad()`` was called on them; ``grads=True`` (before ``backward()``, on a
+    loss) computes and shows the gradient norm at every tensor, ``.grad`` untouched.
+    A node used twice is written once and then referred to as ``(see #n)``. Prints to
+    ``file`` (stdout by default) at most ``max_lines`` lines (``None``: all), saying how
+    many were left out."""
+    nodes = collect(tensor, params, grads)
     shared = {i for i, n in enumerate(nodes) if n.consumers > 1}
     lines: list[str] = []
     written: set[int] = set()
