@@ -8,11 +8,11 @@
 from . import autograd, dtypes, functions  # noqa: F401
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from .backend import backend_info  # noqa: F401
-from .dtypes import (bool_ as bool, double, float, float16, float32, float64, half,  # noqa: F401,A004
-                     int8, int16, int32, int64, long, short, uint8)
-from .factories import (arange, empty, empty_like, eye, from_numpy, full, full_like,  # noqa: F401
-                        linspace, manual_seed, normal, ones, ones_like, rand, rand_like,
-                        randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .dtypes import (bool_ as bool, double, float, float16, float32,  # noqa: F401,A004
+                     float64, half, int8, int16, int32, int64, long, short, uint8)
+from .factories import (arange, empty, empty_like, eye, from_dlpack, from_numpy,  # noqa: F401
+                        full, full_like, linspace, manual_seed, normal, ones, ones_like, rand,
+                        rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .ops import *  # noqa: F401,F403
 from .tensor import Size, Tensor  # noqa: F401
 from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
@@ -20,5 +20,6 @@ from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
 from . import nn, optim  # noqa: E402,F401
 from .data import datasets  # noqa: E402,F401
 from .utils import data as _utils_data  # noqa: E402,F401
+from .utils import viz  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -111,7 +111,7 @@ def make_builder(absolute=False):
         sources=[path(f) for f in sources],
         include_dirs=[path()],
         depends=[path(f) for f in headers],
-        define_macros=[("TG_CFLAGS", '"%s"' % " ".join(cflags))],
+        define_macros=[("TG_CFLAGS", '"{}"'.format(" ".join(cflags)))],
         extra_compile_args=cflags,
         extra_link_args=ldflags,
     )

@@ -1,4 +1,8 @@
 """Ways to make tensors: from data, filled, random, ranges (PyTorch's names)."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from . import dtypes
@@ -6,7 +10,8 @@ from .tensor import Tensor, _to_array
 from .shapes import shape_arg
 from ._rng import draw, generator, manual_seed  # noqa: F401 - re-exported
 
-def _new(array, dtype=None, requires_grad=False, device=None):
+def _new(array: np.ndarray, dtype: Any = None, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
     if device is not None and str(device) != "cpu":
         raise RuntimeError(f"device {device!r} is not available: this build of tinygrad_edu "
                            "runs on the CPU only")
@@ -17,16 +22,17 @@ def _new(array, dtype=None, requires_grad=False, device=None):
     return t
 
 
-def _float(dtype):
+def _float(dtype: Any) -> np.dtype:
     return (dtypes.to_dtype(dtype) or dtypes.default_float).np
 
 
-def tensor(data, dtype=None, requires_grad=False, device=None):
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
+           device: str | None = None) -> Tensor:
     """A new tensor holding a copy of data; dtype inferred (float -> float32, int -> int64)."""
     return _new(_to_array(data, dtypes.to_dtype(dtype)).copy(), None, requires_grad, device)
 
 
-def from_numpy(array):
+def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with a numpy array."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
@@ -34,22 +40,39 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor sharing memory with any CPU object that speaks DLPack (a PyTorch CPU
+    tensor, a numpy array, a JAX/CuPy array on the host, ...), as ``torch.from_dlpack``."""
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(f"from_dlpack expects an object with __dlpack__ (such as a PyTorch "
+                        f"tensor or a numpy array), got {type(ext_tensor).__name__}")
+    dev = ext_tensor.__dlpack_device__() if hasattr(ext_tensor, "__dlpack_device__") else None
+    if dev is not None and int(dev[0]) != 1:
+        raise RuntimeError(f"from_dlpack: only CPU memory can be shared (DLPack device type "
+                           f"{int(dev[0])}); move it to the CPU first, e.g. t.cpu()")
+    return from_numpy(np.from_dlpack(ext_tensor))
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          device: str | None = None) -> Tensor:
     """A tensor of zeros (float32 unless dtype says otherwise)."""
     return _new(np.zeros(shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
     """A tensor of ones."""
     return _new(np.ones(shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          device: str | None = None) -> Tensor:
     """An uninitialised tensor (its values are whatever the memory held)."""
     return _new(np.empty(shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (dtype from the value if not given)."""
     if dtype is None:
         dtype = dtypes.to_dtype(type(fill_value)) if isinstance(fill_value, (bool, int, float)) \
@@ -58,18 +81,21 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
                 requires_grad, device)
 
 
-def rand(*size, dtype=None, requires_grad=False, device=None):
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
     """Uniform samples from [0, 1)."""
     return _new(draw("uniform", shape_arg(size), _float(dtype)), None, requires_grad, device)
 
 
-def randn(*size, dtype=None, requires_grad=False, device=None):
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
+          device: str | None = None) -> Tensor:
     """Standard normal samples."""
     return _new(draw("normal", shape_arg(size), _float(dtype)), None,
                 requires_grad, device)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, device=None):
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = None,
+           requires_grad: bool = False, device: str | None = None) -> Tensor:
     """Samples of N(mean, std^2): scalars with ``size``, or elementwise for tensor
     mean/std (broadcast), as ``torch.normal``."""
     if size is None:
@@ -82,11 +108,12 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, dev
                 requires_grad, device)
 
 
-def _values(x):
+def _values(x: Any) -> Any:
     return x.detach().numpy() if isinstance(x, Tensor) else x
 
 
-def randint(low, high=None, size=(), dtype=None, device=None):
+def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None,
+            device: str | None = None) -> Tensor:
     """Uniform integers in [low, high); ``randint(high, size)`` as in PyTorch too."""
     if isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
@@ -96,12 +123,13 @@ def randint(low, high=None, size=(), dtype=None, device=None):
                 False, device)
 
 
-def randperm(n, dtype=None, device=None):
+def randperm(n: int, dtype: Any = None, device: str | None = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     return _new(generator().permutation(int(n)), dtype or dtypes.int64, False, device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False, device: str | None = None) -> Tensor:
     """Values from start to end (exclusive); int64 when all arguments are ints."""
     if end is None:
         start, end = 0, start
@@ -112,47 +140,49 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
                 requires_grad, device)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+def linspace(start: Any, end: Any, steps: int, dtype: Any = None, requires_grad: bool = False,
+             device: str | None = None) -> Tensor:
     """``steps`` evenly spaced values from start to end inclusive."""
     return _new(np.linspace(start, end, int(steps), dtype=np.float64).astype(_float(dtype)),
                 None, requires_grad, device)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
+        device: str | None = None) -> Tensor:
     """The n x m identity matrix."""
     return _new(np.eye(n, m, dtype=_float(dtype)), None, requires_grad, device)
 
 
-def _like(t, fn, dtype, requires_grad):
+def _like(t: Tensor, fn: Any, dtype: Any, requires_grad: bool) -> Tensor:
     dt = dtypes.to_dtype(dtype) or t.dtype
     return _new(fn(t.shape, dt.np), None, requires_grad, None)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with t's shape (and dtype unless given)."""
     return _like(t, np.zeros, dtype, requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with t's shape."""
     return _like(t, np.ones, dtype, requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """fill_value with t's shape."""
     return _like(t, lambda s, d: np.full(s, fill_value, d), dtype, requires_grad)
 
 
-def empty_like(t, dtype=None, requires_grad=False):
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uninitialised, with t's shape."""
     return _like(t, np.empty, dtype, requires_grad)
 
 
-def rand_like(t, dtype=None, requires_grad=False):
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples with t's shape."""
     return _like(t, lambda s, d: draw("uniform", s, d), dtype, requires_grad)
 
 
-def randn_like(t, dtype=None, requires_grad=False):
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples with t's shape."""
     return _like(t, lambda s, d: draw("normal", s, d), dtype, requires_grad)

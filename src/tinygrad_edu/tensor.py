@@ -12,6 +12,7 @@ from . import functions as F
 from ._repr import format_tensor
 from .shapes import broadcast_shapes
 from .inplace import InplaceOps
+from .interop import InteropOps
 from .tensor_ops import TensorOps
 from .tensor_shape import ShapeOps
 
@@ -80,7 +81,7 @@ def _to_array(data, dtype):
     return arr
 
 
-class Tensor(InplaceOps, ShapeOps, TensorOps):
+class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``
@@ -283,10 +284,6 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
     def numpy_view(self):
         """The underlying array (internal use; no grad check)."""
         return self._data
-
-    def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype, copy=False)
 
     def item(self):
         """The single value of a one-element tensor as a Python number."""

@@ -5,6 +5,7 @@ calls one primitive from ``functions`` or composes several.
 """
 import collections
 import functools
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ def _op_name(op):
 
 class TensorOps:
     __slots__ = ()
-    _cls = None  # set to Tensor by tensor.py
+    _cls: Any = None  # set to Tensor by tensor.py
 
     # ---- argument helpers ------------------------------------------------------------
     def _axis(self, dim, ndim=None):

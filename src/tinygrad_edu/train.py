@@ -10,11 +10,16 @@ trained weights as a .npz state_dict and, with matplotlib installed, a PNG of
 the loss/accuracy curves. The loop is the one every lesson repeats:
 zero_grad, forward, loss, backward, step; then evaluate.
 """
+from __future__ import annotations
+
 import argparse
+import importlib.util
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,9 +39,9 @@ RECIPES = {
 }
 
 
-def build_mlp(sizes, init="pytorch"):
+def build_mlp(sizes: Sequence[int], init: str = "pytorch") -> nn.Sequential:
     """Sequential(Flatten, Linear, ReLU, ..., Linear) for layer sizes [784, ..., 10]."""
-    layers = [nn.Flatten()]
+    layers: list[nn.Module] = [nn.Flatten()]
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
@@ -48,7 +53,8 @@ def build_mlp(sizes, init="pytorch"):
     return model
 
 
-def make_optimizer(name, params, lr, momentum=0.9, weight_decay=0.0):
+def make_optimizer(name: str, params: Iterable[Any], lr: float, momentum: float = 0.9,
+                   weight_decay: float = 0.0) -> optim.Optimizer:
     """One of the tg.optim optimizers by name."""
     name = name.lower()
     if name == "sgd":
@@ -60,7 +66,8 @@ def make_optimizer(name, params, lr, momentum=0.9, weight_decay=0.0):
     return table[name](params, lr=lr, weight_decay=weight_decay)
 
 
-def load_data(dataset, root, normalize, limit=None):
+def load_data(dataset: str, root: str | None, normalize: bool,
+              limit: int | None = None) -> list[tg.data.TensorDataset]:
     """(train, test) TensorDatasets of flattened float32 images and int64 labels."""
     cls = FashionMNIST if dataset == "fashion" else MNIST
     out = []
@@ -76,7 +83,7 @@ def load_data(dataset, root, normalize, limit=None):
     return out
 
 
-def evaluate(model, loader):
+def evaluate(model: nn.Module, loader: DataLoader) -> float:
     """Accuracy of model over a loader (eval mode, no graph)."""
     model.eval()
     correct = total = 0
@@ -88,7 +95,7 @@ def evaluate(model, loader):
     return correct / max(total, 1)
 
 
-def _progress(iterable, total, desc, quiet):
+def _progress(iterable: Iterable[Any], total: int, desc: str, quiet: bool) -> Iterable[Any]:
     if quiet:
         return iterable
     try:
@@ -99,7 +106,8 @@ def _progress(iterable, total, desc, quiet):
                 file=sys.stdout, mininterval=0.2)
 
 
-def train_epoch(model, bar, criterion, optimizer):
+def train_epoch(model: nn.Module, bar: Iterable[Any], criterion: nn.Module,
+                optimizer: optim.Optimizer) -> tuple[float, float]:
     """One pass over the batches (a loader, or a progress bar around one); returns
     (mean loss, accuracy) over the epoch."""
     loss_sum = correct = seen = 0.0
@@ -120,7 +128,7 @@ def train_epoch(model, bar, criterion, optimizer):
     return loss_sum / seen, correct / seen
 
 
-def save_state_dict(model, path):
+def save_state_dict(model: nn.Module, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
     """Write the state_dict as .npz (no pickle), atomically: temp file, then rename."""
     state = {k: v.numpy() for k, v in model.state_dict().items()}
     folder = os.path.dirname(os.path.abspath(path))
@@ -137,35 +145,22 @@ def save_state_dict(model, path):
     return path
 
 
-def _umask():
+def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def plot_history(history, path):
-    """Loss and accuracy curves as a PNG; returns the path, or None without matplotlib."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot_history(history: dict[str, list[float]], path: str) -> str | None:
+    """Loss and accuracy curves as a PNG (tg.viz.plot_history); returns the path, or
+    None without matplotlib."""
+    if importlib.util.find_spec("matplotlib") is None:
         return None
-    epochs = range(1, len(history["loss"]) + 1)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    a.plot(epochs, history["loss"], marker="o")
-    a.set(xlabel="epoch", ylabel="train loss", title="loss")
-    b.plot(epochs, history["train_acc"], marker="o", label="train")
-    b.plot(epochs, history["test_acc"], marker="o", label="test")
-    b.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    b.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    tg.viz.plot_history(history, path)
     return path
 
 
-def parse_args(argv=None):
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="tg-train", description=__doc__.split("\n\n")[0])
     p.add_argument("--recipe", choices=sorted(RECIPES), default="default",
                    help="preset of the options below (d2l = the curriculum's D.2)")
@@ -195,7 +190,7 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tg.manual_seed(args.seed)
     t0 = time.perf_counter()
@@ -219,7 +214,7 @@ def main(argv=None):
           f"(loaded in {t_data:.1f} s); model {'-'.join(map(str, sizes))}, "
           f"{args.optimizer} lr={args.lr}, batch {args.batch_size}, backend "
           f"{tg.backend_info()['backend']}")
-    history = {"loss": [], "train_acc": [], "test_acc": []}
+    history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": []}
     t_train = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         bar = _progress(train_loader, len(train_loader), f"epoch {epoch}/{args.epochs}",
@@ -250,7 +245,7 @@ def main(argv=None):
     return 0
 
 
-def cli():
+def cli() -> None:
     """Console-script entry point (tg-train)."""
     sys.exit(main())
 

@@ -31,7 +31,8 @@ def log(x): return np.log(x)
 @_quiet
 def sqrt(x): return np.sqrt(x)
 def abs(x): return np.abs(x)  # noqa: A001 - backend names mirror the ops
-def sign(x): return np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype, copy=False)  # sign(nan) = 0 as in PyTorch
+# sign(nan) = 0 as in PyTorch
+def sign(x): return np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype, copy=False)
 def sin(x): return np.sin(x)
 def cos(x): return np.cos(x)
 def tanh(x): return np.tanh(x)

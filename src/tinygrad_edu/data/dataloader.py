@@ -1,5 +1,9 @@
 """DataLoader and default_collate, after ``torch.utils.data`` (single process, no workers)."""
+from __future__ import annotations
+
 import collections.abc
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -9,7 +13,7 @@ from ..tensor import Tensor
 from .dataset import batch_fetcher, resolve_generator
 
 
-def default_collate(batch):
+def default_collate(batch: list[Any]) -> Any:
     """Merge a list of samples into a batch, as PyTorch's ``default_collate`` does.
 
     Tensors and numpy arrays are stacked along a new dim 0; Python numbers become one tensor
@@ -50,15 +54,19 @@ class DataLoader:
 
     ``DataLoader(dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
     generator=None, collate_fn=None, seed=None)``; ``sampler`` is any iterable of indices.
-    With ``shuffle`` every ``iter()`` (epoch) draws a new permutation from ``generator`` (a numpy Generator), or from ``np.random.default_rng(seed)``
-    made once here, or else from tg's global generator (so ``tg.manual_seed`` reproduces it).
+    With ``shuffle`` every ``iter()`` (epoch) draws a new permutation from ``generator``
+    (a numpy Generator), or from ``np.random.default_rng(seed)`` made once here, or else
+    from tg's global generator (so ``tg.manual_seed`` reproduces it).
     A TensorDataset (or a Subset of one) with the default collate is batched by indexing its
     tensors with the whole index array at once, not sample by sample.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
-                 generator=None, collate_fn=None, seed=None, num_workers=0, pin_memory=False,
-                 timeout=0, prefetch_factor=None, persistent_workers=False):
+    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
+                 sampler: Any = None, drop_last: bool = False,
+                 generator: np.random.Generator | None = None,
+                 collate_fn: Callable[[list[Any]], Any] | None = None, seed: int | None = None,
+                 num_workers: int = 0, pin_memory: bool = False, timeout: float = 0,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False) -> None:
         # num_workers, pin_memory, timeout, prefetch_factor, persistent_workers: accepted so
         # that tutorial code runs unchanged; batches are made in this process, on the CPU.
         if not isinstance(num_workers, int) or num_workers < 0:
@@ -88,11 +96,11 @@ class DataLoader:
         self.generator = generator
         self.collate_fn = collate_fn
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         # The order is drawn here, not at the first next(), so iter() marks the epoch.
         n = len(self.dataset)
         if self.sampler is not None:  # any iterable of indices, read afresh each epoch
@@ -103,7 +111,7 @@ class DataLoader:
             order = np.arange(n)
         return self._batches(order)
 
-    def _batches(self, order):
+    def _batches(self, order: np.ndarray) -> Iterator[Any]:
         fetch = batch_fetcher(self.dataset) if self.collate_fn is None else None
         collate = self.collate_fn or default_collate
         stop = len(self) * self.batch_size
@@ -114,7 +122,7 @@ class DataLoader:
             else:
                 yield collate([self.dataset[i] for i in indices.tolist()])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, "
                 f"batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last})")

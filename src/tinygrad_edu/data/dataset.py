@@ -1,7 +1,11 @@
 """Map-style datasets with ``torch.utils.data``'s names: Dataset, TensorDataset, Subset,
 ConcatDataset and random_split."""
+from __future__ import annotations
+
 import bisect
 import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -9,7 +13,7 @@ from .. import factories
 from ..tensor import Tensor
 
 
-def resolve_generator(generator):
+def resolve_generator(generator: np.random.Generator | None) -> np.random.Generator:
     """The numpy Generator to draw from: ``generator`` itself, or tg's global one.
 
     The global one is looked up on every call because ``tg.manual_seed`` replaces it.
@@ -28,20 +32,20 @@ class Dataset:
     ``a + b`` concatenates two datasets (a ConcatDataset).
     """
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
 
-    def __len__(self):
+    def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
 
-    def __add__(self, other):
+    def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
 
 
 class TensorDataset(Dataset):
     """Tensors sharing their first dimension; item ``i`` is ``tuple(t[i] for t in tensors)``."""
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Tensor) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         for t in tensors:
@@ -55,13 +59,13 @@ class TensorDataset(Dataset):
             raise ValueError(f"Size mismatch between tensors: first dimensions are {sizes}")
         self.tensors = tensors
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         return tuple(t[index] for t in self.tensors)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.tensors[0].shape[0]
 
-    def _take(self, indices):
+    def _take(self, indices: np.ndarray) -> list[Tensor]:
         """The collated batch for an int64 index array, one gather per tensor."""
         # np.take skips the autograd bookkeeping of t[indices]; tensors that record a graph
         # still go through t[indices] so the batch stays connected to them.
@@ -73,32 +77,32 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The items of ``dataset`` at ``indices``, in that order."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset = dataset
         self.indices = indices
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         if isinstance(index, (list, tuple)):
             return [self.dataset[self.indices[i]] for i in index]
         return self.dataset[self.indices[index]]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.indices)
 
 
 class ConcatDataset(Dataset):
     """Several datasets one after the other."""
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("datasets should not be an empty iterable")
         self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]).tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.cumulative_sizes[-1]
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         index = int(index)
         if index < 0:
             if -index > len(self):
@@ -111,7 +115,7 @@ class ConcatDataset(Dataset):
         return self.datasets[which][index - start]
 
 
-def batch_fetcher(dataset):
+def batch_fetcher(dataset: Dataset) -> Callable[[np.ndarray], Any] | None:
     """A function ``int64 index array -> collated batch`` that avoids per-sample Python work,
     or None when ``dataset`` needs the generic per-item path.
 
@@ -119,9 +123,9 @@ def batch_fetcher(dataset):
     ``__getitem__`` (say, to augment) must see every item go through its own code.
     """
     kind = type(dataset)
-    if issubclass(kind, TensorDataset) and kind.__getitem__ is TensorDataset.__getitem__:
+    if isinstance(dataset, TensorDataset) and kind.__getitem__ is TensorDataset.__getitem__:
         return dataset._take
-    if issubclass(kind, Subset) and kind.__getitem__ is Subset.__getitem__:
+    if isinstance(dataset, Subset) and kind.__getitem__ is Subset.__getitem__:
         inner = batch_fetcher(dataset.dataset)
         if inner is not None:
             mapping = np.asarray(dataset.indices, dtype=np.int64)
@@ -129,7 +133,8 @@ def batch_fetcher(dataset):
     return None
 
 
-def random_split(dataset, lengths, generator=None):
+def random_split(dataset: Dataset, lengths: Sequence[float],
+                 generator: np.random.Generator | None = None) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random Subsets of the given lengths.
 
     ``lengths`` are counts summing to ``len(dataset)`` or fractions summing to 1 (the

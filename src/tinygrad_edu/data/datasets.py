@@ -9,10 +9,13 @@ Where the files are looked for, when ``root`` is None, in order:
 
 With ``root`` given: ``root``, ``root/<name>`` and torchvision's ``root/<Class>/raw``.
 """
+from __future__ import annotations
+
 import gzip
 import os
 import zlib
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -23,11 +26,12 @@ IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dims
 LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dim
 
 # IDX type byte -> element type; multi-byte types are stored big-endian.
-_IDX_TYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
-              0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_TYPES: dict[int, np.dtype] = {
+    0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
-def _read_bytes(path):
+def _read_bytes(path: str) -> bytes:
     """The file's bytes, decompressed when it is gzip (by name or by its magic bytes)."""
     with open(path, "rb") as f:
         raw = f.read()
@@ -39,7 +43,7 @@ def _read_bytes(path):
         raise ValueError(f"{path}: corrupt gzip file ({e})") from e
 
 
-def read_idx(path, magic=None):
+def read_idx(path: str, magic: int | None = None) -> np.ndarray:
     """Read an IDX file (raw or .gz) into a numpy array of its dims, validating it all.
 
     ``magic`` (e.g. ``IMAGES_MAGIC``) pins the element type and the number of dims.
@@ -73,7 +77,7 @@ def read_idx(path, magic=None):
     return array.reshape(dims).astype(dtype.newbyteorder("="))
 
 
-def _find(directory, stem):
+def _find(directory: str, stem: str) -> str | None:
     """The path of ``stem`` or ``stem.gz`` in directory (raw first: no decompression)."""
     for name in (stem, stem + ".gz"):
         path = os.path.join(directory, name)
@@ -98,15 +102,17 @@ class MNIST(Dataset):
     """
 
     name = "mnist"
-    classes: ClassVar[list] = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five",
-               "6 - six", "7 - seven", "8 - eight", "9 - nine"]
-    system_dirs = ()
+    classes: ClassVar[list[str]] = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
+                                    "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
+    system_dirs: tuple[str, ...] = ()
     how_to_get = ("download the four IDX files (train-images-idx3-ubyte.gz, "
                   "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
                   "t10k-labels-idx1-ubyte.gz) from https://yann.lecun.com/exdb/mnist/ "
                   "(mirror: https://ossci-datasets.s3.amazonaws.com/mnist/)")
 
-    def __init__(self, root=None, train=True, transform=None, target_transform=None):
+    def __init__(self, root: str | os.PathLike[str] | None = None, train: bool = True,
+                 transform: Callable[[Any], Any] | None = None,
+                 target_transform: Callable[[Any], Any] | None = None) -> None:
         self.train = bool(train)
         self.transform = transform
         self.target_transform = target_transform
@@ -126,7 +132,7 @@ class MNIST(Dataset):
         self.targets = from_numpy(labels.astype(np.int64))
 
     @classmethod
-    def search_dirs(cls, root=None):
+    def search_dirs(cls, root: str | os.PathLike[str] | None = None) -> list[str]:
         """The directories searched for the files, in order."""
         if root is not None:
             root = os.path.expanduser(os.fspath(root))
@@ -138,14 +144,15 @@ class MNIST(Dataset):
         dirs.append(os.path.join(os.path.expanduser("~"), ".cache", "tinygrad_edu", cls.name))
         return dirs + list(cls.system_dirs)
 
-    def _locate(self, root):
+    def _locate(self, root: str | os.PathLike[str] | None) -> list[str]:
         prefix = "train" if self.train else "t10k"
         stems = (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte")
         searched = self.search_dirs(root)
         for directory in searched:
             paths = [_find(directory, stem) for stem in stems]
-            if all(paths):
-                return paths
+            found = [p for p in paths if p is not None]
+            if len(found) == len(stems):
+                return found
         listing = "\n".join(f"  {d}" for d in searched)
         raise FileNotFoundError(
             f"{type(self).__name__} {prefix} files ({stems[0]}[.gz], {stems[1]}[.gz]) not "
@@ -154,14 +161,14 @@ class MNIST(Dataset):
             f"~/.cache/tinygrad_edu/{self.name}), or set TG_DATA, or pass root=...")
 
     @property
-    def class_to_idx(self):
+    def class_to_idx(self) -> dict[str, int]:
         """Class name -> label."""
         return {c: i for i, c in enumerate(self.classes)}
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.data.shape[0]
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
         index = int(index)
         image = from_numpy(self.data.numpy()[index][None].astype(np.float32) / 255)
         label = int(self.targets.numpy()[index])
@@ -171,7 +178,8 @@ class MNIST(Dataset):
             label = self.target_transform(label)
         return image, label
 
-    def as_tensor_dataset(self, flatten=False, normalize=None):
+    def as_tensor_dataset(self, flatten: bool = False,
+                          normalize: tuple[float, float] | None = None) -> TensorDataset:
         """All items at once: a TensorDataset of (float32 images in [0, 1], int64 labels).
 
         Images are (N, 1, 28, 28), or (N, 784) with ``flatten=True``; ``normalize=(mean,
@@ -189,7 +197,7 @@ class MNIST(Dataset):
             images /= np.float32(std)
         return TensorDataset(from_numpy(images), from_numpy(self.targets.numpy().copy()))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
                 f"    Root location: {self.folder}\n    Split: "
                 f"{'Train' if self.train else 'Test'}")
@@ -199,8 +207,8 @@ class FashionMNIST(MNIST):
     """Zalando's Fashion-MNIST: 10 clothing classes, the same format and API as MNIST."""
 
     name = "fashion-mnist"
-    classes: ClassVar[list] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-               "Sneaker", "Bag", "Ankle boot"]
+    classes: ClassVar[list[str]] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     system_dirs = ("/usr/share/datasets/fashion-mnist",)
     how_to_get = ("run `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu; installs "
                   "/usr/share/datasets/fashion-mnist), or download the four IDX files "

@@ -61,9 +61,11 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:  # dA = G op(B)^T, transposed back when A entered transposed
-            ga = MatMul.apply(b, g, ta=tb, tb=True) if ta else MatMul.apply(g, b, ta=False, tb=not tb)
+            ga = (MatMul.apply(b, g, ta=tb, tb=True) if ta else
+                  MatMul.apply(g, b, ta=False, tb=not tb))
         if need_b:  # dB = op(A)^T G, transposed back when B entered transposed
-            gb = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta, tb=False)
+            gb = (MatMul.apply(g, a, ta=True, tb=ta) if tb else
+                  MatMul.apply(a, g, ta=not ta, tb=False))
         return ga, gb
 
 

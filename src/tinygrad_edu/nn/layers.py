@@ -5,6 +5,7 @@ import numbers
 import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .. import dtypes
 from ..factories import empty
@@ -292,7 +293,7 @@ class ModuleDict(Module):
 # ---- activations --------------------------------------------------------------------------
 class _Activation(Module):
     """An elementwise activation with no parameters."""
-    fn = None
+    fn: Any = None
 
     def forward(self, input):  # noqa: A002
         return type(self).fn(input)

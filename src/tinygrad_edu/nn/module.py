@@ -5,7 +5,12 @@ its buffers (tensors to save but not train) and its sub-Modules, and walks them
 for ``parameters()``, ``state_dict()``, ``train()`` and friends, with PyTorch's
 names and dotted keys (``fc1.weight``).
 """
+from __future__ import annotations
+
+import weakref
 from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TextIO, TypeVar
 
 import numpy as np
 
@@ -22,7 +27,7 @@ class Parameter(Tensor):
     """
     __slots__ = ()
 
-    def __init__(self, data=None, requires_grad=True):
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty((0,), dtypes.default_float.np)
         src = data if isinstance(data, Tensor) else Tensor(data)
@@ -34,18 +39,18 @@ class Parameter(Tensor):
         if requires_grad:
             self.requires_grad = True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
-def _shape(v):
+def _shape(v: Any) -> tuple[int, ...]:
     return tuple(v.shape)
 
 
-def _as_values(v):
+def _as_values(v: Any) -> Tensor | None:
     """A checkpoint value as a Tensor (numbers, not objects), or None if it is not one."""
     if isinstance(v, Tensor):
         return v
@@ -56,7 +61,7 @@ def _as_values(v):
     return from_numpy(arr) if arr.dtype.kind in "biuf" else None
 
 
-def _check_name(name, kind):
+def _check_name(name: Any, kind: str) -> None:
     # A dot would make the state_dict key ambiguous ("a.b" = child a's b?).
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
@@ -64,19 +69,29 @@ def _check_name(name, kind):
         raise KeyError(f'{kind} name can\'t contain "." or be empty, got: "{name}"')
 
 
+_LIVE: weakref.WeakSet[Module] = weakref.WeakSet()
+M = TypeVar("M", bound="Module")
+
+
+def live_modules() -> list[Module]:
+    """Every Module alive now (a weak registry: tg.viz names parameters from it)."""
+    return list(_LIVE)
+
+
 class Module:
     """Base class of every layer and model: subclass it, assign layers and Parameters
     in ``__init__`` (after ``super().__init__()``), and define ``forward``."""
     training = True
 
-    def __init__(self):
+    def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        _LIVE.add(self)
 
     # ---- registration -------------------------------------------------------------
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         params = self.__dict__.get("_parameters")
         if isinstance(value, (Parameter, Module)) and params is None:
             raise AttributeError("cannot assign parameters or modules before "
@@ -110,7 +125,7 @@ class Module:
                 return
         object.__setattr__(self, name, value)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: look in the registries.
         d = self.__dict__
         for reg in ("_parameters", "_buffers", "_modules"):
@@ -118,7 +133,7 @@ class Module:
                 return d[reg][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         for reg in ("_parameters", "_buffers", "_modules"):
             if name in self.__dict__.get(reg, {}):
                 del self.__dict__[reg][name]
@@ -126,7 +141,7 @@ class Module:
                 return
         object.__delattr__(self, name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a Parameter (or None) under ``name``."""
         _check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
@@ -135,7 +150,8 @@ class Module:
         self.__dict__.pop(name, None)
         self._parameters[name] = param
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: Tensor | None,
+                        persistent: bool = True) -> None:
         """Add a tensor that is saved in state_dict but not trained (e.g. running stats)."""
         _check_name(name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
@@ -151,7 +167,7 @@ class Module:
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module under ``name``."""
         _check_name(name, "module")
         if module is not None and not isinstance(module, Module):
@@ -161,7 +177,8 @@ class Module:
     register_module = add_module
 
     # ---- walking the tree -------------------------------------------------------------
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+    def named_modules(self, memo: set[int] | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for this module and every descendant, each once
         (or under every name it is reachable by, with ``remove_duplicate=False``)."""
         memo = set() if memo is None else memo
@@ -177,12 +194,12 @@ class Module:
                     if c is not None]
             stack.extend(reversed(kids))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         """This module and every descendant."""
         for _, m in self.named_modules():
             yield m
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for the direct children."""
         seen = set()
         for name, m in self._modules.items():
@@ -190,12 +207,13 @@ class Module:
                 seen.add(id(m))
                 yield name, m
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         """The direct child modules."""
         for _, m in self.named_children():
             yield m
 
-    def _named_members(self, registry, prefix="", recurse=True):
+    def _named_members(self, registry: str, prefix: str = "",
+                       recurse: bool = True) -> Iterator[tuple[str, Any]]:
         seen = set()
         mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for mod_name, m in mods:
@@ -205,32 +223,34 @@ class Module:
                 seen.add(id(v))
                 yield (f"{mod_name}.{k}" if mod_name else k), v
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, Parameter) for every parameter, shared ones once."""
         return self._named_members("_parameters", prefix, recurse)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every Parameter of this module and its descendants (what an optimizer takes)."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True):
+    def named_buffers(self, prefix: str = "",
+                      recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, tensor) for every buffer."""
         return self._named_members("_buffers", prefix, recurse)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """Every buffer of this module and its descendants."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def apply(self, fn):
+    def apply(self: M, fn: Callable[[Module], Any]) -> M:
         """Call ``fn`` on every descendant (children first) and on self; returns self."""
         for m in reversed(list(self.modules())):
             fn(m)
         return self
 
     # ---- modes and gradients ----------------------------------------------------------
-    def train(self, mode=True):
+    def train(self: M, mode: bool = True) -> M:
         """Set training mode (Dropout active) on this module and its descendants."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
@@ -238,17 +258,17 @@ class Module:
             object.__setattr__(m, "training", mode)
         return self
 
-    def eval(self):
+    def eval(self: M) -> M:
         """Set evaluation mode (same as ``train(False)``)."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self: M, requires_grad: bool = True) -> M:
         """Turn gradient recording on or off for every parameter."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every parameter (to None by default, like PyTorch)."""
         for p in self.parameters():
             if p.grad is None:
@@ -259,7 +279,7 @@ class Module:
                 p.grad.zero_()
 
     # ---- dtype and device -------------------------------------------------------------
-    def _cast(self, dtype):
+    def _cast(self: M, dtype: Any) -> M:
         with no_grad():
             for p in self.parameters():
                 if p.is_floating_point():
@@ -269,25 +289,25 @@ class Module:
                     b.data = b.data.to(dtype)
         return self
 
-    def float(self):
+    def float(self: M) -> M:
         """Cast floating parameters and buffers to float32."""
         return self._cast(dtypes.float32)
 
-    def double(self):
+    def double(self: M) -> M:
         """Cast floating parameters and buffers to float64."""
         return self._cast(dtypes.float64)
 
-    def to(self, *args, **kwargs):
+    def to(self: M, *args: Any, **kwargs: Any) -> M:
         """``to(dtype)`` casts floating parameters; ``to('cpu')`` is a no-op here."""
         dtype, _ = parse_to(*args, **kwargs)
         return self._cast(dtype) if dtype is not None else self
 
-    def cpu(self):
+    def cpu(self: M) -> M:
         """Parameters already live on the CPU: returns self."""
         return self
 
     # ---- state dict ---------------------------------------------------------------------
-    def state_dict(self, prefix=""):
+    def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
         """An ordered dict of every parameter and persistent buffer by dotted name,
         detached (sharing memory with the module). A shared module appears under each
         of its names, as in PyTorch, so a checkpoint loads into either structure."""
@@ -302,7 +322,8 @@ class Module:
                     out[f"{mod_name}.{k}" if mod_name else k] = v.detach()
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Any],
+                        strict: bool = True) -> _IncompatibleKeys:
         """Copy values (Tensors, numpy arrays, or anything numpy can read, such as a
         PyTorch CPU tensor) into the parameters and buffers of the same names. With
         ``strict`` a missing or unexpected key is an error; a shape mismatch always is.
@@ -341,21 +362,30 @@ class Module:
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- calling and printing -----------------------------------------------------------
-    def forward(self, *args, **kwargs):
+    def summary(self, input_size: Any, dtype: Any = None, file: TextIO | None = None) -> Any:
+        """Print the layers, output shapes and parameter counts for an input of
+        ``input_size`` (batch dimension included), like torchinfo; returns a ModelSummary."""
+        from .summary import summarize  # the table code lives beside, not in, Module
+        return summarize(self, input_size, dtype=dtype, file=file)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of this module: override it in every subclass (call the module,
+        ``model(x)``, rather than ``forward`` directly)."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward``."""
         return self.forward(*args, **kwargs)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The text inside this module's parentheses in ``repr`` (override in layers)."""
         return ""
 
-    def _get_name(self):
+    def _get_name(self) -> str:
         return type(self).__name__
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [line for line in self.extra_repr().split("\n") if line]
         for name, m in self._modules.items():
             child = repr(m).replace("\n", "\n  ")
@@ -368,6 +398,6 @@ class Module:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules)
                       | set(self._buffers))

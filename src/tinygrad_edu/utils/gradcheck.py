@@ -1,5 +1,9 @@
 """Check analytic gradients against central differences, as a learner (or a test) would."""
+from __future__ import annotations
+
 import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -11,17 +15,18 @@ class GradcheckError(RuntimeError):
     """Raised by gradcheck when an analytic and a numerical derivative disagree."""
 
 
-def _as_tuple(x):
+def _as_tuple(x: Any) -> tuple[Any, ...]:
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def _flat_outputs(fn, inputs):
+def _flat_outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> np.ndarray:
     with autograd.no_grad():
         outs = _as_tuple(fn(*inputs))
     return np.concatenate([np.asarray(o._data, dtype=np.float64).ravel() for o in outs])
 
 
-def _numerical_jacobian(fn, inputs, x, eps):
+def _numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], x: Tensor,
+                        eps: float) -> np.ndarray:
     """d(all outputs, flattened) / d(x, flattened) by central differences: (n_out, n_in)."""
     data = x._data
     cols = []
@@ -38,7 +43,8 @@ def _numerical_jacobian(fn, inputs, x, eps):
     return np.stack(cols, axis=1) if cols else np.zeros((n_out, 0))
 
 
-def _analytic_jacobians(fn, inputs, diff):
+def _analytic_jacobians(fn: Callable[..., Any], inputs: Sequence[Any],
+                        diff: list[Tensor]) -> list[np.ndarray]:
     """One (n_out, n_in) Jacobian per differentiated input, a row per output element."""
     outs = [o for o in _as_tuple(fn(*inputs))]
     n_out = sum(o.numel() for o in outs)
@@ -61,7 +67,8 @@ def _analytic_jacobians(fn, inputs, diff):
     return jac
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
     """True if ``fn``'s analytic gradients match central differences for every input
     that requires grad; otherwise raise naming the input, the element and both values."""
     inputs = _as_tuple(inputs)
@@ -79,7 +86,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             out_i, in_j = bad[0]
             pos = next(i for i, t in enumerate(inputs) if t is x)
             msg = (f"Jacobian mismatch for input {pos} (differentiable input {n}), "
-                   f"element {tuple(int(i) for i in np.unravel_index(in_j, x.shape))} of shape {list(x.shape)}, output "
+                   f"element {tuple(int(i) for i in np.unravel_index(in_j, x.shape))} of "
+                   f"shape {list(x.shape)}, output "
                    f"element {out_i}: numerical {float(num[out_i, in_j])!r} vs analytic "
                    f"{float(a[out_i, in_j])!r} (atol={atol}, rtol={rtol})")
             if raise_exception:
@@ -88,8 +96,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     return True
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True, seed=0):
+def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True, seed: int = 0) -> bool:
     """gradcheck of the gradient itself (second derivatives through create_graph)."""
     inputs = _as_tuple(inputs)
     diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -101,7 +110,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     grad_outputs = [g.detach().requires_grad_() for g in _as_tuple(grad_outputs)]
     n_in = len(inputs)
 
-    def first_grads(*args):
+    def first_grads(*args: Any) -> tuple[Any, ...]:
         xs, gs = args[:n_in], args[n_in:]
         with autograd.enable_grad():  # also when the numerical pass evaluates this
             ys = _as_tuple(fn(*xs))
@@ -113,7 +122,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                      raise_exception)
 
 
-def numerical_gradient(f, x, h=1e-4):
+def numerical_gradient(f: Callable[[Any], Any], x: Any, h: float = 1e-4) -> Any:
     """Central-difference gradient of a scalar function f at x: (f(x+h) - f(x-h)) / 2h
     per element, as written by hand in the curriculum. x: Tensor or numpy array.
 
@@ -123,7 +132,7 @@ def numerical_gradient(f, x, h=1e-4):
     h = 1e-4, float32 rounding alone would swamp the differences). The result has
     x's floating dtype."""
     is_tensor = isinstance(x, Tensor)
-    own = x._data if is_tensor else x if isinstance(x, np.ndarray) else None
+    own: Any = x._data if is_tensor else x if isinstance(x, np.ndarray) else None
     writable = own is not None and own.dtype.kind == "f" and own.flags.writeable
     orig = own if own is not None else np.asarray(x)
     if writable and own.dtype == np.float64:

@@ -1,0 +1,109 @@
+"""Make the pictures the docs show (docs/img/): graphs of the curriculum's 2-2-2
+network and of the main job's MLP (.dot always; .svg with Graphviz), activation
+plots and training curves (.png with matplotlib).
+
+    PYTHONPATH=src python docs/make_figures.py [--out docs/img]
+"""
+import argparse
+import os
+import shutil
+
+import numpy as np
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn
+from tinygrad_edu.train import build_mlp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Net222(nn.Module):
+    """Curriculum C.2: 2 inputs, 2 hidden sigmoid units, 2 sigmoid outputs (float64)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(2, 2).double()
+        self.fc2 = nn.Linear(2, 2).double()
+        with tg.no_grad():
+            self.fc1.weight.copy_(tg.tensor([[0.15, 0.20], [0.25, 0.30]]))
+            self.fc1.bias.fill_(0.35)
+            self.fc2.weight.copy_(tg.tensor([[0.40, 0.45], [0.50, 0.55]]))
+            self.fc2.bias.fill_(0.60)
+
+    def forward(self, x):
+        return tg.sigmoid(self.fc2(tg.sigmoid(self.fc1(x))))
+
+
+def graphs():
+    """{name: DOT source} of the two graphs the docs show."""
+    net = Net222()
+    x = tg.tensor([[0.05, 0.10]], dtype=tg.float64)
+    loss = nn.MSELoss()(net(x), tg.tensor([[0.01, 0.99]], dtype=tg.float64))
+    loss.backward(retain_graph=True)  # keeps the intermediate values for the picture
+    out = {"net222": tg.viz.to_dot(loss, params=net, show_values=True)}
+    tg.manual_seed(0)
+    mlp = build_mlp([784, 512, 256, 10])  # the main job's model
+    image = tg.from_numpy(np.random.default_rng(0).random((1, 28, 28), dtype=np.float32))
+    mlp_loss = nn.CrossEntropyLoss()(mlp(image), tg.tensor([3]))
+    mlp_loss.backward(retain_graph=True)
+    out["mlp"] = tg.viz.to_dot(mlp_loss, params=mlp)
+    return out
+
+
+def history():
+    """Per-epoch curves of a small run (three Gaussian blobs, SGD)."""
+    tg.manual_seed(0)
+    centers = tg.randn(3, 20) * 1.5
+    labels = tg.randint(0, 3, (600,))
+    x = centers[labels] + tg.randn(600, 20) * 2
+    model = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 3))
+    opt = tg.optim.SGD(model.parameters(), lr=0.05)
+    hist = {"loss": [], "train_acc": [], "test_acc": []}
+    for _ in range(12):
+        for i in range(0, 500, 50):
+            opt.zero_grad()
+            loss = nn.CrossEntropyLoss()(model(x[i:i + 50]), labels[i:i + 50])
+            loss.backward()
+            opt.step()
+        with tg.no_grad():
+            pred = model(x).argmax(1) == labels
+            hist["loss"].append(nn.CrossEntropyLoss()(model(x[:500]), labels[:500]).item())
+        hist["train_acc"].append(pred[:500].float().mean().item())
+        hist["test_acc"].append(pred[500:].float().mean().item())
+    return hist
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default=os.path.join(HERE, "img"))
+    out = p.parse_args(argv).out
+    os.makedirs(out, exist_ok=True)
+    made = []
+    for name, dot in graphs().items():
+        path = os.path.join(out, f"{name}.dot")
+        with open(path, "w") as f:
+            f.write(dot)
+        made.append(path)
+        if shutil.which("dot"):
+            import graphviz  # with dot present, the package is the doc's prerequisite
+            svg = graphviz.Source(dot).pipe(format="svg")
+            with open(os.path.join(out, f"{name}.svg"), "wb") as f:
+                f.write(svg)
+            made.append(os.path.join(out, f"{name}.svg"))
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("matplotlib missing: no PNGs")
+    else:
+        for fn, name in ((tg.sigmoid, "sigmoid"),
+                         (lambda t: tg.nn.functional.leaky_relu(t, 0.1), "leaky_relu")):
+            path = os.path.join(out, f"activation_{name}.png")
+            tg.viz.plot_activation(fn, title=name, path=path)
+            made.append(path)
+        made.append(os.path.join(out, "history.png"))
+        tg.viz.plot_history(history(), made[-1])
+    print("\n".join(made))
+
+
+if __name__ == "__main__":
+    main()
