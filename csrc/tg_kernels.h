@@ -58,3 +58,17 @@ const char *tg_compile_flags(void);
 
 /* glibc only: raise malloc's mmap and trim thresholds (bytes); 1 if applied. */
 int tg_tune_malloc(size_t mmap_threshold, size_t trim_threshold);
+
+/* ---- GEMM block (branch gemm) ---- */
+/* the same codes as the fused kernels' activation enum (none, relu, leaky) */
+enum tg_gemm_act { TG_GEMM_NONE = 0, TG_GEMM_RELU = 1, TG_GEMM_LEAKY = 2 };
+
+/* out (m, n) = act(x @ w.T + bias): x (m, k), w (n, k), bias (n) or NULL;
+   slope is the leaky_relu slope. The epilogue runs while the GEMM stores
+   its result; out is written without being read. */
+int tg_linear_f32(const float *x, const float *w, const float *bias, int64_t m,
+                  int64_t n, int64_t k, int act, double slope, float *out);
+int tg_linear_f64(const double *x, const double *w, const double *bias, int64_t m,
+                  int64_t n, int64_t k, int act, double slope, double *out);
+/* 1 when float32 GEMM runs the packed AVX2/FMA kernel */
+int tg_gemm_simd(void);
