@@ -134,3 +134,20 @@ def log_softmax(x, axis=-1):
 def relu_backward(grad, x):
     """grad where x > 0, else 0."""
     return np.where(x > 0, grad, grad.dtype.type(0))
+
+
+# ---- linear layer (c_gemm.py has the C twin) ------------------------------------
+_ACTS = (None, "relu", "leaky_relu")
+
+
+def linear(x, w, b=None, act=None, slope=0.01):
+    """act(x @ w.T + b) for 2-D x (n_rows, in), w (out, in), b (out,) or None;
+    act is None, "relu" or "leaky_relu" (negative slope ``slope``)."""
+    if act not in _ACTS:
+        raise ValueError(f"linear: act must be one of {_ACTS}, got {act!r}")
+    out = matmul(x, w, False, True)
+    if b is not None:
+        out = add(out, b)
+    if act == "relu":
+        return relu(out)
+    return leaky_relu(out, slope) if act == "leaky_relu" else out
