@@ -2,10 +2,9 @@
    register-blocked micro-kernel (12 ymm accumulators, 2 for B, 1 broadcast
    of A). Included by gemm.c only when __AVX2__ and __FMA__ are defined.
 
-   Every operand is addressed through strides, so transposed operands, the
-   skinny case (C^T = B^T A^T, stored transposed) and the linear epilogue
-   (bias + activation applied while the last k-block is stored) are one code
-   path. Each thread packs its own panels into its own aligned buffers (see
+   A and B are addressed through strides, so transposed operands are handled
+   in packing; the skinny case (N < 16) reads A in place; the linear epilogue
+   (bias + activation) is applied while the last k-block is stored. Each thread packs its own panels into its own aligned buffers (see
    tg_gemm_buf): two Python threads may run a GEMM at once. */
 #include <immintrin.h>
 
@@ -30,14 +29,13 @@
 typedef struct {
     const float *a, *b;   /* op(A)(i, p) = a[i*rsa + p*csa]; op(B)(p, j) = b[p*rsb + j*csb] */
     int64_t rsa, csa, rsb, csb;
-    float *c;             /* C(i, j) = c[i*rsc + j*csc] */
-    int64_t rsc, csc;
+    float *c;             /* C (m, n), row-major */
     int64_t m, n, k;
-    const float *bias;    /* bias of C(i, j) = bias[i*bsi + j*bsj]; NULL: none */
-    int64_t bsi, bsj;
+    const float *bias;    /* (n) or NULL */
     int act;
     float slope;
     int split_n;          /* threads take column ranges (else row ranges) */
+    int inplace_a;        /* A is read where it lies, not packed */
     int64_t nparts;
     int status;
 } sg_ctx;
@@ -61,18 +59,66 @@ static inline float sg_act1(float v, int act, float slope)
     return v;
 }
 
+/* Writes the accumulators to the C tile (mr x nr at c): C = acc, or C += acc
+   after the first k-block; on the last one + bias and the activation. */
+static inline void sg_store(__m256 acc[SG_MR][2], float *c, int64_t rsc, int64_t mr,
+                            int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
+{
+    const float *bias = last ? g->bias : NULL;
+    __m256 slope = _mm256_set1_ps(g->slope), bv0 = _mm256_setzero_ps(), bv1 = bv0;
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr), lane);
+    __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr - 8), lane);
+    if (bias) {
+        bv0 = _mm256_maskload_ps(bias + j0, m0);
+        bv1 = _mm256_maskload_ps(bias + j0 + 8, m1);
+    }
+    for (int64_t i = 0; i < mr; ++i) {
+        float *ci = c + i * rsc;
+        __m256 v0 = acc[i][0], v1 = acc[i][1];
+        if (nr == SG_NR) {
+            if (!first) {
+                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(ci));
+                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(ci + 8));
+            }
+            if (last) {
+                v0 = sg_act(_mm256_add_ps(v0, bv0), g->act, slope);
+                v1 = sg_act(_mm256_add_ps(v1, bv1), g->act, slope);
+            }
+            _mm256_storeu_ps(ci, v0);
+            _mm256_storeu_ps(ci + 8, v1);
+        } else { /* edge tile: masked loads/stores never touch C past column nr */
+            if (!first) {
+                v0 = _mm256_add_ps(v0, _mm256_maskload_ps(ci, m0));
+                v1 = _mm256_add_ps(v1, _mm256_maskload_ps(ci + 8, m1));
+            }
+            if (last) {
+                v0 = sg_act(_mm256_add_ps(v0, bv0), g->act, slope);
+                v1 = sg_act(_mm256_add_ps(v1, bv1), g->act, slope);
+            }
+            _mm256_maskstore_ps(ci, m0, v0);
+            _mm256_maskstore_ps(ci + 8, m1, v1);
+        }
+    }
+}
+
+/* the tile's rows are far apart: fetch them while the k-loop runs */
+static inline void sg_prefetch_c(float *c, int64_t rsc, int64_t mr)
+{
+    for (int64_t r = 0; r < mr; ++r) {
+        _mm_prefetch((const char *)(c + r * rsc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + r * rsc + SG_NR - 1), _MM_HINT_T0);
+    }
+}
+
 /* C tile (mr x nr at c) = [C +] Ap Bp, then + bias and act when last. */
 static void sg_micro(int64_t kc, const float *restrict ap, const float *restrict bp,
-                     float *c, int64_t rsc, int64_t csc, int64_t mr, int64_t nr,
-                     int first, int last, const sg_ctx *g, int64_t i0, int64_t j0)
+                     float *c, int64_t rsc, int64_t mr, int64_t nr, int first, int last,
+                     const sg_ctx *g, int64_t j0)
 {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
            c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    if (csc == 1) /* the tile's rows are far apart: fetch them while computing */
-        for (int64_t i = 0; i < mr; ++i) {
-            _mm_prefetch((const char *)(c + i * rsc), _MM_HINT_T0);
-            _mm_prefetch((const char *)(c + i * rsc + SG_NR - 1), _MM_HINT_T0);
-        }
+    sg_prefetch_c(c, rsc, mr);
 #pragma GCC unroll 4
     for (int64_t p = 0; p < kc; ++p) {
         __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8), a;
@@ -86,63 +132,55 @@ static void sg_micro(int64_t kc, const float *restrict ap, const float *restrict
     }
     __m256 acc[SG_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
                             {c30, c31}, {c40, c41}, {c50, c51}};
-    const float *bias = last ? g->bias : NULL;
-    if (csc == 1 && (bias == NULL || g->bsi == 0)) { /* rows of C contiguous: vector stores */
-        __m256 slope = _mm256_set1_ps(g->slope), bv0 = _mm256_setzero_ps(), bv1 = bv0;
-        __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr), lane);
-        __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr - 8), lane);
-        if (bias) {
-            bv0 = _mm256_maskload_ps(bias + j0 * g->bsj, m0);
-            bv1 = _mm256_maskload_ps(bias + j0 * g->bsj + 8, m1);
-        }
-        for (int64_t i = 0; i < mr; ++i) {
-            float *ci = c + i * rsc;
-            __m256 v0 = acc[i][0], v1 = acc[i][1];
-            if (nr == SG_NR) {
-                if (!first) {
-                    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(ci));
-                    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(ci + 8));
-                }
-                if (last) {
-                    v0 = sg_act(_mm256_add_ps(v0, bv0), g->act, slope);
-                    v1 = sg_act(_mm256_add_ps(v1, bv1), g->act, slope);
-                }
-                _mm256_storeu_ps(ci, v0);
-                _mm256_storeu_ps(ci + 8, v1);
-            } else { /* edge tile: masked loads/stores never touch C past column nr */
-                if (!first) {
-                    v0 = _mm256_add_ps(v0, _mm256_maskload_ps(ci, m0));
-                    v1 = _mm256_add_ps(v1, _mm256_maskload_ps(ci + 8, m1));
-                }
-                if (last) {
-                    v0 = sg_act(_mm256_add_ps(v0, bv0), g->act, slope);
-                    v1 = sg_act(_mm256_add_ps(v1, bv1), g->act, slope);
-                }
-                _mm256_maskstore_ps(ci, m0, v0);
-                _mm256_maskstore_ps(ci + 8, m1, v1);
-            }
-        }
-        return;
+    sg_store(acc, c, rsc, mr, nr, first, last, g, j0);
+}
+
+/* The same with A read in place (rows i at a + i*rsa, step csa along k):
+   the skinny case, where packing the long operand would cost more than the
+   few columns of arithmetic per element. Rows past mr re-read row 0. */
+static void sg_micro_a(int64_t kc, const float *a, int64_t rsa, int64_t csa,
+                       const float *restrict bp, float *c, int64_t rsc, int64_t mr,
+                       int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
+{
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
+           c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    const float *a0 = a, *a1 = mr > 1 ? a + rsa : a, *a2 = mr > 2 ? a + 2 * rsa : a,
+                *a3 = mr > 3 ? a + 3 * rsa : a, *a4 = mr > 4 ? a + 4 * rsa : a,
+                *a5 = mr > 5 ? a + 5 * rsa : a;
+    sg_prefetch_c(c, rsc, mr);
+    for (int64_t p = 0, off = 0; p < kc; ++p, off += csa) {
+        __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8), av;
+#define SG_ROW(i) av = _mm256_broadcast_ss(a##i + off);        \
+        c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);            \
+        c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
+        SG_ROW(0) SG_ROW(1) SG_ROW(2) SG_ROW(3) SG_ROW(4) SG_ROW(5)
+#undef SG_ROW
+        bp += SG_NR;
     }
-    /* strided C (the transposed skinny case) or per-row bias: scalar stores */
-    float tile[SG_MR][SG_NR] __attribute__((aligned(32)));
-    for (int i = 0; i < SG_MR; ++i) {
-        _mm256_store_ps(tile[i], acc[i][0]);
-        _mm256_store_ps(tile[i] + 8, acc[i][1]);
-    }
-    for (int64_t i = 0; i < mr; ++i)
-        for (int64_t j = 0; j < nr; ++j) {
-            float *cij = c + i * rsc + j * csc, v = tile[i][j];
-            if (!first)
-                v += *cij;
-            if (last) {
-                if (bias)
-                    v += bias[(i0 + i) * g->bsi + (j0 + j) * g->bsj];
-                v = sg_act1(v, g->act, g->slope);
-            }
-            *cij = v;
-        }
+    __m256 acc[SG_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                            {c30, c31}, {c40, c41}, {c50, c51}};
+    sg_store(acc, c, rsc, mr, nr, first, last, g, j0);
+}
+
+/* r[q] = column q of the 8x8 block held in rows r[0..7] */
+static inline void sg_tr8x8(__m256 r[8])
+{
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]),
+           t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]),
+           t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]),
+           t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+           s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+           s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+           s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
 /* ap[panel][p][SG_MR]: rows ic.. ic+mc of op(A), cols pc.. pc+kc, zero-padded */
@@ -153,8 +191,21 @@ static void sg_pack_a(const sg_ctx *g, int64_t ic, int64_t mc, int64_t pc, int64
         int64_t mr = mc - ir < SG_MR ? mc - ir : SG_MR;
         const float *a = g->a + (ic + ir) * g->rsa + pc * g->csa;
         int64_t rsa = g->rsa, csa = g->csa;
-        if (mr == SG_MR && csa == 1) {
-            for (int64_t p = 0; p < kc; ++p)
+        if (mr == SG_MR && csa == 1) { /* rows of A: transpose 8-column strips */
+            int64_t p = 0;
+            for (; p + 8 <= kc; p += 8) {
+                __m256 r[8];
+                for (int i = 0; i < SG_MR; ++i)
+                    r[i] = _mm256_loadu_ps(a + i * rsa + p);
+                r[6] = r[7] = _mm256_setzero_ps();
+                sg_tr8x8(r);
+                for (int q = 0; q < 8; ++q) { /* 6 of the 8 lanes */
+                    _mm_storeu_ps(ap + (p + q) * SG_MR, _mm256_castps256_ps128(r[q]));
+                    _mm_storel_pi((__m64 *)(ap + (p + q) * SG_MR + 4),
+                                  _mm256_extractf128_ps(r[q], 1));
+                }
+            }
+            for (; p < kc; ++p)
                 for (int i = 0; i < SG_MR; ++i)
                     ap[p * SG_MR + i] = a[i * rsa + p];
         } else if (mr == SG_MR && rsa == 1) {
@@ -182,8 +233,18 @@ static void sg_pack_b(const sg_ctx *g, int64_t pc, int64_t kc, int64_t jc, int64
                 _mm256_store_ps(bp + p * SG_NR + 8, _mm256_loadu_ps(b + p * rsb + 8));
             }
         } else if (nr == SG_NR && rsb == 1) { /* B^T: 16 contiguous rows of length kc */
-            for (int64_t j = 0; j < SG_NR; ++j)
-                for (int64_t p = 0; p < kc; ++p)
+            int64_t p = 0;
+            for (; p + 8 <= kc; p += 8)
+                for (int h = 0; h < 2; ++h) {
+                    __m256 r[8];
+                    for (int j = 0; j < 8; ++j)
+                        r[j] = _mm256_loadu_ps(b + (h * 8 + j) * csb + p);
+                    sg_tr8x8(r);
+                    for (int q = 0; q < 8; ++q)
+                        _mm256_store_ps(bp + (p + q) * SG_NR + h * 8, r[q]);
+                }
+            for (; p < kc; ++p)
+                for (int64_t j = 0; j < SG_NR; ++j)
                     bp[p * SG_NR + j] = b[j * csb + p];
         } else {
             for (int64_t p = 0; p < kc; ++p)
@@ -211,14 +272,21 @@ static int sg_block(const sg_ctx *g, int64_t i0, int64_t i1, int64_t j0, int64_t
             sg_pack_b(g, pc, kc, jc, nc, bp);
             for (int64_t ic = i0; ic < i1; ic += SG_MC) {
                 int64_t mc = i1 - ic < SG_MC ? i1 - ic : SG_MC;
-                sg_pack_a(g, ic, mc, pc, kc, ap);
+                if (!g->inplace_a)
+                    sg_pack_a(g, ic, mc, pc, kc, ap);
                 for (int64_t jr = 0; jr < nc; jr += SG_NR) {
                     int64_t nr = nc - jr < SG_NR ? nc - jr : SG_NR;
-                    for (int64_t ir = 0; ir < mc; ir += SG_MR)
-                        sg_micro(kc, ap + ir * kc, bp + jr * kc,
-                                 g->c + (ic + ir) * g->rsc + (jc + jr) * g->csc, g->rsc,
-                                 g->csc, mc - ir < SG_MR ? mc - ir : SG_MR, nr, first,
-                                 last, g, ic + ir, jc + jr);
+                    for (int64_t ir = 0; ir < mc; ir += SG_MR) {
+                        int64_t mr = mc - ir < SG_MR ? mc - ir : SG_MR;
+                        float *ct = g->c + (ic + ir) * g->n + jc + jr;
+                        if (g->inplace_a)
+                            sg_micro_a(kc, g->a + (ic + ir) * g->rsa + pc * g->csa, g->rsa,
+                                       g->csa, bp + jr * kc, ct, g->n, mr, nr, first, last,
+                                       g, jc + jr);
+                        else
+                            sg_micro(kc, ap + ir * kc, bp + jr * kc, ct, g->n, mr, nr, first,
+                                     last, g, jc + jr);
+                    }
                 }
             }
         }
@@ -249,17 +317,11 @@ static int sg_gemm(const float *a, const float *b, const float *bias, int64_t m,
                    int64_t k, int ta, int tb, int act, float slope, float *c, int parallel)
 {
     sg_ctx g = {.a = a, .b = b, .rsa = ta ? 1 : k, .csa = ta ? m : 1, .rsb = tb ? 1 : n,
-                .csb = tb ? k : 1, .c = c, .rsc = n, .csc = 1, .m = m, .n = n, .k = k,
-                .bias = bias, .bsi = 0, .bsj = 1, .act = act, .slope = slope};
-    if (n < SG_NR && m > n) {
-        /* skinny: C^T = op(B)^T op(A)^T puts the long side in the 16 lanes
-           (N = 10 would fill 10 of 16); the micro-kernel stores it transposed */
-        sg_ctx t = g;
-        t.a = b, t.rsa = g.csb, t.csa = g.rsb;
-        t.b = a, t.rsb = g.csa, t.csb = g.rsa;
-        t.m = n, t.n = m, t.rsc = 1, t.csc = n, t.bsi = 1, t.bsj = 0;
-        g = t;
-    }
+                .csb = tb ? k : 1, .c = c, .m = m, .n = n, .k = k, .bias = bias,
+                .act = act, .slope = slope};
+    /* skinny (N = 10 fills 10 of the 16 lanes): the long operand A is read
+       in place instead of packed, and threads split its rows */
+    g.inplace_a = n < SG_NR;
     if (k == 0) { /* empty sum: C = act(bias) */
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j)
@@ -269,7 +331,7 @@ static int sg_gemm(const float *a, const float *b, const float *bias, int64_t m,
     int nt = parallel ? tg_threads() : 1;
     /* split the dimension whose operand is cheaper to pack twice: each thread
        packs all of the other operand (A when columns are split) */
-    g.split_n = g.m <= g.n;
+    g.split_n = g.m <= g.n && !g.inplace_a;
     g.nparts = nt;
     tg_par_range(nt, nt > 1 ? g.m * g.n * g.k / TG_GEMM_PAR_SCALE : 0, sg_parts, &g);
     return g.status;
