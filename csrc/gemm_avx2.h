@@ -22,6 +22,9 @@
 #ifndef SG_MC
 #define SG_MC 144
 #endif
+#ifndef SG_SMALL_M
+#define SG_SMALL_M 48
+#endif
 #ifndef SG_NC
 #define SG_NC 4080
 #endif
@@ -35,7 +38,7 @@ typedef struct {
     int act;
     float slope;
     int split_n;          /* threads take column ranges (else row ranges) */
-    int inplace_a;        /* A is read where it lies, not packed */
+    int inplace_a, inplace_b; /* read where it lies, not packed */
     int64_t nparts;
     int status;
 } sg_ctx;
@@ -111,55 +114,32 @@ static inline void sg_prefetch_c(float *c, int64_t rsc, int64_t mr)
     }
 }
 
-/* C tile (mr x nr at c) = [C +] Ap Bp, then + bias and act when last. */
-static void sg_micro(int64_t kc, const float *restrict ap, const float *restrict bp,
-                     float *c, int64_t rsc, int64_t mr, int64_t nr, int first, int last,
-                     const sg_ctx *g, int64_t j0)
-{
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
-           c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    sg_prefetch_c(c, rsc, mr);
-#pragma GCC unroll 4
-    for (int64_t p = 0; p < kc; ++p) {
-        __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8), a;
-#define SG_ROW(i) a = _mm256_broadcast_ss(ap + i);            \
-        c##i##0 = _mm256_fmadd_ps(a, b0, c##i##0);            \
-        c##i##1 = _mm256_fmadd_ps(a, b1, c##i##1);
-        SG_ROW(0) SG_ROW(1) SG_ROW(2) SG_ROW(3) SG_ROW(4) SG_ROW(5)
-#undef SG_ROW
-        ap += SG_MR;
-        bp += SG_NR;
-    }
-    __m256 acc[SG_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                            {c30, c31}, {c40, c41}, {c50, c51}};
-    sg_store(acc, c, rsc, mr, nr, first, last, g, j0);
-}
-
-/* The same with A read in place (rows i at a + i*rsa, step csa along k):
-   the skinny case, where packing the long operand would cost more than the
-   few columns of arithmetic per element. Rows past mr re-read row 0. */
-static void sg_micro_a(int64_t kc, const float *a, int64_t rsa, int64_t csa,
-                       const float *restrict bp, float *c, int64_t rsc, int64_t mr,
-                       int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
+/* C tile (mr x nr at c) = [C +] A B over kc, then + bias and act when last.
+   Row i of A is at a + i*rsa, stepping csa along k (packed: rsa 1, csa 6;
+   in place: the matrix's own strides; rows past mr re-read row 0). Row p of
+   B is 16 floats at b + p*rsb (packed: rsb 16; in place: B's row stride). */
+static void sg_micro(int64_t kc, const float *a, int64_t rsa, int64_t csa,
+                     const float *b, int64_t rsb, float *c, int64_t ldc, int64_t mr,
+                     int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
 {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
            c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     const float *a0 = a, *a1 = mr > 1 ? a + rsa : a, *a2 = mr > 2 ? a + 2 * rsa : a,
                 *a3 = mr > 3 ? a + 3 * rsa : a, *a4 = mr > 4 ? a + 4 * rsa : a,
                 *a5 = mr > 5 ? a + 5 * rsa : a;
-    sg_prefetch_c(c, rsc, mr);
-    for (int64_t p = 0, off = 0; p < kc; ++p, off += csa) {
-        __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8), av;
+    sg_prefetch_c(c, ldc, mr);
+#pragma GCC unroll 4
+    for (int64_t p = 0, off = 0; p < kc; ++p, off += csa, b += rsb) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;
 #define SG_ROW(i) av = _mm256_broadcast_ss(a##i + off);        \
         c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);            \
         c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
         SG_ROW(0) SG_ROW(1) SG_ROW(2) SG_ROW(3) SG_ROW(4) SG_ROW(5)
 #undef SG_ROW
-        bp += SG_NR;
     }
     __m256 acc[SG_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
                             {c30, c31}, {c40, c41}, {c50, c51}};
-    sg_store(acc, c, rsc, mr, nr, first, last, g, j0);
+    sg_store(acc, c, ldc, mr, nr, first, last, g, j0);
 }
 
 /* r[q] = column q of the 8x8 block held in rows r[0..7] */
@@ -269,23 +249,30 @@ static int sg_block(const sg_ctx *g, int64_t i0, int64_t i1, int64_t j0, int64_t
         for (int64_t pc = 0; pc < g->k; pc += kcb) {
             int64_t kc = g->k - pc < kcb ? g->k - pc : kcb;
             int first = pc == 0, last = pc + kc == g->k;
-            sg_pack_b(g, pc, kc, jc, nc, bp);
+            if (!g->inplace_b)
+                sg_pack_b(g, pc, kc, jc, nc, bp);
+            else if (nc % SG_NR) /* only the partial panel at the end */
+                sg_pack_b(g, pc, kc, jc + nc / SG_NR * SG_NR, nc % SG_NR,
+                          bp + nc / SG_NR * SG_NR * kc);
             for (int64_t ic = i0; ic < i1; ic += SG_MC) {
                 int64_t mc = i1 - ic < SG_MC ? i1 - ic : SG_MC;
                 if (!g->inplace_a)
                     sg_pack_a(g, ic, mc, pc, kc, ap);
                 for (int64_t jr = 0; jr < nc; jr += SG_NR) {
                     int64_t nr = nc - jr < SG_NR ? nc - jr : SG_NR;
+                    /* B in place for whole panels; the edge panel was packed */
+                    int inb = g->inplace_b && nr == SG_NR;
+                    const float *bt = inb ? g->b + pc * g->rsb + jc + jr : bp + jr * kc;
                     for (int64_t ir = 0; ir < mc; ir += SG_MR) {
                         int64_t mr = mc - ir < SG_MR ? mc - ir : SG_MR;
                         float *ct = g->c + (ic + ir) * g->n + jc + jr;
                         if (g->inplace_a)
-                            sg_micro_a(kc, g->a + (ic + ir) * g->rsa + pc * g->csa, g->rsa,
-                                       g->csa, bp + jr * kc, ct, g->n, mr, nr, first, last,
-                                       g, jc + jr);
+                            sg_micro(kc, g->a + (ic + ir) * g->rsa + pc * g->csa, g->rsa,
+                                     g->csa, bt, inb ? g->rsb : SG_NR, ct, g->n, mr, nr,
+                                     first, last, g, jc + jr);
                         else
-                            sg_micro(kc, ap + ir * kc, bp + jr * kc, ct, g->n, mr, nr, first,
-                                     last, g, jc + jr);
+                            sg_micro(kc, ap + ir * kc, 1, SG_MR, bt, inb ? g->rsb : SG_NR, ct,
+                                     g->n, mr, nr, first, last, g, jc + jr);
                     }
                 }
             }
@@ -322,6 +309,10 @@ static int sg_gemm(const float *a, const float *b, const float *bias, int64_t m,
     /* skinny (N = 10 fills 10 of the 16 lanes): the long operand A is read
        in place instead of packed, and threads split its rows */
     g.inplace_a = n < SG_NR;
+    /* few rows: each B panel would serve few micro-tiles, so packing B costs
+       more than it saves when B's rows are contiguous (32x784x512: 0.76x of
+       numpy packed) */
+    g.inplace_b = m <= SG_SMALL_M && tb == 0;
     if (k == 0) { /* empty sum: C = act(bias) */
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j)
@@ -342,3 +333,4 @@ static int sg_gemm(const float *a, const float *b, const float *bias, int64_t m,
 #undef SG_KC
 #undef SG_MC
 #undef SG_NC
+#undef SG_SMALL_M
