@@ -64,7 +64,7 @@ static inline float sg_act1(float v, int act, float slope)
 
 /* Writes the accumulators to the C tile (mr x nr at c): C = acc, or C += acc
    after the first k-block; on the last one + bias and the activation. */
-static inline void sg_store(__m256 acc[SG_MR][2], float *c, int64_t rsc, int64_t mr,
+static inline __attribute__((always_inline)) void sg_store(__m256 acc[SG_MR][2], float *c, int64_t rsc, int64_t mr,
                             int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
 {
     const float *bias = last ? g->bias : NULL;
@@ -118,7 +118,7 @@ static inline void sg_prefetch_c(float *c, int64_t rsc, int64_t mr)
    Row i of A is at a + i*rsa, stepping csa along k (packed: rsa 1, csa 6;
    in place: the matrix's own strides; rows past mr re-read row 0). Row p of
    B is 16 floats at b + p*rsb (packed: rsb 16; in place: B's row stride). */
-static void sg_micro(int64_t kc, const float *a, int64_t rsa, int64_t csa,
+static inline __attribute__((always_inline)) void sg_micro(int64_t kc, const float *a, int64_t rsa, int64_t csa,
                      const float *b, int64_t rsb, float *c, int64_t ldc, int64_t mr,
                      int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
 {
