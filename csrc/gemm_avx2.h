@@ -114,33 +114,62 @@ static inline void sg_prefetch_c(float *c, int64_t rsc, int64_t mr)
     }
 }
 
-/* C tile (mr x nr at c) = [C +] A B over kc, then + bias and act when last.
-   Row i of A is at a + i*rsa, stepping csa along k (packed: rsa 1, csa 6;
-   in place: the matrix's own strides; rows past mr re-read row 0). Row p of
-   B is 16 floats at b + p*rsb (packed: rsb 16; in place: B's row stride). */
-static inline __attribute__((always_inline)) void sg_micro(int64_t kc, const float *a, int64_t rsa, int64_t csa,
-                     const float *b, int64_t rsb, float *c, int64_t ldc, int64_t mr,
-                     int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
+/* The k-loop of a 6x16 tile: 12 accumulators, 2 vectors of B, one broadcast
+   of A per row (SG_A(i): row i's element at this k). */
+#define SG_TILE(SG_A, STEP)                                                    \
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00,         \
+           c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00,   \
+           c50 = c00, c51 = c00;                                               \
+    sg_prefetch_c(c, ldc, mr);                                                 \
+    _Pragma("GCC unroll 4")                                                    \
+    for (int64_t p = 0; p < kc; ++p) {                                         \
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;       \
+        av = _mm256_broadcast_ss(SG_A(0));                                     \
+        c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01); \
+        av = _mm256_broadcast_ss(SG_A(1));                                     \
+        c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11); \
+        av = _mm256_broadcast_ss(SG_A(2));                                     \
+        c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21); \
+        av = _mm256_broadcast_ss(SG_A(3));                                     \
+        c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31); \
+        av = _mm256_broadcast_ss(SG_A(4));                                     \
+        c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41); \
+        av = _mm256_broadcast_ss(SG_A(5));                                     \
+        c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51); \
+        STEP;                                                                  \
+    }                                                                          \
+    __m256 acc[SG_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},                \
+                            {c30, c31}, {c40, c41}, {c50, c51}};               \
+    sg_store(acc, c, ldc, mr, nr, first, last, g, j0)
+
+/* C tile (mr x nr at c) = [C +] Ap Bp over kc, then + bias and act when
+   last; both operands packed (ap[p][6], bp[p][16]). */
+static __attribute__((noinline)) void
+sg_micro(int64_t kc, const float *restrict ap, const float *restrict b, float *c,
+         int64_t ldc, int64_t mr, int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
 {
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00,
-           c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#define SG_AP(i) (ap + i)
+    SG_TILE(SG_AP, (ap += SG_MR, b += SG_NR));
+#undef SG_AP
+}
+
+/* The same with A and B where they lie: row i of A at a + i*rsa, stepping csa
+   along k (rows past mr re-read row 0); row p of B is 16 floats at b + p*rsb
+   (rsb = 16 for a packed panel). */
+static inline __attribute__((always_inline)) void
+sg_micro_strided(int64_t kc, const float *a, int64_t rsa, int64_t csa, const float *b,
+                 int64_t rsb, float *c, int64_t ldc, int64_t mr, int64_t nr, int first,
+                 int last, const sg_ctx *g, int64_t j0)
+{
     const float *a0 = a, *a1 = mr > 1 ? a + rsa : a, *a2 = mr > 2 ? a + 2 * rsa : a,
                 *a3 = mr > 3 ? a + 3 * rsa : a, *a4 = mr > 4 ? a + 4 * rsa : a,
                 *a5 = mr > 5 ? a + 5 * rsa : a;
-    sg_prefetch_c(c, ldc, mr);
-#pragma GCC unroll 4
-    for (int64_t p = 0, off = 0; p < kc; ++p, off += csa, b += rsb) {
-        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;
-#define SG_ROW(i) av = _mm256_broadcast_ss(a##i + off);        \
-        c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);            \
-        c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
-        SG_ROW(0) SG_ROW(1) SG_ROW(2) SG_ROW(3) SG_ROW(4) SG_ROW(5)
-#undef SG_ROW
-    }
-    __m256 acc[SG_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                            {c30, c31}, {c40, c41}, {c50, c51}};
-    sg_store(acc, c, ldc, mr, nr, first, last, g, j0);
+    int64_t off = 0;
+#define SG_AS(i) (a##i + off)
+    SG_TILE(SG_AS, (off += csa, b += rsb));
+#undef SG_AS
 }
+#undef SG_TILE
 
 /* r[q] = column q of the 8x8 block held in rows r[0..7] */
 static inline void sg_tr8x8(__m256 r[8])
@@ -267,12 +296,15 @@ static int sg_block(const sg_ctx *g, int64_t i0, int64_t i1, int64_t j0, int64_t
                         int64_t mr = mc - ir < SG_MR ? mc - ir : SG_MR;
                         float *ct = g->c + (ic + ir) * g->n + jc + jr;
                         if (g->inplace_a)
-                            sg_micro(kc, g->a + (ic + ir) * g->rsa + pc * g->csa, g->rsa,
-                                     g->csa, bt, inb ? g->rsb : SG_NR, ct, g->n, mr, nr,
-                                     first, last, g, jc + jr);
+                            sg_micro_strided(kc, g->a + (ic + ir) * g->rsa + pc * g->csa,
+                                             g->rsa, g->csa, bt, inb ? g->rsb : SG_NR, ct,
+                                             g->n, mr, nr, first, last, g, jc + jr);
+                        else if (inb)
+                            sg_micro_strided(kc, ap + ir * kc, 1, SG_MR, bt, g->rsb, ct, g->n,
+                                             mr, nr, first, last, g, jc + jr);
                         else
-                            sg_micro(kc, ap + ir * kc, 1, SG_MR, bt, inb ? g->rsb : SG_NR, ct,
-                                     g->n, mr, nr, first, last, g, jc + jr);
+                            sg_micro(kc, ap + ir * kc, bt, ct, g->n, mr, nr, first, last, g,
+                                     jc + jr);
                     }
                 }
             }
