@@ -17,7 +17,9 @@
    more than it saves. Measured on the 2-core dev box: add f32 gains from 2
    threads only from ~512k elements, exp (weighted 8x) from ~32k. */
 #define TG_PAR_MIN ((int64_t)1 << 18)
-/* GEMM work is counted in multiply-adds divided by this before the TG_PAR_MIN test */
+/* GEMM work is counted in multiply-adds divided by this before the TG_PAR_MIN
+   test: two threads from 2^24 multiply-adds (256^3, 128x512x784). Below that
+   a 2-core split measured no gain (the earlier OpenMP build: from ~256^3). */
 #define TG_GEMM_PAR_SCALE 64
 
 /* One loop per op: the switch sits outside, so each loop vectorises alone. */

@@ -50,8 +50,12 @@ xp = np
 # 2-core AVX2 dev box (C/numpy, us, 1 thread): add 4.6/1.6 at 2k and 25/22 at
 # 128k (memory-bound: C only wins once two threads run, from ~512k); exp
 # 1.8/2.2 at 64 and 92/199 at 128k; sigmoid 1.9/8.7 at 64; relu 2.1/2.5 at
-# 2k; sum 13/10 at 32k, 24/32 at 128k; softmax 2.4/10.6 at 64; matmul 64^3
-# 19/10 us, 128^3 63/84 us. log and tanh stay on numpy: libm's scalar
+# 2k; sum 13/10 at 32k, 24/32 at 128k; softmax 2.4/10.6 at 64. matmul (and
+# linear, same rule; packed AVX2 GEMM vs numpy's OpenBLAS, both 1 thread,
+# medians on a loaded box): 64^3 12/9 us, 96^3 29/24, 128^3 61/54, 192^3
+# 185/170, 10x128x512 25/36; below 2*64^3 the call overhead (~3 us against
+# ~1) decides, above it our kernels run so no numpy pool is woken (OpenBLAS
+# is held to one thread, see _blas.py). log and tanh stay on numpy: libm's scalar
 # logf/tanhf lose to numpy's SIMD loops at every size (tanh 10x); their C
 # kernels are still tested and reachable with out=.
 _MEMORY_BOUND = 1 << 17
