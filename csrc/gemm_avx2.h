@@ -116,6 +116,10 @@ static inline void sg_prefetch_c(float *c, int64_t rsc, int64_t mr)
 
 /* The k-loop of a 6x16 tile: 12 accumulators, 2 vectors of B, one broadcast
    of A per row (SG_A(i): row i's element at this k). */
+#define SG_ROW(SG_A, i)                                                        \
+    av = _mm256_broadcast_ss(SG_A(i));                                         \
+    c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0);                                \
+    c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
 #define SG_TILE(SG_A, STEP)                                                    \
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00,         \
            c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00,   \
@@ -124,18 +128,8 @@ static inline void sg_prefetch_c(float *c, int64_t rsc, int64_t mr)
     _Pragma("GCC unroll 4")                                                    \
     for (int64_t p = 0; p < kc; ++p) {                                         \
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), av;       \
-        av = _mm256_broadcast_ss(SG_A(0));                                     \
-        c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01); \
-        av = _mm256_broadcast_ss(SG_A(1));                                     \
-        c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11); \
-        av = _mm256_broadcast_ss(SG_A(2));                                     \
-        c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21); \
-        av = _mm256_broadcast_ss(SG_A(3));                                     \
-        c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31); \
-        av = _mm256_broadcast_ss(SG_A(4));                                     \
-        c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41); \
-        av = _mm256_broadcast_ss(SG_A(5));                                     \
-        c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51); \
+        SG_ROW(SG_A, 0) SG_ROW(SG_A, 1) SG_ROW(SG_A, 2)                        \
+        SG_ROW(SG_A, 3) SG_ROW(SG_A, 4) SG_ROW(SG_A, 5)                        \
         STEP;                                                                  \
     }                                                                          \
     __m256 acc[SG_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},                \
@@ -170,6 +164,7 @@ sg_micro_strided(int64_t kc, const float *a, int64_t rsa, int64_t csa, const flo
 #undef SG_AS
 }
 #undef SG_TILE
+#undef SG_ROW
 
 /* r[q] = column q of the 8x8 block held in rows r[0..7] */
 static inline void sg_tr8x8(__m256 r[8])
