@@ -39,6 +39,7 @@ typedef struct {
     float slope;
     int split_n;          /* threads take column ranges (else row ranges) */
     int inplace_a, inplace_b; /* read where it lies, not packed */
+    const float *bt;      /* skinny dot-product path: op(B)^T (n, k), else NULL */
     int64_t nparts;
     int status;
 } sg_ctx;
@@ -308,6 +309,64 @@ static int sg_block(const sg_ctx *g, int64_t i0, int64_t i1, int64_t j0, int64_t
     return 0;
 }
 
+static inline float sg_hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+/* Rows i0..i1 of a skinny C (N < 16) as dot products along k, all 8 lanes
+   busy (the 16-wide tile would fill 10 of 16 for N = 10): A's rows and the
+   columns of B (g->bt: row j = column j of op(B)) are both contiguous in k.
+   Blocks of 2 rows x 5 columns: 10 accumulators, 7 loads per 10 FMAs. */
+static void sg_dot_rows(const sg_ctx *g, int64_t i0, int64_t i1)
+{
+    int64_t k = g->k, n = g->n, k8 = k / 8 * 8;
+    __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(k - k8)),
+                                      _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (int64_t i = i0; i < i1; i += 2) {
+        int rows = i1 - i < 2 ? 1 : 2;
+        const float *ar[2] = {g->a + i * g->rsa, g->a + (i + rows - 1) * g->rsa};
+        for (int64_t j = 0; j < n; j += 5) {
+            int cols = n - j < 5 ? (int)(n - j) : 5;
+            const float *bc[5];
+            for (int q = 0; q < 5; ++q) /* columns past the edge re-read column j */
+                bc[q] = g->bt + (j + (q < cols ? q : 0)) * k;
+            __m256 acc[2][5];
+#pragma GCC unroll 10
+            for (int q = 0; q < 10; ++q)
+                acc[q / 5][q % 5] = _mm256_setzero_ps();
+            for (int64_t p = 0; p < k8; p += 8) {
+                __m256 a0 = _mm256_loadu_ps(ar[0] + p), a1 = _mm256_loadu_ps(ar[1] + p);
+#pragma GCC unroll 5
+                for (int q = 0; q < 5; ++q) {
+                    __m256 bv = _mm256_loadu_ps(bc[q] + p);
+                    acc[0][q] = _mm256_fmadd_ps(a0, bv, acc[0][q]);
+                    acc[1][q] = _mm256_fmadd_ps(a1, bv, acc[1][q]);
+                }
+            }
+            if (k8 < k) { /* the k % 8 tail, masked: nothing past the rows is read */
+                __m256 a0 = _mm256_maskload_ps(ar[0] + k8, tail),
+                       a1 = _mm256_maskload_ps(ar[1] + k8, tail);
+#pragma GCC unroll 5
+                for (int q = 0; q < 5; ++q) {
+                    __m256 bv = _mm256_maskload_ps(bc[q] + k8, tail);
+                    acc[0][q] = _mm256_fmadd_ps(a0, bv, acc[0][q]);
+                    acc[1][q] = _mm256_fmadd_ps(a1, bv, acc[1][q]);
+                }
+            }
+            for (int r = 0; r < rows; ++r)
+                for (int q = 0; q < cols; ++q) {
+                    float v = sg_hsum(acc[r][q]);
+                    if (g->bias)
+                        v += g->bias[j + q];
+                    g->c[(i + r) * n + j + q] = sg_act1(v, g->act, g->slope);
+                }
+        }
+    }
+}
+
 /* part t of nparts: a range of whole micro-tiles along the split dimension */
 static void sg_parts(void *vc, int64_t lo, int64_t hi)
 {
@@ -320,7 +379,11 @@ static void sg_parts(void *vc, int64_t lo, int64_t hi)
             s1 = len;
         if (s0 >= s1)
             continue;
-        int st = g->split_n ? sg_block(g, 0, g->m, s0, s1) : sg_block(g, s0, s1, 0, g->n);
+        int st = 0;
+        if (g->bt)
+            sg_dot_rows(g, s0, s1);
+        else
+            st = g->split_n ? sg_block(g, 0, g->m, s0, s1) : sg_block(g, s0, s1, 0, g->n);
         if (st)
             g->status = st;
     }
@@ -345,6 +408,21 @@ static int sg_gemm(const float *a, const float *b, const float *bias, int64_t m,
             for (int64_t j = 0; j < n; ++j)
                 c[i * n + j] = sg_act1(bias ? bias[j] : 0.0f, act, slope);
         return 0;
+    }
+    if (g.inplace_a && g.csa == 1) {
+        /* skinny with A's rows contiguous: dot products; op(B)^T is B itself
+           for x @ w.T (the linear layer), else a small transposed copy */
+        if (tb) {
+            g.bt = b;
+        } else {
+            float *t = tg_gemm_buf(1, (size_t)(n * k) * sizeof(float));
+            if (!t)
+                return -2;
+            for (int64_t p = 0; p < k; ++p)
+                for (int64_t j = 0; j < n; ++j)
+                    t[j * k + p] = b[p * n + j];
+            g.bt = t;
+        }
     }
     int nt = parallel ? tg_threads() : 1;
     /* split the dimension whose operand is cheaper to pack twice: each thread
