@@ -295,9 +295,9 @@ static int sg_block(const sg_ctx *g, int64_t i0, int64_t i1, int64_t j0, int64_t
                             sg_micro_strided(kc, g->a + (ic + ir) * g->rsa + pc * g->csa,
                                              g->rsa, g->csa, bt, inb ? g->rsb : SG_NR, ct,
                                              g->n, mr, nr, first, last, g, jc + jr);
-                        else if (inb)
-                            sg_micro_strided(kc, ap + ir * kc, 1, SG_MR, bt, g->rsb, ct, g->n,
-                                             mr, nr, first, last, g, jc + jr);
+                        else if (inb || kc <= 32) /* inlined: a short k-loop is mostly call and store */
+                            sg_micro_strided(kc, ap + ir * kc, 1, SG_MR, bt, inb ? g->rsb : SG_NR,
+                                             ct, g->n, mr, nr, first, last, g, jc + jr);
                         else
                             sg_micro(kc, ap + ir * kc, bt, ct, g->n, mr, nr, first, last, g,
                                      jc + jr);
