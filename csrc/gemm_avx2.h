@@ -3,9 +3,14 @@
    of A). Included by gemm.c only when __AVX2__ and __FMA__ are defined.
 
    A and B are addressed through strides, so transposed operands are handled
-   in packing; the skinny case (N < 16) reads A in place; the linear epilogue
-   (bias + activation) is applied while the last k-block is stored. Each thread packs its own panels into its own aligned buffers (see
-   tg_gemm_buf): two Python threads may run a GEMM at once. */
+   in packing (8x8 AVX transposes), never by a copy. Edge tiles: zero-padded
+   panels, masked loads/stores on C. Skinny N < 16: dot products along k
+   when A's rows are contiguous (x @ w.T of an output layer), else A read in
+   place; M <= 48: B read in place. The linear epilogue (bias + activation)
+   is applied while the last k-block is stored; C is written before it is
+   ever read (beta = 0). Threads (pool.c) split M or N into one range each;
+   every thread packs into its own aligned buffers (tg_gemm_buf), so two
+   Python threads may run a GEMM at once. */
 #include <immintrin.h>
 
 #define SG_MR 6
