@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include "tg_kernels.h"
 
 #define TG_CAT_(a, b) a##b
@@ -20,7 +17,9 @@
    more than it saves. Measured on the 2-core dev box: add f32 gains from 2
    threads only from ~512k elements, exp (weighted 8x) from ~32k. */
 #define TG_PAR_MIN ((int64_t)1 << 18)
-/* GEMM work is counted in multiply-adds divided by this before the TG_PAR_MIN test */
+/* GEMM work is counted in multiply-adds divided by this before the TG_PAR_MIN
+   test: two threads from 2^24 multiply-adds (256^3, 128x512x784). Below that
+   a 2-core split measured no gain (the earlier OpenMP build: from ~256^3). */
 #define TG_GEMM_PAR_SCALE 64
 
 /* One loop per op: the switch sits outside, so each loop vectorises alone. */
@@ -36,6 +35,11 @@ void tg_par_range(int64_t n, int64_t work, tg_range_fn fn, void *ctx);
 /* The same with one task per call, handed out dynamically: a thread that
    loses its core to another process delays one small task, not half the job. */
 void tg_par_tasks(int64_t ntasks, int64_t work, tg_range_fn fn, void *ctx);
+/* The pool's primitive (pool.c): fn over [0, n) cut into `chunks` contiguous
+   ranges, claimed by the caller and the pool's workers as they come free.
+   Runs fn(ctx, 0, n) on the calling thread when the pool is busy (another
+   caller, or a call from inside a task), so it never blocks or nests. */
+void tg_parallel_for(int64_t n, int64_t chunks, tg_range_fn fn, void *ctx);
 int tg_threads(void);
 /* Per-thread scratch of at least `bytes` in slot 0 or 1, kept between calls
    (a fresh 1 MB malloc is an mmap plus page faults every time). NULL on OOM. */

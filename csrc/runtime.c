@@ -1,4 +1,4 @@
-/* Thread control, the parallel driver and build/CPU facts. */
+/* Per-thread scratch, build/CPU facts and malloc tuning (threads: pool.c). */
 #include "common.h"
 
 #ifndef TG_CFLAGS
@@ -8,54 +8,6 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
-
-static int g_threads = 0; /* 0: whatever OpenMP decides (OMP_NUM_THREADS) */
-
-int tg_threads(void)
-{
-#ifdef _OPENMP
-    return g_threads > 0 ? g_threads : omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
-int tg_get_num_threads(void) { return tg_threads(); }
-
-/* A global rather than omp_set_num_threads: that ICV is per calling thread,
-   and Python may call kernels from any thread. */
-void tg_set_num_threads(int n) { g_threads = n > 0 ? n : 0; }
-
-void tg_par_range(int64_t n, int64_t work, tg_range_fn fn, void *ctx)
-{
-#ifdef _OPENMP
-    int nt = tg_threads();
-    if (nt > 1 && n > 1 && work >= TG_PAR_MIN) {
-        int64_t chunks = n < nt ? n : nt;
-#pragma omp parallel for schedule(static) num_threads((int)chunks)
-        for (int64_t c = 0; c < chunks; ++c)
-            fn(ctx, n * c / chunks, n * (c + 1) / chunks);
-        return;
-    }
-#endif
-    (void)work;
-    fn(ctx, 0, n);
-}
-
-void tg_par_tasks(int64_t ntasks, int64_t work, tg_range_fn fn, void *ctx)
-{
-#ifdef _OPENMP
-    int nt = tg_threads();
-    if (nt > 1 && ntasks > 1 && work >= TG_PAR_MIN) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ntasks < nt ? (int)ntasks : nt)
-        for (int64_t t = 0; t < ntasks; ++t)
-            fn(ctx, t, t + 1);
-        return;
-    }
-#endif
-    (void)work;
-    fn(ctx, 0, ntasks);
-}
 
 void *tg_scratch(int slot, size_t bytes)
 {

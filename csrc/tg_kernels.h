@@ -100,3 +100,15 @@ int tg_adam_f32(float *p, const float *g, float *m, float *v, int64_t n, double 
 int tg_adam_f64(double *p, const double *g, double *m, double *v, int64_t n, double decay,
                 double weight_decay, double w1, double beta2, double c2, double eps,
                 double neg_step_size, double bc2_sqrt, int maximize);
+
+/* ---- GEMM with epilogue (gemm.c) ---- */
+/* act is a tg_act_op (above): the epilogue's activation */
+/* out (m, n) = act(x @ w.T + bias): x (m, k), w (n, k), bias (n) or NULL;
+   slope is the leaky_relu slope. The epilogue runs while the GEMM stores
+   its result; out is written without being read. */
+int tg_linear_f32(const float *x, const float *w, const float *bias, int64_t m,
+                  int64_t n, int64_t k, int act, double slope, float *out);
+int tg_linear_f64(const double *x, const double *w, const double *bias, int64_t m,
+                  int64_t n, int64_t k, int act, double slope, double *out);
+/* 1 when float32 GEMM runs the packed AVX2/FMA kernel */
+int tg_gemm_simd(void);

@@ -3,8 +3,10 @@
 setup.py names ``ffibuilder`` in ``cffi_modules``; ``python
 src/tinygrad_edu/_build.py`` builds the extension in place for development.
 Flags are probed on the build machine: ``-mavx2 -mfma`` only when its CPU has
-them, ``-fopenmp`` only when the compiler can build and link it. Set
-``TG_BUILD_NO_SIMD=1`` / ``TG_BUILD_NO_OPENMP=1`` to leave either out.
+them. Threads come from the kernels' own pthread pool (csrc/pool.c), not
+OpenMP, so the process has one pool. Set ``TG_BUILD_NO_SIMD=1`` /
+``TG_BUILD_NO_THREADS=1`` (or the older ``TG_BUILD_NO_OPENMP=1``) to leave
+either out.
 """
 import os
 import platform
@@ -26,13 +28,6 @@ int main(void) {
     printf("%d %d\n", !!__builtin_cpu_supports("avx2"), !!__builtin_cpu_supports("fma"));
     return 0;
 }
-"""
-_PROBE_OMP = r"""
-#include <omp.h>
-int main(void) { int s = 0;
-#pragma omp parallel for reduction(+:s)
-    for (int i = 0; i < 4; ++i) s += omp_get_thread_num() >= 0;
-    return s == 4 ? 0 : 1; }
 """
 
 
@@ -87,10 +82,11 @@ def detect_flags():
         if cpu and cpu.split() == ["1", "1"] and _probe("int main(void){return 0;}",
                                                          ["-mavx2", "-mfma"]):
             cflags += ["-mavx2", "-mfma"]
-    if not os.environ.get("TG_BUILD_NO_OPENMP") and _probe(_PROBE_OMP, ["-fopenmp"],
-                                                           ["-fopenmp"]):
-        cflags.append("-fopenmp")
-        ldflags.append("-fopenmp")
+    if os.environ.get("TG_BUILD_NO_THREADS") or os.environ.get("TG_BUILD_NO_OPENMP"):
+        cflags.append("-DTG_NO_THREADS")
+    elif platform.system() != "Windows":
+        cflags.append("-pthread")
+        ldflags.append("-pthread")
     return cflags, ldflags
 
 

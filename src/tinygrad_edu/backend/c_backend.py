@@ -11,6 +11,7 @@ import os as _os
 
 import numpy as np
 
+from . import _blas
 from . import numpy_backend as _ref
 
 try:
@@ -27,9 +28,13 @@ if _lib.tg_built_avx2() and not _lib.tg_cpu_avx2():
 if _lib.tg_built_fma() and not _lib.tg_cpu_fma():
     raise ImportError("tinygrad_edu._tg_c was built with FMA; this CPU lacks it")
 
-# OMP_NUM_THREADS is read by the OpenMP runtime itself; TG_NUM_THREADS wins.
+# The kernels' pool (csrc/pool.c) reads OMP_NUM_THREADS; TG_NUM_THREADS wins.
 if _os.environ.get("TG_NUM_THREADS", "").strip():
     _lib.tg_set_num_threads(int(_os.environ["TG_NUM_THREADS"]))
+# numpy's OpenBLAS pool must not fight ours (backend/_blas.py says why): one
+# OpenBLAS thread, unless the user chose a count or ours is one thread anyway
+if _lib.tg_get_num_threads() > 1:
+    _blas.limit_at_import()
 
 # Large temporaries reuse heap memory instead of fresh (page-faulting) mmaps;
 # TG_MALLOC_TUNE=0 keeps glibc's defaults.
@@ -45,11 +50,15 @@ xp = np
 # 2-core AVX2 dev box (C/numpy, us, 1 thread): add 4.6/1.6 at 2k and 25/22 at
 # 128k (memory-bound: C only wins once two threads run, from ~512k); exp
 # 1.8/2.2 at 64 and 92/199 at 128k; sigmoid 1.9/8.7 at 64; relu 2.1/2.5 at
-# 2k; sum 13/10 at 32k, 24/32 at 128k; softmax 2.4/10.6 at 64; matmul 64^3
-# 19/10 us, 128^3 63/84 us. log and tanh are vectorised (vmath_t.h); the
-# crossovers measured against numpy_backend, 1 thread, f32/f64: log 64/256,
-# tanh 4096/256, sqrt, leaky_relu and relu_backward (numpy: np.where) below
-# 64, step never (0.9-1.0x).
+# 2k; sum 13/10 at 32k, 24/32 at 128k; softmax 2.4/10.6 at 64. log and tanh are
+# vectorised (vmath_t.h); the crossovers measured against numpy_backend, 1
+# thread, f32/f64: log 64/256, tanh 4096/256, sqrt, leaky_relu and
+# relu_backward (numpy: np.where) below 64, step never (0.9-1.0x). matmul (and
+# linear, same rule; packed AVX2 GEMM vs numpy's OpenBLAS, both 1 thread,
+# medians on a loaded box): 64^3 12/9 us, 96^3 29/24, 128^3 61/54, 192^3
+# 185/170, 10x128x512 25/36; below 2*64^3 the call overhead (~3 us against
+# ~1) decides, above it our kernels run so no numpy pool is woken (OpenBLAS
+# is held to one thread, see _blas.py).
 _MEMORY_BOUND = 1 << 17
 _MIN_SIZE = {
     "neg": _MEMORY_BOUND, "abs": _MEMORY_BOUND, "sqrt": 0,
@@ -279,35 +288,8 @@ argmax = _arg_reducer(_lib.TG_MAX, _ref.argmax)
 argmin = _arg_reducer(_lib.TG_MIN, _ref.argmin)
 
 
-# ---- matmul -----------------------------------------------------------------
-def _as_c(x, t):
-    """x C-contiguous, flipping the transpose flag instead of copying a transposed view."""
-    if x.flags.c_contiguous:
-        return x, t
-    xt = np.swapaxes(x, -1, -2)
-    if xt.flags.c_contiguous:
-        return xt, not t
-    return np.ascontiguousarray(x), t
-
-
-def matmul(a, b, ta=False, tb=False, out=None):
-    """op(a) @ op(b) where op transposes the last two axes when its flag is set.
-
-    a and b are 2-D, or >=3-D with identical batch dimensions.
-    """
-    k = _KERNELS.get(a.dtype)
-    if (k is None or b.dtype != a.dtype or a.ndim < 2 or a.ndim != b.ndim
-            or a.shape[:-2] != b.shape[:-2]):
-        return _ref.matmul(a, b, ta, tb)
-    m, ka = a.shape[-1:-3:-1] if ta else a.shape[-2:]
-    kb, n = b.shape[-1:-3:-1] if tb else b.shape[-2:]
-    batch = _prod(a.shape[:-2])
-    if ka != kb or (out is None and batch * m * n * ka < _MIN_SIZE["matmul"]):
-        return _ref.matmul(a, b, ta, tb)
-    (a, ta), (b, tb) = _as_c(a, bool(ta)), _as_c(b, bool(tb))
-    out = _out(out, a.shape[:-2] + (m, n), a.dtype, (a, b))
-    _check(k.matmul(_p(k, a), _p(k, b), batch, m, n, ka, int(ta), int(tb), _p(k, out)))
-    return out
+# ---- matmul and linear: c_gemm.py (it takes the helpers above) ----------------
+from .c_gemm import linear, matmul  # noqa: E402,F401
 
 
 # ---- nn ---------------------------------------------------------------------

@@ -217,3 +217,19 @@ def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
     denom = np.sqrt(v) / bc2
     denom += eps
     np.add(p, m * -step_size / denom, out=p)
+
+# ---- linear layer (c_gemm.py has the C twin) ------------------------------------
+_ACTS = (None, "relu", "leaky_relu")
+
+
+def linear(x, w, b=None, act=None, slope=0.01):
+    """act(x @ w.T + b) for 2-D x (n_rows, in), w (out, in), b (out,) or None;
+    act is None, "relu" or "leaky_relu" (negative slope ``slope``)."""
+    if act not in _ACTS:
+        raise ValueError(f"linear: act must be one of {_ACTS}, got {act!r}")
+    out = matmul(x, w, False, True)
+    if b is not None:
+        out = add(out, b)
+    if act == "relu":
+        return relu(out)
+    return leaky_relu(out, slope) if act == "leaky_relu" else out

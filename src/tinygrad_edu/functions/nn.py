@@ -6,21 +6,34 @@ Each keeps its composite twin as the reference in the tests (tests/op_table.py).
 from ..autograd import Function
 from ..grad_mode import is_grad_enabled
 from ._util import _unbroadcast
+from .elementwise import ReluGrad
 from .reduce import MatMul
 
 
 class Linear(Function):
-    """x @ w.T + b for 2-D x; one node instead of transpose, matmul and add."""
+    """act(x @ w.T + b) for 2-D x; one node instead of transpose, matmul and add.
+
+    act (None, "relu" or "leaky_relu" with slope >= 0) is applied as the GEMM
+    stores its result: nn.Sequential uses it for a Linear followed by ReLU /
+    LeakyReLU. The backward masks g exactly as the separate activation would,
+    reading the sign from the output (out > 0 exactly where x @ w.T + b > 0).
+    """
     keep_inputs = True
     @staticmethod
-    def forward(ctx, x, w, b=None):
-        out = ctx.backend.matmul(x, w, False, True)
-        if b is not None:
-            out = ctx.backend.add(out, b)
+    def forward(ctx, x, w, b=None, act=None, slope=0.01):
+        ctx.act, ctx.slope = act, slope
+        out = ctx.backend.linear(x, w, b, act, slope)
+        if act is not None:
+            ctx.save_for_backward(out)
         return out
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.inputs[:2]
+        if ctx.act == "relu":
+            g = ReluGrad.apply(g, ctx.saved_tensors[0])
+        elif ctx.act == "leaky_relu":  # LeakyRelu.backward's mask, from the output
+            y = ctx.saved_tensors[0]._data
+            g = g * ctx.const(ctx.backend.xp.where(y > 0, 1.0, ctx.slope).astype(y.dtype))
         need = ctx.needs_input_grad
         gx = MatMul.apply(g, w) if need[0] else None
         gw = MatMul.apply(g, x, ta=True) if need[1] else None

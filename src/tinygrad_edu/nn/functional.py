@@ -17,6 +17,13 @@ _REDUCTIONS = ("mean", "sum", "none")
 # ---- layers and activations -------------------------------------------------------
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     """input @ weight.T + bias, for input of shape [..., in_features]."""
+    return _linear_act(input, weight, bias, None, 0.0)
+
+
+def _linear_act(input, weight, bias, act, slope):  # noqa: A002
+    """act(linear(input, weight, bias)) for act None, "relu" or "leaky_relu": one
+    fused node where it applies (nn.Sequential's Linear + activation), else the
+    separate ops."""
     if not isinstance(input, Tensor):
         raise TypeError(f"linear(): argument 'input' must be a tg.Tensor, not "
                         f"{type(input).__name__} (wrap data with tg.tensor(...))")
@@ -34,9 +41,13 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
                            f"out_features={weight.shape[0]}")
     if input.ndim == 2 and input.dtype == weight.dtype and \
             (bias is None or (bias.ndim == 1 and bias.dtype == weight.dtype)):
-        return _fn.Linear.apply(input, weight, *([bias] if bias is not None else []))
+        return _fn.Linear.apply(input, weight, *([bias] if bias is not None else []),
+                                act=act, slope=slope)
     out = input.matmul(weight.t())
-    return out if bias is None else out + bias
+    out = out if bias is None else out + bias
+    if act is None:
+        return out
+    return out.relu() if act == "relu" else out.leaky_relu(slope)
 
 
 def _apply(fn, input, inplace):  # noqa: A002
