@@ -29,16 +29,30 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.inputs[:2]
-        if ctx.act == "relu":
+        need = ctx.needs_input_grad
+        want_b = len(need) > 2 and need[2]
+        gb = None
+        if ctx.act is not None and not is_grad_enabled():
+            # plain backward(): the activation's mask and the bias gradient in one pass
+            slope = 0.0 if ctx.act == "relu" else ctx.slope
+            gm, colsum = ctx.backend.act_bias_backward(
+                g._data, ctx.saved_tensors[0]._data, slope)
+            g, gb = ctx.const(gm), (ctx.const(colsum) if want_b else None)
+        elif ctx.act == "relu":
             g = ReluGrad.apply(g, ctx.saved_tensors[0])
         elif ctx.act == "leaky_relu":  # LeakyRelu.backward's mask, from the output
             y = ctx.saved_tensors[0]._data
             g = g * ctx.const(ctx.backend.xp.where(y > 0, 1.0, ctx.slope).astype(y.dtype))
-        need = ctx.needs_input_grad
         gx = MatMul.apply(g, w) if need[0] else None
         gw = MatMul.apply(g, x, ta=True) if need[1] else None
-        gb = g.sum(dim=0) if len(need) > 2 and need[2] else None
+        if want_b and gb is None:
+            gb = g.sum(dim=0)
         return (gx, gw, gb)[:len(need)]
+
+    def name(self):
+        """LinearReluBackward etc. when an activation is fused in: the picture shows it."""
+        act = {"relu": "Relu", "leaky_relu": "LeakyRelu"}.get(getattr(self, "act", None), "")
+        return f"Linear{act}Backward"
 
 
 class CrossEntropy(Function):
