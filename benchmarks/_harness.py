@@ -1,15 +1,18 @@
 """Shared benchmark machinery: alternating timing, tables, targets, machine facts.
 
 Every script in benchmarks/ answers one question with `Bench`: it times its
-competitors alternately in the same loop (one untimed call before each sample
-wakes that competitor's thread pool, so no competitor pays for another's pool
-going to sleep), takes the median of the repeats and shows min-max, prints a
-table with a ratio column, and records target verdicts. `--json PATH` writes
+competitors alternately in the same loop, takes the median of the repeats and
+shows min-max, prints a table with a ratio column, and records target verdicts.
+Before each sample it sleeps `settle_s` and makes one untimed call: OpenBLAS
+threads spin ~0.1 s after a call and our OpenMP threads briefly, and a sample
+taken while another competitor's pool still spins on the same 2 cores measured
+up to 10x slow here (bench_train.py measures the mixed, end-to-end cost). `--json PATH` writes
 the tables and verdicts for run_all.py; `--quick` is a seconds-long smoke run.
 The garbage collector stays on: it is part of what a user pays per op.
 """
 import argparse
 import ctypes
+import importlib.util
 import json
 import os
 import platform
@@ -19,10 +22,11 @@ import time
 
 import numpy as np
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-_SRC = os.path.join(os.path.dirname(_HERE), "src")
-if os.path.isdir(_SRC) and _SRC not in sys.path:  # run from a checkout without PYTHONPATH
-    sys.path.insert(0, _SRC)
+# From a checkout without PYTHONPATH=src and nothing installed: use the checkout's
+# src/. An installed package or an explicit PYTHONPATH is never shadowed.
+if importlib.util.find_spec("tinygrad_edu") is None:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                    "src"))
 
 
 def optional(module):
@@ -34,8 +38,10 @@ def optional(module):
 
 
 # ---- timing -------------------------------------------------------------------
-def _sample(fn, setup, number):
+def _sample(fn, setup, number, settle=0.0):
     """Seconds per call of `number` calls; `setup()` (untimed) feeds each call."""
+    if settle:
+        time.sleep(settle)
     if setup is None:
         fn()  # untimed: wakes this competitor's thread pool
         start = time.perf_counter()
@@ -59,7 +65,7 @@ class Stat:
         self.med, self.lo, self.hi = statistics.median(samples), min(samples), max(samples)
 
 
-def compare(cands, repeats, sample_s=0.02, number=None):
+def compare(cands, repeats, sample_s=0.02, number=None, settle=0.0):
     """Time each competitor alternately; {name: Stat} of seconds per call.
 
     cands: {name: fn} or {name: (setup, fn)} where fn(setup()) is what is timed.
@@ -77,7 +83,7 @@ def compare(cands, repeats, sample_s=0.02, number=None):
     for r in range(repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
             fn, setup, n = plan[name]
-            samples[name].append(_sample(fn, setup, n))
+            samples[name].append(_sample(fn, setup, n, settle))
     return {n: Stat(s) for n, s in samples.items()}
 
 
@@ -210,16 +216,18 @@ class Bench:
         p.add_argument("--json", metavar="PATH", help="also write tables and verdicts here")
         self.parser = p
         self.tables, self.targets = [], []
+        self.t0 = time.perf_counter()
 
     def parse(self, argv=None):
         self.args = self.parser.parse_args(argv)
         self.quick = self.args.quick
-        self.repeats = 3 if self.quick else 9
+        self.repeats = 3 if self.quick else 7
         self.sample_s = 0.005 if self.quick else 0.03
+        self.settle_s = 0.01 if self.quick else 0.12
         return self.args
 
     def compare(self, cands, repeats=None, number=None):
-        return compare(cands, repeats or self.repeats, self.sample_s, number)
+        return compare(cands, repeats or self.repeats, self.sample_s, number, self.settle_s)
 
     def table(self, title, columns, note=""):
         t = Table(title, columns, note)
@@ -241,6 +249,7 @@ class Bench:
             print("\nTargets")
             for t in self.targets:
                 print("  " + verdict_line(t))
+        print(f"\n({time.perf_counter() - self.t0:.1f} s measuring)")
         if self.args.json:
             with open(self.args.json, "w") as f:
                 json.dump({"tables": [t.as_dict() for t in self.tables],
@@ -278,14 +287,15 @@ class TimeTable:
     kind "time": ratio = ours / peer's time (<1: ours faster), as time targets are stated.
     """
 
-    def __init__(self, bench, title, peers, kind="speedup", extra=()):
+    def __init__(self, bench, title, peers, kind="speedup", extra=(), ratios=None):
         self.peers, self.kind, self.extra = list(peers), kind, list(extra)
+        self.ratios = list(peers if ratios is None else ratios)
         head = "x faster than" if kind == "speedup" else "time ours /"
         note = ("median (min - max) per call; " +
                 ("ratio = their time / ours, >1: ours faster" if kind == "speedup"
                  else "ratio = our time / theirs, <1: ours faster"))
         self.table = bench.table(title, ["case", "ours"] + self.peers +
-                                 [f"{head} {p}" for p in self.peers] + self.extra, note)
+                                 [f"{head} {p}" for p in self.ratios] + self.extra, note)
 
     def ratio(self, res, peer):
         if peer not in res:
@@ -295,9 +305,9 @@ class TimeTable:
 
     def add(self, label, res, *extra):
         cells = [time_cell(res["ours"])]
-        cells += [time_cell(res[p]) if p in res else "not installed" for p in self.peers]
-        cells += ["-" if p not in res else f"{self.ratio(res, p):.2f}x" for p in self.peers]
+        cells += [time_cell(res[p]) if p in res else "-" for p in self.peers]
+        cells += ["-" if p not in res else f"{self.ratio(res, p):.2f}x" for p in self.ratios]
         self.table.add(label, *cells, *extra)
-        return {p: self.ratio(res, p) for p in self.peers}
+        return {p: self.ratio(res, p) for p in self.ratios}
 
 

@@ -9,8 +9,6 @@ The public operation is what is timed, so a backend kernel (``linear``,
 ``softmax_cross_entropy``, ``sgd_update``...) is picked up whenever the library
 routes to it; the last column says which of the expected backend names exist.
 """
-import time
-
 import numpy as np
 
 import _harness as H
@@ -186,6 +184,4 @@ def main():
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
     main()
-    print(f"\n({time.perf_counter() - t0:.1f} s)")

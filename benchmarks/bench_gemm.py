@@ -10,8 +10,6 @@ next to the machine's FMA ceiling measured here by a small compiled kernel.
 """
 import importlib.util
 import tempfile
-import time
-
 import numpy as np
 
 import _harness as H
@@ -208,6 +206,4 @@ def main():
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
     main()
-    print(f"\n({time.perf_counter() - t0:.1f} s)")
