@@ -6,14 +6,15 @@ shows min-max, prints a table with a ratio column, and records target verdicts.
 Before each sample it sleeps `settle_s` and makes one untimed call: OpenBLAS
 threads spin ~0.1 s after a call and our OpenMP threads briefly, and a sample
 taken while another competitor's pool still spins on the same 2 cores measured
-up to 10x slow here (bench_train.py measures the mixed, end-to-end cost). `--json PATH` writes
-the tables and verdicts for run_all.py; `--quick` is a seconds-long smoke run.
-The garbage collector stays on: it is part of what a user pays per op.
+up to 10x slow here (bench_train.py measures the mixed, end-to-end cost).
+`--json PATH` writes the tables and verdicts for run_all.py; `--quick` is a
+seconds-long smoke run. The garbage collector stays on: users pay for it too.
 """
 import argparse
 import ctypes
 import importlib.util
 import json
+import math
 import os
 import platform
 import statistics
@@ -43,7 +44,8 @@ def _sample(fn, setup, number, settle=0.0):
     if settle:
         time.sleep(settle)
     if setup is None:
-        fn()  # untimed: wakes this competitor's thread pool
+        if settle:
+            fn()  # untimed: wakes this competitor's thread pool after the settle
         start = time.perf_counter()
         for _ in range(number):
             fn()
@@ -75,8 +77,9 @@ def compare(cands, repeats, sample_s=0.02, number=None, settle=0.0):
     plan = {}
     for name, c in cands.items():
         setup, fn = c if isinstance(c, tuple) else (None, c)
-        once = _sample(fn, setup, 1)  # warm-up, then calibration
-        once = min(once, _sample(fn, setup, 1))
+        once = _sample(fn, setup, 1)  # warm-up, then calibration unless `number` is given
+        if number is None:
+            once = min(once, _sample(fn, setup, 1))
         plan[name] = (fn, setup, number or max(1, int(sample_s / max(once, 1e-7))))
     names = list(plan)
     samples = {n: [] for n in names}
@@ -92,7 +95,7 @@ def _unit(s):
 
 
 def fmt_time(s):
-    if s != s:  # NaN: not measured
+    if math.isnan(s):  # not measured
         return "-"
     scale, unit = _unit(s)
     return f"{s * scale:.3g} {unit}" if s * scale >= 100 else f"{s * scale:.2f} {unit}"
@@ -126,8 +129,9 @@ def blas_threads(n=None):
 
 
 def our_threads():
+    """Threads our kernels use: the C pool's, or numpy's BLAS under TG_BACKEND=numpy."""
     import tinygrad_edu as tg
-    return int(tg.backend_info().get("threads", 1))
+    return int(tg.backend_info().get("threads") or blas_threads() or 1)
 
 
 def match_threads(torch=None):
@@ -239,7 +243,7 @@ class Bench:
 
     def target(self, name, value, op, threshold, unit="x", stretch=False, detail=""):
         """Record a verdict: value `op` threshold, op one of '>=', '<='. NaN = unmeasured."""
-        met = None if value is None or value != value else (
+        met = None if value is None or math.isnan(value) else (
             value >= threshold if op == ">=" else value <= threshold)
         self.targets.append({"name": name, "value": value, "op": op, "threshold": threshold,
                              "unit": unit, "met": met, "stretch": stretch, "detail": detail})

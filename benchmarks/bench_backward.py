@@ -7,9 +7,9 @@ float32 elements) for graphs of 1k, 10k and 100k nodes, against PyTorch.
 Targets: backward <= 5 us per node at every size, and linear scaling: the
 per-node backward time of the largest graph at most 1.5x that of the smallest.
 """
+import _harness as H
 import numpy as np
 
-import _harness as H
 import tinygrad_edu as tg
 
 torch = H.optional("torch")

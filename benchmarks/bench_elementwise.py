@@ -5,9 +5,9 @@ the Tensor's per-op cost) against numpy's ufuncs and PyTorch, same threads.
 
     python benchmarks/bench_elementwise.py [--quick] [--json PATH]
 """
+import _harness as H
 import numpy as np
 
-import _harness as H
 import tinygrad_edu as tg
 from tinygrad_edu.backend import cpu_backend
 
@@ -42,8 +42,9 @@ def main():
         A, B = tg.from_numpy(a), tg.from_numpy(b)
         label = TARGET_SIZES.get(n, f"{n >> 20}M")
         for name, (ours, public, ref, peer) in OPS.items():
-            cands = {"ours": lambda f=ours: f(be, a, b), "tg op": lambda f=public: f(A, B),
-                     "numpy": lambda f=ref: f(a, b)}
+            cands = {"ours": lambda f=ours, a=a, b=b: f(be, a, b),
+                     "tg op": lambda f=public, A=A, B=B: f(A, B),
+                     "numpy": lambda f=ref, a=a, b=b: f(a, b)}
             if torch is not None:
                 ta, tb = torch.from_numpy(a), torch.from_numpy(b)
                 cands["torch"] = lambda f=peer, ta=ta, tb=tb: f(ta, tb)

@@ -9,9 +9,9 @@ The public operation is what is timed, so a backend kernel (``linear``,
 ``softmax_cross_entropy``, ``sgd_update``...) is picked up whenever the library
 routes to it; the last column says which of the expected backend names exist.
 """
+import _harness as H
 import numpy as np
 
-import _harness as H
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.backend import cpu_backend
@@ -29,6 +29,10 @@ def _kernels(*names):
 def _grad_of(y, x, g):
     """A call computing dy/dx . g on a graph built once (retain_graph: the graph stays)."""
     return lambda: tg.autograd.grad(y, x, g, retain_graph=True)
+
+
+def _np_leaky(z):
+    return np.where(z > 0, z, SLOPE * z)
 
 
 def layer_cases(rng):
@@ -53,7 +57,7 @@ def layer_cases(rng):
          lambda: np.maximum(x @ w.T + b, 0), ("linear",)),
         (f"linear+LeakyReLU fwd {B}x{D_IN}->{D_H}",
          lambda: F.leaky_relu(F.linear(X, W, Bb), SLOPE),
-         lambda: (lambda zz: np.where(zz > 0, zz, SLOPE * zz))(x @ w.T + b), ("linear",)),
+         lambda: _np_leaky(x @ w.T + b), ("linear",)),
         (f"linear fwd {B}x{D_H}->{C}", lambda: F.linear(H_, W2, B2),
          lambda: h @ w2.T + b2, ("linear",)),
         (f"ReLU bwd {B}x{D_H}", _grad_of(F.relu(Z), Z, G), lambda: g * (z > 0),

@@ -10,9 +10,10 @@ next to the machine's FMA ceiling measured here by a small compiled kernel.
 """
 import importlib.util
 import tempfile
-import numpy as np
 
 import _harness as H
+import numpy as np
+
 import tinygrad_edu as tg
 from tinygrad_edu.backend import cpu_backend
 

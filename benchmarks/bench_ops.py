@@ -5,11 +5,11 @@ runs every benchmark and writes RESULTS.md.
 
     python benchmarks/bench_ops.py [--quick] [--json PATH]
 """
-import numpy as np
-
 import _harness as H
 import bench_gemm
 import bench_overhead
+import numpy as np
+
 from tinygrad_edu.backend import cpu_backend
 
 

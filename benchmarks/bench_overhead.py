@@ -6,9 +6,9 @@ graph at all) and PyTorch: the per-op price small models and deep graphs pay.
 
 Ratios are time ratios (ours / theirs): the target is <= 1.0x PyTorch.
 """
+import _harness as H
 import numpy as np
 
-import _harness as H
 import tinygrad_edu as tg
 
 torch = H.optional("torch")

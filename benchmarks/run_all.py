@@ -27,7 +27,8 @@ NOISY_LOAD = 0.5
 def _commit():
     """The checkout's commit, '+ changes' when the working tree differs from it."""
     def git(*a):
-        return subprocess.run(["git", "-C", HERE, *a], capture_output=True, text=True).stdout
+        return subprocess.run(["git", "-C", HERE, *a], capture_output=True, text=True,
+                              check=False).stdout
     head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
     return head + (" + uncommitted changes" if git("status", "--porcelain", "--", ".", "../src",
                                                      "../csrc").strip() else "")
@@ -41,7 +42,7 @@ def run_script(name, quick):
     cmd += ["--quick"] if quick else []
     print(f"\n===== bench_{name}.py{' --quick' if quick else ''} =====", flush=True)
     t0 = time.perf_counter()
-    rc = subprocess.run(cmd).returncode
+    rc = subprocess.run(cmd, check=False).returncode
     seconds = time.perf_counter() - t0
     try:
         with open(path) as f:
