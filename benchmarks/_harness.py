@@ -230,6 +230,17 @@ class Bench:
         self.settle_s = 0.01 if self.quick else 0.12
         return self.args
 
+    def start(self, torch=None):
+        """Parse the command line, give numpy's BLAS and torch our thread count, say so."""
+        self.parse()
+        import tinygrad_edu as tg
+        threads = match_threads(torch)
+        print(f"tinygrad_edu backend {tg.backend_info()['backend']}, {threads} threads; numpy's "
+              f"BLAS {blas_threads()} threads; torch " +
+              (f"{torch.__version__}, {torch.get_num_threads()} threads" if torch
+               else "not installed"), flush=True)
+        return threads
+
     def compare(self, cands, repeats=None, number=None):
         return compare(cands, repeats or self.repeats, self.sample_s, number, self.settle_s)
 

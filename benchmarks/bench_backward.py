@@ -42,9 +42,8 @@ def cases(nodes):
 
 def main():
     bench = H.Bench(__doc__)
-    bench.parse()
+    bench.start(torch)
     bench.settle_s = 0  # single-threaded Python work: no pool to let go idle
-    H.match_threads(torch)
     sizes = [1_000, 10_000] if bench.quick else [1_000, 10_000, 100_000]
     peers = ["torch"] if torch else []
     table = H.TimeTable(bench, "Chain of small ops: time per node", peers, kind="time",

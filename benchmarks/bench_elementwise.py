@@ -27,11 +27,8 @@ TARGET_SIZES = {1 << 10: "1K", 1 << 16: "64K", 1 << 24: "16M"}
 
 def main():
     bench = H.Bench(__doc__)
-    bench.parse()
-    threads = H.match_threads(torch)
+    bench.start(torch)
     be = cpu_backend()
-    print(f"backend {be.name}, {threads} threads (ours, numpy's BLAS"
-          f"{', torch' if torch else ''}); torch {torch.__version__ if torch else 'not installed'}")
     sizes = [1 << 10, 1 << 16] if bench.quick else [1 << 10, 1 << 16, 1 << 20, 1 << 24]
     rng = np.random.default_rng(0)
     peers = ["tg op", "numpy"] + (["torch"] if torch else [])

@@ -170,9 +170,7 @@ def optimizer_cases(rng):
 
 def main():
     bench = H.Bench(__doc__)
-    bench.parse()
-    threads = H.match_threads()
-    print(f"backend {cpu_backend().name}, {threads} threads (ours and numpy's BLAS)")
+    bench.start()
     rng = np.random.default_rng(0)
     for title, cases in (("Layer kernels", layer_cases(rng)),
                          ("Softmax and softmax-cross-entropy", softmax_cases(rng)),

@@ -75,8 +75,11 @@ def fma_ceiling(bench, threads):
                         ["threads", "GFLOP/s best", "GFLOP/s median (min-max)"])
     best = None
     for t in sorted({1, threads}):
-        iters = 2_000_000 if bench.quick else 20_000_000
-        res = bench.compare({"probe": lambda t=t, it=iters: lib.fma_probe(it, t)}, number=1)
+        # many short samples: the best one is the ceiling, and a short one more
+        # likely falls in a moment when nothing else runs on the core
+        iters = 2_000_000 if bench.quick else 4_000_000
+        res = bench.compare({"probe": lambda t=t, it=iters: lib.fma_probe(it, t)}, number=1,
+                            repeats=5 if bench.quick else 21)
         work = 2.0 * 8 * _ACCS * iters * t
         peak = work / res["probe"].lo / 1e9
         table.add(t, f"{peak:.1f}", H.rate_cell(res["probe"], work))
@@ -193,11 +196,8 @@ def skinny(bench, be, rng, ceiling):
 
 def main():
     bench = H.Bench(__doc__)
-    bench.parse()
-    threads = H.match_threads(torch)
+    threads = bench.start(torch)
     be = cpu_backend()
-    print(f"backend {be.name}, {threads} threads for ours, numpy's BLAS "
-          f"({H.blas_threads()}) and torch ({torch.get_num_threads() if torch else '-'})")
     ceiling = fma_ceiling(bench, threads)
     if ceiling is None:
         bench.target("GEMM of FMA ceiling", float("nan"), ">=", 90, unit="%", stretch=True,

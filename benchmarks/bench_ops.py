@@ -15,10 +15,7 @@ from tinygrad_edu.backend import cpu_backend
 
 def main():
     bench = H.Bench(__doc__)
-    bench.parse()
-    threads = H.match_threads(bench_gemm.torch)
-    print(f"backend {cpu_backend().name}, {threads} threads; torch "
-          f"{bench_gemm.torch.__version__ if bench_gemm.torch else 'not installed'}")
+    bench.start(bench_gemm.torch)
     bench_overhead.run(bench)
     bench_gemm.square(bench, cpu_backend(), np.random.default_rng(0), ceiling=None)
     bench.finish()

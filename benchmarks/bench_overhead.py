@@ -67,11 +67,8 @@ def run(bench):
 
 def main():
     bench = H.Bench(__doc__)
-    bench.parse()
+    bench.start(torch)
     bench.settle_s = 0  # single-threaded Python work: no pool to let go idle
-    H.match_threads(torch)
-    print(f"backend {tg.backend_info()['backend']}; torch "
-          f"{torch.__version__ if torch else 'not installed'}")
     run(bench)
     bench.finish()
 
