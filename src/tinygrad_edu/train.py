@@ -13,7 +13,6 @@ zero_grad, forward, loss, backward, step; then evaluate.
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -121,26 +120,10 @@ def train_epoch(model, bar, criterion, optimizer):
 
 
 def save_state_dict(model, path):
-    """Write the state_dict as .npz (no pickle), atomically: temp file, then rename."""
-    state = {k: v.numpy() for k, v in model.state_dict().items()}
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **state)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private (0600)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write the model's state_dict with tg.save (.npz, no pickle, atomic); returns path."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tg.save(model.state_dict(), path)
     return path
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def plot_history(history, path):

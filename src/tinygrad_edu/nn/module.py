@@ -305,7 +305,8 @@ class Module:
     def load_state_dict(self, state_dict, strict=True):
         """Copy values (Tensors, numpy arrays, or anything numpy can read, such as a
         PyTorch CPU tensor) into the parameters and buffers of the same names. With
-        ``strict`` a missing or unexpected key is an error; a shape mismatch always is.
+        ``strict`` a missing or unexpected key or a dtype mismatch is an error (all are
+        listed in one message); a shape mismatch always is.
         Returns (missing_keys, unexpected_keys)."""
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
@@ -324,6 +325,11 @@ class Module:
                 errors.append(f"size mismatch for {k}: copying a param with shape "
                               f"{list(_shape(v))} from checkpoint, the shape in current "
                               f"model is {list(_shape(target))}.")
+            elif strict and hasattr(state_dict[k], "dtype") and v.dtype != target.dtype:
+                errors.append(f"dtype mismatch for {k}: copying a param with dtype {v.dtype!r} "
+                              f"from checkpoint, the dtype in current model is "
+                              f"{target.dtype!r}; convert the model (.to(dtype)) or the "
+                              f"checkpoint first.")
             values[k] = v
         if strict:
             if unexpected:
