@@ -7,6 +7,8 @@ the node of the graph: it records its ``parents`` (the nodes, or the leaf
 tensors, that produced its inputs). ``backward()`` walks the nodes in reverse
 topological order with an explicit stack, so a 100,000-op chain is fine.
 """
+from . import anomaly_mode as _anomaly_mode
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from .backend import get as _get_backend
 from .grad_mode import (_mode, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
                         set_grad_enabled)
@@ -165,6 +167,8 @@ class Function:
         out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
         if type(out) is not backend.xp.ndarray:
             out = backend.xp.asarray(out)
+        if _anomaly_mode._anomaly.enabled:
+            _anomaly_mode.check_forward(ctx, inputs, out)
         # Integer and bool results (casts, comparisons) are piecewise constant: no graph.
         recording = True in needs and _mode.enabled and out.dtype.kind == "f"
         result = tensor_cls._make(out, recording)
@@ -287,7 +291,10 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                 continue  # nothing asked for lies upstream: leave this part of the graph alone
             if node._freed:
                 raise RuntimeError(_FREED_MSG)
-            in_grads = type(node).backward(node, g)
+            if _anomaly_mode._anomaly.enabled:
+                in_grads = _anomaly_mode.checked_backward(node, g)
+            else:
+                in_grads = type(node).backward(node, g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             if len(in_grads) != len(node.parents):
