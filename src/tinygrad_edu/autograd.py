@@ -104,11 +104,15 @@ class Function:
         for which, (counter, seen) in checks:
             if counter[0] != seen:
                 what = f"input {which}" if which != "output" else "its output"
+                t = self._inputs[which] if which != "output" and self._inputs else None
+                if t is not None:
+                    what += f" ({t.dtype!r} of shape {list(t.shape)})"
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: {what} of {self.name()} is at version "
                     f"{counter[0]}; expected version {seen} instead. Hint: compute a new tensor "
-                    f"(y = y + 1) instead of modifying one (y += 1) that backward still needs.")
+                    f"(y = y + 1) instead of modifying one (y += 1) that backward still needs, and "
+                    f"call optimizer.step() only after backward().")
 
     @property
     def inputs(self):

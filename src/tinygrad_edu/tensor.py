@@ -268,6 +268,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps):
             raise RuntimeError("data set to a tensor that requires gradients must be floating "
                                f"point, got {dtypes.of_array(new)!r}")
         self._data = new
+        self._version[0] += 1  # a node that saved this tensor would read the new values
 
     def _ones_like(self):
         return self._cls._make(np.ones(self._data.shape, self._data.dtype), False)
