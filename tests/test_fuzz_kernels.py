@@ -8,6 +8,8 @@ are lowered to zero so that every one of these reaches C (the suite also runs
 with TG_BACKEND=numpy, where the same results are required of numpy_backend).
 scripts/sanitize.sh runs this file under ASan + UBSan.
 """
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -19,6 +21,7 @@ SIDES = [0, 1, 2, 3, 5, 7, 13, 17, 31]
 LONG = [1031, 4099]  # primes, for the very long thin shapes
 LAYOUTS = ["contiguous", "reversed", "transposed", "strided", "broadcast", "misaligned"]
 DTYPES = [np.float32, np.float64]
+EXAMPLES = int(os.environ.get("TG_FUZZ_EXAMPLES", "60"))  # scripts/sanitize.sh asks for more
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +98,7 @@ UNARY = {
 }
 
 
-@settings(max_examples=60)
+@settings(max_examples=EXAMPLES)
 @given(op=st.sampled_from(sorted(UNARY)), shape=shapes(), layout=layouts, dtype=dtypes_,
        seed=seeds)
 def test_unary(op, shape, layout, dtype, seed):
@@ -119,7 +122,7 @@ BINARY = {
 }
 
 
-@settings(max_examples=60)
+@settings(max_examples=EXAMPLES)
 @given(op=st.sampled_from(sorted(BINARY)), shape=shapes(), la=layouts, lb=layouts,
        dtype=dtypes_, seed=seeds)
 def test_binary(op, shape, la, lb, dtype, seed):
@@ -132,7 +135,7 @@ def test_binary(op, shape, la, lb, dtype, seed):
     close(got, want, dtype, np.abs(want).max(initial=1))
 
 
-@settings(max_examples=40)
+@settings(max_examples=EXAMPLES)
 @given(shape=shapes(), lx=layouts, lg=layouts, dtype=dtypes_, seed=seeds)
 def test_relu_backward(shape, lx, lg, dtype, seed):
     rng = np.random.default_rng(seed)
@@ -153,7 +156,7 @@ def dims(draw, ndim):
                                unique=True)))
 
 
-@settings(max_examples=60)
+@settings(max_examples=EXAMPLES)
 @given(data=st.data(), shape=shapes(), layout=layouts, dtype=dtypes_, seed=seeds,
        keepdim=st.booleans(), ties=st.booleans())
 def test_reductions(data, shape, layout, dtype, seed, keepdim, ties):
@@ -180,7 +183,7 @@ def test_reductions(data, shape, layout, dtype, seed, keepdim, ties):
                                       np.argmin(x, axis=dim, keepdims=keepdim))
 
 
-@settings(max_examples=60)
+@settings(max_examples=EXAMPLES)
 @given(m=st.sampled_from(SIDES + [65]), k=st.sampled_from(SIDES + [67]),
        n=st.sampled_from(SIDES + [1031]), batch=st.sampled_from([(), (1,), (3,), (2, 2)]),
        la=layouts, lb=layouts, dtype=dtypes_, seed=seeds)
@@ -200,7 +203,7 @@ def test_matmul_and_its_backward(m, k, n, batch, la, lb, dtype, seed):
     close(tb.grad.numpy(), np.swapaxes(a64, -1, -2) @ g64, dtype, 9 * max(m, 1))
 
 
-@settings(max_examples=60)
+@settings(max_examples=EXAMPLES)
 @given(data=st.data(), shape=shapes(), layout=layouts, dtype=dtypes_, seed=seeds,
        log=st.booleans())
 def test_softmax(data, shape, layout, dtype, seed, log):

@@ -156,14 +156,14 @@ def test_load_state_dict_lists_every_problem_in_one_message():
     del state["2.bias"]
     state["extra.weight"] = np.ones(2, np.float32)
     state["0.weight"] = np.ones((5, 4), np.float32)
-    state["0.bias"] = state["0.bias"].astype(np.float64)
+    state["0.bias"] = state["0.bias"].astype(np.int64)
     with pytest.raises(RuntimeError) as info:
         m.load_state_dict(state)
     msg = str(info.value)
     for phrase in ('Missing key(s) in state_dict: "2.bias"',
                    'Unexpected key(s) in state_dict: "extra.weight"',
                    "size mismatch for 0.weight: copying a param with shape [5, 4]",
-                   "dtype mismatch for 0.bias: copying a param with dtype tg.float64"):
+                   "dtype mismatch for 0.bias: copying a param with dtype tg.int64"):
         assert phrase in msg
     before = m[2].weight.detach().numpy().copy()
     with pytest.raises(RuntimeError):
@@ -171,9 +171,17 @@ def test_load_state_dict_lists_every_problem_in_one_message():
     np.testing.assert_array_equal(m[2].weight.detach().numpy(), before), "nothing copied"
 
 
-def test_load_state_dict_non_strict_casts_and_reports_keys():
+def test_load_state_dict_converts_float64_into_float32_like_pytorch():
     m = _mlp()
     state = {k: v.numpy().astype(np.float64) + 1 for k, v in m.state_dict().items()}
+    m.load_state_dict(state)
+    assert {p.dtype for p in m.parameters()} == {tg.float32}
+    np.testing.assert_allclose(m[0].bias.detach().numpy(), state["0.bias"], rtol=1e-6)
+
+
+def test_load_state_dict_non_strict_casts_and_reports_keys():
+    m = _mlp()
+    state = {k: v.numpy().astype(np.int64) + 1 for k, v in m.state_dict().items()}
     del state["2.bias"]
     result = m.load_state_dict(state, strict=False)
     assert result.missing_keys == ["2.bias"] and result.unexpected_keys == []

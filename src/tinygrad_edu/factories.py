@@ -3,7 +3,7 @@ import numpy as np
 
 from . import dtypes
 from .tensor import Tensor, _to_array
-from .shapes import shape_arg
+from .shapes import size_arg
 from ._rng import draw, generator, manual_seed  # noqa: F401 - re-exported
 
 def _new(array, dtype=None, requires_grad=False, device=None):
@@ -36,17 +36,17 @@ def from_numpy(array):
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
     """A tensor of zeros (float32 unless dtype says otherwise)."""
-    return _new(np.zeros(shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(np.zeros(size_arg(size, "zeros"), _float(dtype)), None, requires_grad, device)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None):
     """A tensor of ones."""
-    return _new(np.ones(shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(np.ones(size_arg(size, "ones"), _float(dtype)), None, requires_grad, device)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None):
     """An uninitialised tensor (its values are whatever the memory held)."""
-    return _new(np.empty(shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(np.empty(size_arg(size, "empty"), _float(dtype)), None, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
@@ -54,18 +54,18 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
     if dtype is None:
         dtype = dtypes.to_dtype(type(fill_value)) if isinstance(fill_value, (bool, int, float)) \
             else dtypes.default_float
-    return _new(np.full(shape_arg((size,)), fill_value, dtypes.to_dtype(dtype).np), None,
+    return _new(np.full(size_arg((size,), "full"), fill_value, dtypes.to_dtype(dtype).np), None,
                 requires_grad, device)
 
 
 def rand(*size, dtype=None, requires_grad=False, device=None):
     """Uniform samples from [0, 1)."""
-    return _new(draw("uniform", shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(draw("uniform", size_arg(size, "rand"), _float(dtype)), None, requires_grad, device)
 
 
 def randn(*size, dtype=None, requires_grad=False, device=None):
     """Standard normal samples."""
-    return _new(draw("normal", shape_arg(size), _float(dtype)), None,
+    return _new(draw("normal", size_arg(size, "randn"), _float(dtype)), None,
                 requires_grad, device)
 
 
@@ -75,7 +75,7 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, dev
     if size is None:
         shape = np.broadcast_shapes(np.shape(_values(mean)), np.shape(_values(std)))
     else:
-        shape = shape_arg((size,))
+        shape = size_arg((size,), "normal")
     dt = dtype or next((x.dtype for x in (mean, std) if isinstance(x, Tensor)), None)
     z = draw("normal", shape, _float(dt))
     return _new((z * _values(std) + _values(mean)).astype(z.dtype, copy=False), None,
@@ -92,7 +92,7 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    return _new(generator().integers(low, high, size=shape_arg((size,))), dtype or dtypes.int64,
+    return _new(generator().integers(low, high, size=size_arg((size,), "randint")), dtype or dtypes.int64,
                 False, device)
 
 

@@ -134,6 +134,13 @@ class ShapeOps:
     # ---- matmul ------------------------------------------------------------------------------
     def matmul(self, other):
         """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims."""
+        if not isinstance(other, type(self)._cls) and self.is_floating_point():
+            other = self._cls._make(np.asarray(other, dtype=self._data.dtype), False)
+        if isinstance(other, type(self)._cls) and other.dtype != self.dtype:
+            # as PyTorch: no silent promotion inside a matrix product
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
+                               f"{self.dtype!r} and {other.dtype!r}; convert one first, e.g. "
+                               f"with .float() or .double()")
         a, b = self._pair(other, op="matmul", broadcast=False)
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError("both arguments to matmul need to be at least 1D, got "

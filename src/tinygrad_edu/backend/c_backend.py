@@ -76,7 +76,17 @@ _KERNELS = {np.dtype(np.float32): _Kernels("f32", "float"),
 
 
 def _p(k, arr):
+    # the last line of defence: C indexes flat, naturally aligned buffers
+    if not (arr.flags.c_contiguous and arr.flags.aligned):
+        raise ValueError("internal error: a non-contiguous or misaligned array reached C")
     return _ffi.from_buffer(k.ctype, arr)
+
+
+def _contig(x):
+    """x as a C-contiguous, aligned array (ascontiguousarray keeps a misaligned buffer
+    as it is, e.g. np.frombuffer at an odd offset: loading floats from it is UB in C)."""
+    x = np.ascontiguousarray(x)
+    return x if x.flags.aligned else x.copy()
 
 
 def _check(status):
@@ -94,8 +104,9 @@ def _out(out, shape, dtype, no_alias=()):
     if out is None:
         return np.empty(shape, dtype)
     if (out.shape != tuple(shape) or out.dtype != dtype or not out.flags.c_contiguous
-            or not out.flags.writeable):
-        raise ValueError(f"out must be a writeable C-contiguous {dtype} array of shape {shape}")
+            or not out.flags.aligned or not out.flags.writeable):
+        raise ValueError(f"out must be a writeable, aligned, C-contiguous {dtype} array of "
+                         f"shape {shape}")
     if any(np.shares_memory(out, x) for x in no_alias):
         raise ValueError("out must not overlap this kernel's inputs")
     return out
@@ -116,7 +127,7 @@ def _unary(op, ref):
         k = _KERNELS.get(x.dtype)
         if k is None or _small(ref.__name__, x, out):
             return ref(x)
-        x = np.ascontiguousarray(x)
+        x = _contig(x)
         out = _out(out, x.shape, x.dtype)
         _check(k.unary(op, 0.0, _p(k, x), x.size, _p(k, out)))
         return out
@@ -131,7 +142,7 @@ def _binary(op, ref):
         if (k is None or b.dtype != a.dtype or a.shape != b.shape
                 or _small(ref.__name__, a, out)):
             return ref(a, b)
-        a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+        a, b = _contig(a), _contig(b)
         out = _out(out, a.shape, a.dtype)
         _check(k.binary(op, _p(k, a), _p(k, b), a.size, _p(k, out)))
         return out
@@ -156,7 +167,7 @@ def leaky_relu(x, slope, out=None):
     k = _KERNELS.get(x.dtype)
     if k is None or _small("leaky_relu", x, out):
         return _ref.leaky_relu(x, slope)
-    x = np.ascontiguousarray(x)
+    x = _contig(x)
     out = _out(out, x.shape, x.dtype)
     _check(k.unary(_lib.TG_LEAKY_RELU, float(slope), _p(k, x), x.size, _p(k, out)))
     return out
@@ -194,12 +205,12 @@ def _reduce(op, x, axes, keepdims, want_arg):
     k = _KERNELS[x.dtype]
     shape = x.shape
     if axes and axes[-1] - axes[0] == len(axes) - 1:  # one run of adjacent axes
-        x = np.ascontiguousarray(x)
+        x = _contig(x)
         outer, n, inner = (_prod(shape[:axes[0]]), _prod(shape[axes[0]:axes[-1] + 1]),
                            _prod(shape[axes[-1] + 1:]))
     else:  # gather the reduced axes last; numpy copies likewise for such sums
         kept = [i for i in range(x.ndim) if i not in axes]
-        x = np.ascontiguousarray(x.transpose(kept + list(axes)))
+        x = _contig(x.transpose(kept + list(axes)))
         outer, n, inner = _prod(shape[i] for i in kept), _prod(shape[i] for i in axes), 1
     out = np.empty(outer * inner, x.dtype)
     arg = np.empty(outer * inner, np.int64) if want_arg else None
@@ -250,12 +261,12 @@ argmin = _arg_reducer(_lib.TG_MIN, _ref.argmin)
 # ---- matmul -----------------------------------------------------------------
 def _as_c(x, t):
     """x C-contiguous, flipping the transpose flag instead of copying a transposed view."""
-    if x.flags.c_contiguous:
+    if x.flags.c_contiguous and x.flags.aligned:
         return x, t
     xt = np.swapaxes(x, -1, -2)
-    if xt.flags.c_contiguous:
+    if xt.flags.c_contiguous and xt.flags.aligned:
         return xt, not t
-    return np.ascontiguousarray(x), t
+    return _contig(x), t
 
 
 def matmul(a, b, ta=False, tb=False, out=None):
@@ -288,7 +299,7 @@ def _softmax(log_, ref):
             return ref(x, axis=axis)
         axis = int(axis) % x.ndim
         last = axis == x.ndim - 1
-        xs = np.ascontiguousarray(x if last else np.moveaxis(x, axis, -1))
+        xs = _contig(x if last else np.moveaxis(x, axis, -1))
         res = _out(out if last else None, xs.shape, x.dtype, (xs,))
         _check(k.softmax(log_, _p(k, xs), xs.size // xs.shape[-1], xs.shape[-1], _p(k, res)))
         if last:

@@ -20,6 +20,10 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     if not isinstance(input, Tensor):
         raise TypeError(f"linear(): argument 'input' must be a tg.Tensor, not "
                         f"{type(input).__name__} (wrap data with tg.tensor(...))")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"linear: input dtype {input.dtype!r} does not match weight dtype "
+                           f"{weight.dtype!r} (mat1 and mat2 must have the same dtype); convert "
+                           f"the input (x.to({weight.dtype!r})) or the layer (.to(...))")
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-D [out_features, in_features], got "
                            f"shape {list(weight.shape)}")
