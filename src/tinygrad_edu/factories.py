@@ -51,6 +51,8 @@ def empty(*size, dtype=None, requires_grad=False, device=None):
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
     """A tensor of ``size`` filled with ``fill_value`` (dtype from the value if not given)."""
+    if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"full(): fill_value must be a number, not {type(fill_value).__name__}")
     if dtype is None:
         dtype = dtypes.to_dtype(type(fill_value)) if isinstance(fill_value, (bool, int, float)) \
             else dtypes.default_float
@@ -76,6 +78,8 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, requires_grad=False, dev
         shape = np.broadcast_shapes(np.shape(_values(mean)), np.shape(_values(std)))
     else:
         shape = size_arg((size,), "normal")
+    if np.any(np.asarray(_values(std)) < 0):
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_values(std)}")
     dt = dtype or next((x.dtype for x in (mean, std) if isinstance(x, Tensor)), None)
     z = draw("normal", shape, _float(dt))
     return _new((z * _values(std) + _values(mean)).astype(z.dtype, copy=False), None,
@@ -92,19 +96,28 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    return _new(generator().integers(low, high, size=size_arg((size,), "randint")), dtype or dtypes.int64,
-                False, device)
+    if low >= high:
+        raise RuntimeError(f"randint(): expects 'low' to be less than 'high', but got "
+                           f"low={low} >= high={high}")
+    return _new(generator().integers(low, high, size=size_arg((size,), "randint")),
+                dtype or dtypes.int64, False, device)
 
 
 def randperm(n, dtype=None, device=None):
     """A random permutation of 0..n-1 (int64)."""
-    return _new(generator().permutation(int(n)), dtype or dtypes.int64, False, device)
+    n = size_arg((n,), "randperm")[0]
+    return _new(generator().permutation(n), dtype or dtypes.int64, False, device)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
     """Values from start to end (exclusive); int64 when all arguments are ints."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if ints else dtypes.default_float
@@ -114,12 +127,14 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
     """``steps`` evenly spaced values from start to end inclusive."""
-    return _new(np.linspace(start, end, int(steps), dtype=np.float64).astype(_float(dtype)),
+    steps = size_arg((steps,), "linspace")[0]
+    return _new(np.linspace(start, end, steps, dtype=np.float64).astype(_float(dtype)),
                 None, requires_grad, device)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     """The n x m identity matrix."""
+    n, m = size_arg((n, n if m is None else m), "eye")
     return _new(np.eye(n, m, dtype=_float(dtype)), None, requires_grad, device)
 
 

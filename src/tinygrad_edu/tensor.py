@@ -62,9 +62,16 @@ def _to_array(data, dtype):
     Python floats -> float32, ints -> int64, bools -> bool)."""
     if isinstance(data, Tensor):
         data = data._data
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"could not convert strings to a tensor: {data!r}")
+    try:
+        arr = np.array(data) if dtype is None else np.array(data, dtype=dtype.np)
+    except ValueError as e:  # ragged nesting, or strings inside the lists
+        kind = TypeError if "string" in str(e) else ValueError
+        raise kind(f"could not convert {type(data).__name__} to a tensor: every row must have "
+                   f"the same length and hold numbers ({e})") from None
     if dtype is not None:
-        return np.array(data, dtype=dtype.np)
-    arr = np.array(data)
+        return arr
     if arr.dtype == object:
         raise TypeError(f"could not convert {type(data).__name__} to a tensor: "
                         "expected numbers, nested lists of numbers or an array")
@@ -75,6 +82,8 @@ def _to_array(data, dtype):
         arr = arr.astype(np.int64)
     elif arr.dtype.kind in "US":
         raise TypeError(f"could not convert strings to a tensor: {data!r}")
+    elif arr.dtype.kind == "c":
+        raise TypeError("complex numbers are not supported by tinygrad_edu tensors")
     if arr.dtype not in dtypes._BY_NP:
         arr = arr.astype(np.float64 if arr.dtype.kind in "fc" else np.int64)
     return arr

@@ -275,7 +275,10 @@ class TensorOps:
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
         """Variance; unbiased (n - 1) by default, or ``correction`` as in PyTorch 2."""
         corr = (1 if unbiased else 0) if correction is None else correction
-        x = self._floating()
+        if not self.is_floating_point():
+            raise RuntimeError(f"var(): input dtype must be floating point, got {self.dtype!r};"
+                               " convert it first with .float()")
+        x = self
         diff = x - x.mean(dim, keepdim=True)
         return (diff * diff).sum(dim, keepdim) / float(max(self._count(self._axes(dim)) - corr, 0))
 

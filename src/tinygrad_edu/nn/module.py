@@ -313,6 +313,8 @@ class Module:
         float or back) is an error, all listed in one message; a shape mismatch always
         is. float64 values load into float32 parameters (converted), as in PyTorch.
         Returns (missing_keys, unexpected_keys)."""
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
