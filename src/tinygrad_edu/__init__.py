@@ -15,7 +15,8 @@ from .factories import (arange, empty, empty_like, eye, from_numpy, full, full_l
                         randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .ops import *  # noqa: F401,F403
 from .tensor import Size, Tensor  # noqa: F401
-from .utils import gradcheck, gradgradcheck, load, numerical_gradient, save  # noqa: F401
+from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
+from .utils import load, save  # noqa: F401 - checkpoints (.npz, never pickle)
 # Above the core in the layers: nn, optim, data (also as tg.utils.data), datasets.
 from . import nn, optim  # noqa: E402,F401
 from .data import datasets  # noqa: E402,F401
