@@ -67,9 +67,9 @@ def _to_array(data, dtype):
     try:
         arr = np.array(data) if dtype is None else np.array(data, dtype=dtype.np)
     except ValueError as e:  # ragged nesting, or strings inside the lists
-        kind = TypeError if "string" in str(e) else ValueError
-        raise kind(f"could not convert {type(data).__name__} to a tensor: every row must have "
-                   f"the same length and hold numbers ({e})") from None
+        raise (TypeError if "string" in str(e) else ValueError)(
+            f"could not convert {type(data).__name__} to a tensor: every row must have the "
+            f"same length and hold numbers ({e})") from None
     if dtype is not None:
         return arr
     if arr.dtype == object:
@@ -80,10 +80,9 @@ def _to_array(data, dtype):
         arr = arr.astype(dtypes.default_float.np)  # Python floats -> float32
     elif arr.dtype.kind in "iu" and not native:
         arr = arr.astype(np.int64)
-    elif arr.dtype.kind in "US":
-        raise TypeError(f"could not convert strings to a tensor: {data!r}")
-    elif arr.dtype.kind == "c":
-        raise TypeError("complex numbers are not supported by tinygrad_edu tensors")
+    elif arr.dtype.kind in "USc":
+        what = "complex numbers" if arr.dtype.kind == "c" else "strings"
+        raise TypeError(f"could not convert {what} to a tensor: {data!r}")
     if arr.dtype not in dtypes._BY_NP:
         arr = arr.astype(np.float64 if arr.dtype.kind in "fc" else np.int64)
     return arr
