@@ -269,3 +269,20 @@ def test_wrong_calls_leave_no_half_done_state():
             bad()
     np.testing.assert_array_equal(t.numpy(), before)
     assert t._version[0] == version
+
+
+def test_empty_reductions_give_pytorchs_results_without_warnings():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy "mean of empty slice" on the way
+        assert tg.zeros(0).sum().item() == 0.0
+        assert np.isnan(tg.zeros(0).mean().item())
+        np.testing.assert_array_equal(tg.zeros(0, 3).sum(0).numpy(), [0.0, 0.0, 0.0])
+        assert np.isnan(tg.zeros(0, 3).mean(0).numpy()).all()
+        values, indices = tg.zeros(0, 3).max(1)
+        assert values.shape == (0,) and indices.shape == (0,) and indices.dtype == tg.int64
+        assert tg.zeros(0).logsumexp(0).item() == -np.inf
+        assert tg.zeros(0, 3).softmax(0).shape == (0, 3)
+        x = tg.zeros(0, 3, requires_grad=True)
+        x.sum().backward()
+        assert x.grad.shape == (0, 3)
