@@ -117,8 +117,10 @@ def test_deep_sequential():
     lambda: tg.zeros(10 ** 20), lambda: tg.zeros(10 ** 10, 10 ** 10),
     lambda: tg.ones(10 ** 6, 1) @ tg.ones(1, 10 ** 7),
     lambda: tg.ones(1).expand(10 ** 13) + 1,
+    lambda: tg.ones(1).expand(10 ** 19), lambda: tg.ones(3).repeat(10 ** 18),
+    lambda: tg.zeros(2 ** 61, dtype=tg.float64),
 ], ids=["zeros", "ones", "empty", "randn", "full", "zeros-1e20", "zeros-2d", "matmul",
-        "expand-add"])
+        "expand-add", "expand-1e19", "repeat-1e18", "zeros-2**61"])
 def test_impossible_allocations_are_memory_error(make):
     with pytest.raises(MemoryError):
         make()

@@ -168,7 +168,12 @@ class Function:
         ctx._tensor_cls = tensor_cls
         needs = tuple([t._requires_grad for t in inputs])  # a list comp: cheaper than a genexpr
         ctx.needs_input_grad = needs
-        out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
+        try:
+            out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
+        except ValueError as e:  # numpy's words for "more bytes than can exist"
+            if "too big" not in str(e) and "Maximum allowed dimension" not in str(e):
+                raise
+            raise MemoryError(f"{cls.__name__}: cannot allocate its result ({e})") from None
         if type(out) is not backend.xp.ndarray:
             out = backend.xp.asarray(out)
         if _anomaly_mode._anomaly.enabled:

@@ -51,6 +51,6 @@ def size_arg(args, op):
     n = 1
     for d in shape:
         n *= d
-    if n >= 1 << 62:
+    if n >= 1 << 60:  # 8-byte elements past 2**63 bytes: numpy says ValueError, not MemoryError
         raise MemoryError(f"{op}(): cannot allocate a tensor of {n} elements ({list(shape)})")
     return shape
