@@ -23,10 +23,10 @@ LIBASAN="$(${CC:-gcc} -print-file-name=libasan.so)"
 export LD_PRELOAD="$LIBASAN"
 # Python's own allocations are not ours to judge (detect_leaks=0); huge requests
 # return NULL so numpy raises MemoryError instead of ASan aborting.
-# Reports go to files ($SCRATCH/san.<pid>): pytest's capture would swallow stderr
-# of a process that a sanitizer stops.
-export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:halt_on_error=1:log_path=$SCRATCH/san"
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SCRATCH/san"
+# Reports go to stderr; pytest runs with -s below, because its capture would swallow
+# the report of a process that a sanitizer stops (UBSan ignores log_path here).
+export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:halt_on_error=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export PYTHONPATH=src TG_BACKEND=c TG_MALLOC_TUNE=0 OMP_WAIT_POLICY=passive
 export TG_FUZZ_EXAMPLES="${TG_FUZZ_EXAMPLES:-200}"
 
@@ -39,7 +39,7 @@ PYEOF
 
 echo "== self-test: a planted heap overflow must be reported"
 set +e
-"$PY" - >/dev/null 2>&1 <<'PYEOF'
+"$PY" - >selftest.log 2>&1 <<'PYEOF'
 import numpy as np
 from tinygrad_edu.backend import c_backend as c
 x = np.ones(8, np.float32)
@@ -49,20 +49,18 @@ k = c._KERNELS[x.dtype]
 c._lib.tg_unary_f32(c._lib.TG_NEG, 0.0, c._p(k, x), 9, c._p(k, out))
 PYEOF
 set -e
-if cat "$SCRATCH"/san.* 2>/dev/null | grep -q "heap-buffer-overflow"; then
-    echo "   caught: $(cat "$SCRATCH"/san.* | grep -m1 -o 'heap-buffer-overflow on address [0-9a-fx]*')"
-    rm -f "$SCRATCH"/san.*
+if grep -q "heap-buffer-overflow" selftest.log; then
+    echo "   caught: $(grep -m1 -o 'heap-buffer-overflow on address [0-9a-fx]*' selftest.log)"
 else
     echo "sanitizer self-test FAILED: the planted overflow went unnoticed"; exit 1
 fi
 
 echo "== kernel tests under ASan + UBSan (fuzz: $TG_FUZZ_EXAMPLES examples per test)"
 set +e
-"$PY" -m pytest -q -p no:cacheprovider tests/test_c_backend.py tests/test_fuzz_kernels.py \
-    tests/test_optim.py tests/test_losses.py tests/test_nn_layers.py "$@"
-status=$?
+"$PY" -m pytest -q -s -p no:cacheprovider tests/test_c_backend.py tests/test_fuzz_kernels.py \
+    tests/test_optim.py tests/test_losses.py tests/test_nn_layers.py "$@" 2>&1 | tee pytest.log
+status=${PIPESTATUS[0]}
 set -e
-reports=$(cat "$SCRATCH"/san.* 2>/dev/null | grep -cE "ERROR: AddressSanitizer|runtime error:" || true)
-cat "$SCRATCH"/san.* 2>/dev/null | head -60 || true
+reports=$(grep -cE "ERROR: AddressSanitizer|runtime error:" pytest.log || true)
 echo "== sanitizer reports: $reports; pytest exit status: $status"
 [ "$status" -eq 0 ] && [ "$reports" -eq 0 ]
