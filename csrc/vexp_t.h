@@ -8,10 +8,10 @@
    libm's do. Branch-free: out-of-range inputs are clamped, NaN restored. */
 #ifndef TG_VEXP_COEFS
 #define TG_VEXP_COEFS
-static const double tg_inv_fact[14] = {
+static const double tg_inv_fact[15] = { /* 1/k! for k = 0..14 (f64 tanh reads [14]) */
     1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040,
     1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600,
-    1.0 / 6227020800.0};
+    1.0 / 6227020800.0, 1.0 / 87178291200.0};
 #endif
 
 /* r = x - k ln2 in [-ln2/2, ln2/2] and k = round(x / ln2), for |x| < 2^(mant-1)

@@ -62,11 +62,17 @@ def test_one_hot_matches_torch(torch):
         F.one_hot(tg.tensor([0.0, 1.0]))
 
 
-def test_a_numpy_array_to_a_layer_is_a_type_error():
-    with pytest.raises(TypeError, match=r"tg\.tensor"):
-        nn.Linear(3, 2)(np.ones((2, 3), np.float32))
-    with pytest.raises(TypeError, match="list"):
-        F.linear([[1.0, 2.0, 3.0]], tg.ones(2, 3))
+def test_data_to_a_layer_is_converted_and_other_objects_are_a_type_error():
+    # issue 6: "a list where a Tensor is expected is converted; an unconvertible object
+    # raises TypeError" (PyTorch itself refuses lists and arrays here)
+    layer = nn.Linear(3, 2)
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_array_equal(npy(layer(x)), npy(layer(tg.tensor(x))))
+    np.testing.assert_array_equal(npy(F.linear([[1.0, 2.0, 3.0]], tg.ones(2, 3))), [[6.0, 6.0]])
+    with pytest.raises(TypeError, match=r"linear\(\): argument 'input' must be a tg\.Tensor"):
+        layer("x")
+    with pytest.raises(TypeError, match=r"relu\(\).*not dict"):
+        nn.ReLU()({})
 
 
 def test_one_hot_integer_target_to_cross_entropy_says_what_to_pass():

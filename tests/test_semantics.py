@@ -92,9 +92,13 @@ def test_zero_dim_tensors_promote_like_scalars():
     assert (tg.tensor([1, 2]) + tg.tensor(5.0, dtype=tg.float64)).dtype == tg.float64
 
 
-def test_matmul_promotes_dtypes_without_a_broadcast_error():
-    out = tg.ones(2, 3) @ tg.ones(3, 4, dtype=tg.float64)
+def test_matmul_of_mixed_dtypes_raises_like_pytorch():
+    # PyTorch: "expected m1 and m2 to have the same dtype, but got: float != double"
+    with pytest.raises(RuntimeError, match="same dtype.*tg.float32 and tg.float64"):
+        tg.ones(2, 3) @ tg.ones(3, 4, dtype=tg.float64)
+    out = tg.ones(2, 3).double() @ tg.ones(3, 4, dtype=tg.float64)
     assert out.shape == (2, 4) and out.dtype == tg.float64
+    assert (tg.ones(2, 3, dtype=tg.float64) @ ([[1.0]] * 3)).dtype == tg.float64  # a list adapts
     with pytest.raises(RuntimeError, match="cannot be multiplied"):
         tg.ones(2, 3) @ tg.ones(4, 3)
 

@@ -16,6 +16,7 @@ from .factories import (arange, empty, empty_like, eye, from_dlpack, from_numpy,
 from .ops import *  # noqa: F401,F403
 from .tensor import Size, Tensor  # noqa: F401
 from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
+from .utils import load, save  # noqa: F401 - checkpoints (.npz, never pickle)
 # Above the core in the layers: nn, optim, data (also as tg.utils.data), datasets.
 from . import nn, optim  # noqa: E402,F401
 from .data import datasets  # noqa: E402,F401

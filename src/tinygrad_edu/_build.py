@@ -7,6 +7,8 @@ them. Threads come from the kernels' own pthread pool (csrc/pool.c), not
 OpenMP, so the process has one pool. Set ``TG_BUILD_NO_SIMD=1`` /
 ``TG_BUILD_NO_THREADS=1`` (or the older ``TG_BUILD_NO_OPENMP=1``) to leave
 either out.
+``TG_SANITIZE=1`` builds with AddressSanitizer + UndefinedBehaviorSanitizer
+(-O1 -g, frame pointers kept); run it with libasan preloaded (scripts/sanitize.sh).
 """
 import os
 import platform
@@ -20,6 +22,9 @@ CSRC = os.path.join(ROOT, "csrc")
 # no errno and no FP traps: neither is observed from Python, and both block
 # vectorising loops with libm calls or selects
 BASE_FLAGS = ["-O3", "-fno-math-errno", "-fno-trapping-math"]
+# -O1: sanitizer reports keep the source's shape (no -O3 vectorised remainders)
+SANITIZE_FLAGS = ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
+                  "-fno-math-errno", "-fno-trapping-math"]
 
 _PROBE_CPU = r"""
 #include <stdio.h>
@@ -76,6 +81,8 @@ def _probe(code, cflags, ldflags=(), run=False):
 def detect_flags():
     """(compile flags, link flags) for this build machine and compiler."""
     cflags, ldflags = list(BASE_FLAGS), []
+    if os.environ.get("TG_SANITIZE", "").strip() not in ("", "0"):
+        cflags, ldflags = list(SANITIZE_FLAGS), ["-fsanitize=address,undefined"]
     x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
     if x86 and not os.environ.get("TG_BUILD_NO_SIMD"):
         cpu = _probe(_PROBE_CPU, [], run=True)

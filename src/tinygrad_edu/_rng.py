@@ -1,5 +1,11 @@
 """The global random generator behind rand/randn, Tensor.normal_/uniform_, nn.init,
-dropout and DataLoader shuffling (a numpy Generator; ``tg.manual_seed`` replaces it)."""
+dropout and DataLoader shuffling (a numpy Generator; ``tg.manual_seed`` replaces it).
+
+Threads: like PyTorch's default generator it is one for the whole process, not
+per thread. Draws from several threads are safe (numpy's Generator locks) but
+their order depends on the scheduler; for reproducible work per thread, build each
+model after ``tg.manual_seed(seed)`` before starting the threads and give each
+DataLoader its own ``seed=``/``generator=`` (tests/test_concurrency.py)."""
 import numpy as np
 
 _current = [np.random.default_rng()]

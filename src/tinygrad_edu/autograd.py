@@ -7,6 +7,8 @@ the node of the graph: it records its ``parents`` (the nodes, or the leaf
 tensors, that produced its inputs). ``backward()`` walks the nodes in reverse
 topological order with an explicit stack, so a 100,000-op chain is fine.
 """
+from . import anomaly_mode as _anomaly_mode
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from .backend import get as _get_backend
 from .grad_mode import (_mode, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
                         set_grad_enabled)
@@ -102,11 +104,15 @@ class Function:
         for which, (counter, seen) in checks:
             if counter[0] != seen:
                 what = f"input {which}" if which != "output" else "its output"
+                t = self._inputs[which] if which != "output" and self._inputs else None
+                if t is not None:
+                    what += f" ({t.dtype!r} of shape {list(t.shape)})"
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: {what} of {self.name()} is at version "
                     f"{counter[0]}; expected version {seen} instead. Hint: compute a new tensor "
-                    f"(y = y + 1) instead of modifying one (y += 1) that backward still needs.")
+                    f"(y = y + 1) instead of modifying one (y += 1) that backward still needs, and "
+                    f"call optimizer.step() only after backward().")
 
     @property
     def inputs(self):
@@ -162,9 +168,16 @@ class Function:
         ctx._tensor_cls = tensor_cls
         needs = tuple([t._requires_grad for t in inputs])  # a list comp: cheaper than a genexpr
         ctx.needs_input_grad = needs
-        out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
+        try:
+            out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
+        except ValueError as e:  # numpy's words for "more bytes than can exist"
+            if "too big" not in str(e) and "Maximum allowed dimension" not in str(e):
+                raise
+            raise MemoryError(f"{cls.__name__}: cannot allocate its result ({e})") from None
         if type(out) is not backend.xp.ndarray:
             out = backend.xp.asarray(out)
+        if _anomaly_mode._anomaly.enabled:
+            _anomaly_mode.check_forward(ctx, inputs, out)
         # Integer and bool results (casts, comparisons) are piecewise constant: no graph.
         recording = True in needs and _mode.enabled and out.dtype.kind == "f"
         result = tensor_cls._make(out, recording)
@@ -287,7 +300,10 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                 continue  # nothing asked for lies upstream: leave this part of the graph alone
             if node._freed:
                 raise RuntimeError(_FREED_MSG)
-            in_grads = type(node).backward(node, g)
+            if _anomaly_mode._anomaly.enabled:
+                in_grads = _anomaly_mode.checked_backward(node, g)
+            else:
+                in_grads = type(node).backward(node, g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             if len(in_grads) != len(node.parents):

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import dtypes
 from .tensor import Tensor, _to_array
-from .shapes import shape_arg
+from .shapes import size_arg
 from ._rng import draw, generator, manual_seed  # noqa: F401 - re-exported
 
 def _new(array: np.ndarray, dtype: Any = None, requires_grad: bool = False,
@@ -56,41 +56,43 @@ def from_dlpack(ext_tensor: Any) -> Tensor:
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False,
           device: str | None = None) -> Tensor:
     """A tensor of zeros (float32 unless dtype says otherwise)."""
-    return _new(np.zeros(shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(np.zeros(size_arg(size, "zeros"), _float(dtype)), None, requires_grad, device)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False,
          device: str | None = None) -> Tensor:
     """A tensor of ones."""
-    return _new(np.ones(shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(np.ones(size_arg(size, "ones"), _float(dtype)), None, requires_grad, device)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False,
           device: str | None = None) -> Tensor:
     """An uninitialised tensor (its values are whatever the memory held)."""
-    return _new(np.empty(shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(np.empty(size_arg(size, "empty"), _float(dtype)), None, requires_grad, device)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: str | None = None) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (dtype from the value if not given)."""
+    if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"full(): fill_value must be a number, not {type(fill_value).__name__}")
     if dtype is None:
         dtype = dtypes.to_dtype(type(fill_value)) if isinstance(fill_value, (bool, int, float)) \
             else dtypes.default_float
-    return _new(np.full(shape_arg((size,)), fill_value, dtypes.to_dtype(dtype).np), None,
+    return _new(np.full(size_arg((size,), "full"), fill_value, dtypes.to_dtype(dtype).np), None,
                 requires_grad, device)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
          device: str | None = None) -> Tensor:
     """Uniform samples from [0, 1)."""
-    return _new(draw("uniform", shape_arg(size), _float(dtype)), None, requires_grad, device)
+    return _new(draw("uniform", size_arg(size, "rand"), _float(dtype)), None, requires_grad, device)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
           device: str | None = None) -> Tensor:
     """Standard normal samples."""
-    return _new(draw("normal", shape_arg(size), _float(dtype)), None,
+    return _new(draw("normal", size_arg(size, "randn"), _float(dtype)), None,
                 requires_grad, device)
 
 
@@ -101,7 +103,9 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = No
     if size is None:
         shape = np.broadcast_shapes(np.shape(_values(mean)), np.shape(_values(std)))
     else:
-        shape = shape_arg((size,))
+        shape = size_arg((size,), "normal")
+    if np.any(np.asarray(_values(std)) < 0):
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_values(std)}")
     dt = dtype or next((x.dtype for x in (mean, std) if isinstance(x, Tensor)), None)
     z = draw("normal", shape, _float(dt))
     return _new((z * _values(std) + _values(mean)).astype(z.dtype, copy=False), None,
@@ -119,13 +123,17 @@ def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None,
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    return _new(generator().integers(low, high, size=shape_arg((size,))), dtype or dtypes.int64,
-                False, device)
+    if low >= high:
+        raise RuntimeError(f"randint(): expects 'low' to be less than 'high', but got "
+                           f"low={low} >= high={high}")
+    return _new(generator().integers(low, high, size=size_arg((size,), "randint")),
+                dtype or dtypes.int64, False, device)
 
 
 def randperm(n: int, dtype: Any = None, device: str | None = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    return _new(generator().permutation(int(n)), dtype or dtypes.int64, False, device)
+    n = size_arg((n,), "randperm")[0]
+    return _new(generator().permutation(n), dtype or dtypes.int64, False, device)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
@@ -133,6 +141,11 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     """Values from start to end (exclusive); int64 when all arguments are ints."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if ints else dtypes.default_float
@@ -143,13 +156,15 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
 def linspace(start: Any, end: Any, steps: int, dtype: Any = None, requires_grad: bool = False,
              device: str | None = None) -> Tensor:
     """``steps`` evenly spaced values from start to end inclusive."""
-    return _new(np.linspace(start, end, int(steps), dtype=np.float64).astype(_float(dtype)),
+    steps = size_arg((steps,), "linspace")[0]
+    return _new(np.linspace(start, end, steps, dtype=np.float64).astype(_float(dtype)),
                 None, requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
         device: str | None = None) -> Tensor:
     """The n x m identity matrix."""
+    n, m = size_arg((n, n if m is None else m), "eye")
     return _new(np.eye(n, m, dtype=_float(dtype)), None, requires_grad, device)
 
 

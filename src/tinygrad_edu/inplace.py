@@ -169,6 +169,11 @@ class InplaceOps:
     def __setitem__(self, index, value):
         index = self._index(index)
         value = self._lift(value)
+        target = self._data[index].shape
+        if not broadcasts_to(value._data.shape, target):
+            raise RuntimeError(f"setitem: shape mismatch: value tensor of shape "
+                               f"{list(value._data.shape)} cannot be broadcast to indexing result "
+                               f"of shape {list(target)}")
         if not self._recording(value):
             self._check_inplace()
             self._data[index] = value._data
@@ -177,7 +182,6 @@ class InplaceOps:
         # Recorded as where(mask, scattered value, self): both sides keep a gradient.
         # With repeated indices numpy's last write wins; `won` zeroes the others so
         # the scatter-add below places each element's final value exactly once.
-        target = self._data[index].shape
         writer = np.full(self._data.shape, -1, dtype=np.int64)
         ids = np.arange(int(np.prod(target)), dtype=np.int64).reshape(target)
         writer[index] = ids

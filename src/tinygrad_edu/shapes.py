@@ -1,5 +1,6 @@
 """Shape arithmetic shared by the primitives and the Tensor API (pure Python:
 for the short shapes of real programs this is faster than numpy's helpers)."""
+import operator
 
 
 def broadcast_shapes(a, b, op="operation"):
@@ -26,8 +27,30 @@ def broadcasts_to(shape, target):
     return all(s in (1, t) for s, t in zip(shape[::-1], target[::-1]))
 
 
-def shape_arg(args):
-    """Accept f(2, 3), f((2, 3)) and f([2, 3])."""
+def shape_arg(args, op="size"):
+    """Accept f(2, 3), f((2, 3)) and f([2, 3]); every entry must be an integer
+    (2.5 would silently become 2)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
-    return tuple(int(a) for a in args)
+    try:
+        return tuple(operator.index(a) for a in args)
+    except TypeError:
+        bad = next(a for a in args if not hasattr(type(a), "__index__"))
+        raise TypeError(f"{op}: expected a sequence of ints, but found an element of type "
+                        f"{type(bad).__name__} ({bad!r})") from None
+
+
+def size_arg(args, op):
+    """A new tensor's size: non-negative ints whose product numpy can allocate
+    (too many elements is an allocation failure, a MemoryError)."""
+    shape = shape_arg(args, op + "()")
+    for d in shape:
+        if d < 0:
+            raise RuntimeError(f"{op}(): trying to create a tensor with negative dimension "
+                               f"{d}: {list(shape)}")
+    n = 1
+    for d in shape:
+        n *= d
+    if n >= 1 << 60:  # 8-byte elements past 2**63 bytes: numpy says ValueError, not MemoryError
+        raise MemoryError(f"{op}(): cannot allocate a tensor of {n} elements ({list(shape)})")
+    return shape

@@ -63,9 +63,16 @@ def _to_array(data, dtype):
     Python floats -> float32, ints -> int64, bools -> bool)."""
     if isinstance(data, Tensor):
         data = data._data
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"could not convert strings to a tensor: {data!r}")
+    try:
+        arr = np.array(data) if dtype is None else np.array(data, dtype=dtype.np)
+    except ValueError as e:  # ragged nesting, or strings inside the lists
+        raise (TypeError if "string" in str(e) else ValueError)(
+            f"could not convert {type(data).__name__} to a tensor: every row must have the "
+            f"same length and hold numbers ({e})") from None
     if dtype is not None:
-        return np.array(data, dtype=dtype.np)
-    arr = np.array(data)
+        return arr
     if arr.dtype == object:
         raise TypeError(f"could not convert {type(data).__name__} to a tensor: "
                         "expected numbers, nested lists of numbers or an array")
@@ -74,8 +81,9 @@ def _to_array(data, dtype):
         arr = arr.astype(dtypes.default_float.np)  # Python floats -> float32
     elif arr.dtype.kind in "iu" and not native:
         arr = arr.astype(np.int64)
-    elif arr.dtype.kind in "US":
-        raise TypeError(f"could not convert strings to a tensor: {data!r}")
+    elif arr.dtype.kind in "USc":
+        what = "complex numbers" if arr.dtype.kind == "c" else "strings"
+        raise TypeError(f"could not convert {what} to a tensor: {data!r}")
     if arr.dtype not in dtypes._BY_NP:
         arr = arr.astype(np.float64 if arr.dtype.kind in "fc" else np.int64)
     return arr
@@ -269,6 +277,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
             raise RuntimeError("data set to a tensor that requires gradients must be floating "
                                f"point, got {dtypes.of_array(new)!r}")
         self._data = new
+        self._version[0] += 1  # a node that saved this tensor would read the new values
 
     def _ones_like(self):
         return self._cls._make(np.ones(self._data.shape, self._data.dtype), False)

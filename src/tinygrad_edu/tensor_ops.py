@@ -286,7 +286,10 @@ class TensorOps:
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
         """Variance; unbiased (n - 1) by default, or ``correction`` as in PyTorch 2."""
         corr = (1 if unbiased else 0) if correction is None else correction
-        x = self._floating()
+        if not self.is_floating_point():
+            raise RuntimeError(f"var(): input dtype must be floating point, got {self.dtype!r};"
+                               " convert it first with .float()")
+        x = self
         diff = x - x.mean(dim, keepdim=True)
         return (diff * diff).sum(dim, keepdim) / float(max(self._count(self._axes(dim)) - corr, 0))
 
@@ -317,12 +320,11 @@ class TensorOps:
     def _extreme(self, dim, keepdim, reduce, arg, result):
         if isinstance(dim, TensorOps):
             return self.maximum(dim) if result is max_result else self.minimum(dim)
-        if self._data.size == 0:
-            raise RuntimeError(f"{result.__name__}(): expected a non-empty tensor "
-                               f"(got shape {list(self._data.shape)})")
         if dim is None:
+            self._check_nonempty(result.__name__)
             return reduce(self)
         ax = self._axis(dim)
+        self._check_nonempty(result.__name__, ax)
         idx = getattr(_get_backend(self.device), arg)(self._data, axis=ax, keepdims=True)
         grid = tuple(idx if i == ax else np.arange(n).reshape([-1 if j == i else 1
                                                                for j in range(idx.ndim)])
@@ -343,8 +345,19 @@ class TensorOps:
         """No dim: the smallest value; with dim: (values, indices); with a tensor: minimum."""
         return self._extreme(dim, keepdim, lambda x: x.amin(), "argmin", min_result)
 
+    def _check_nonempty(self, op, ax=None):
+        """PyTorch's errors for max/argmax-like reductions with nothing to pick from."""
+        if ax is None and self._data.size == 0:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() "
+                               f"== 0 (shape {list(self._data.shape)}). Specify the reduction "
+                               "dim with the 'dim' argument.")
+        if ax is not None and self._data.ndim and self._data.shape[ax] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {ax} to have non-zero size "
+                             f"(shape {list(self._data.shape)}).")
+
     def _arg(self, kernel, dim, keepdim):
         be = _get_backend(self.device)
+        self._check_nonempty(kernel, None if dim is None else self._axis(dim))
         if dim is None:
             return self._cls._make(np.asarray(getattr(be, kernel)(self._data.reshape(-1), axis=0)),
                                    False)

@@ -26,7 +26,17 @@ class ShapeOps:
         shape = tuple(shape)
         return F.Reshape.apply(self, shape=shape)
 
-    view = reshape
+    def view(self, *shape):
+        """reshape that must share memory: a layout it cannot view (e.g. a transpose
+        flattened) is an error, as in PyTorch, instead of a silent copy."""
+        out = self.reshape(*shape)
+        if self._data.size and not np.may_share_memory(out._data, self._data):
+            raise RuntimeError(f"view size is not compatible with input tensor's size and stride "
+                               f"(shape {list(self._data.shape)}, strides in elements "
+                               f"{[st // self._data.itemsize for st in self._data.strides]}): "
+                               "at least one dimension spans across two contiguous subspaces. "
+                               "Use .reshape(...) instead.")
+        return out
 
     def view_as(self, other):
         """reshape to other's shape."""
@@ -89,6 +99,10 @@ class ShapeOps:
                                f"number of dimensions ({len(shape)})")
         lead = len(sizes) - len(shape)
         target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+        if any(s < 0 for s in target):
+            raise RuntimeError(f"expand: the expanded size {list(sizes)} is not allowed: -1 keeps "
+                               f"an existing dimension of {list(shape)}, new leading "
+                               "dimensions need a size >= 0")
         for i, n in enumerate(shape):
             if n != 1 and n != target[lead + i]:
                 raise RuntimeError(f"The expanded size of the tensor ({target[lead + i]}) must "
@@ -134,6 +148,13 @@ class ShapeOps:
     # ---- matmul ------------------------------------------------------------------------------
     def matmul(self, other):
         """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims."""
+        if not isinstance(other, type(self)._cls) and self.is_floating_point():
+            other = self._cls._make(np.asarray(other, dtype=self._data.dtype), False)
+        if isinstance(other, type(self)._cls) and other.dtype != self.dtype:
+            # as PyTorch: no silent promotion inside a matrix product
+            raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
+                               f"{self.dtype!r} and {other.dtype!r}; convert one first, e.g. "
+                               f"with .float() or .double()")
         a, b = self._pair(other, op="matmul", broadcast=False)
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError("both arguments to matmul need to be at least 1D, got "

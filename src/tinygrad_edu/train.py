@@ -16,7 +16,6 @@ import argparse
 import importlib.util
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -129,26 +128,10 @@ def train_epoch(model: nn.Module, bar: Iterable[Any], criterion: nn.Module,
 
 
 def save_state_dict(model: nn.Module, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
-    """Write the state_dict as .npz (no pickle), atomically: temp file, then rename."""
-    state = {k: v.numpy() for k, v in model.state_dict().items()}
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **state)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private (0600)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write the model's state_dict with tg.save (.npz, no pickle, atomic); returns path."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tg.save(model.state_dict(), path)
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def plot_history(history: dict[str, list[float]], path: str) -> str | None:

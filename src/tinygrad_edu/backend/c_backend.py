@@ -86,7 +86,17 @@ _KERNELS = {np.dtype(np.float32): _Kernels("f32", "float"),
 
 
 def _p(k, arr):
+    # the last line of defence: C indexes flat, naturally aligned buffers
+    if not (arr.flags.c_contiguous and arr.flags.aligned):
+        raise ValueError("internal error: a non-contiguous or misaligned array reached C")
     return _ffi.from_buffer(k.ctype, arr)
+
+
+def _contig(x, dtype=None):
+    """x as a C-contiguous, aligned array (ascontiguousarray keeps a misaligned buffer
+    as it is, e.g. np.frombuffer at an odd offset: loading floats from it is UB in C)."""
+    x = np.ascontiguousarray(x, dtype)
+    return x if x.flags.aligned else x.copy()
 
 
 def _check(status):
@@ -104,8 +114,9 @@ def _out(out, shape, dtype, no_alias=()):
     if out is None:
         return np.empty(shape, dtype)
     if (out.shape != tuple(shape) or out.dtype != dtype or not out.flags.c_contiguous
-            or not out.flags.writeable):
-        raise ValueError(f"out must be a writeable C-contiguous {dtype} array of shape {shape}")
+            or not out.flags.aligned or not out.flags.writeable):
+        raise ValueError(f"out must be a writeable, aligned, C-contiguous {dtype} array of "
+                         f"shape {shape}")
     if any(np.shares_memory(out, x) for x in no_alias):
         raise ValueError("out must not overlap this kernel's inputs")
     return out
@@ -141,14 +152,14 @@ def _unary(op, ref):
             k = _KERNELS.get(x.dtype)
             if k is None:
                 return ref(x)
-            if not x.flags.c_contiguous:
-                x = np.ascontiguousarray(x)
+            if not (x.flags.c_contiguous and x.flags.aligned):
+                x = _contig(x)
             out = np.empty(x.shape, x.dtype)
         else:
             k = _KERNELS.get(x.dtype)
             if k is None:
                 return ref(x)
-            x = np.ascontiguousarray(x)
+            x = _contig(x)
             out = _out(out, x.shape, x.dtype)
         status = k.unary(op, 0.0, _fb(k.ctype, x), x.size, _fb(k.ctype, out))
         if status:
@@ -169,8 +180,9 @@ def _binary(op, ref):
         # mismatches go to numpy, which broadcasts/promotes or raises as the spec does
         if k is None or b.dtype != a.dtype or a.shape != b.shape:
             return ref(a, b)
-        if not (a.flags.c_contiguous and b.flags.c_contiguous):
-            a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+        if not (a.flags.c_contiguous and b.flags.c_contiguous
+                and a.flags.aligned and b.flags.aligned):
+            a, b = _contig(a), _contig(b)
         out = np.empty(a.shape, a.dtype) if out is None else _out(out, a.shape, a.dtype)
         status = k.binary(op, _fb(k.ctype, a), _fb(k.ctype, b), a.size, _fb(k.ctype, out))
         if status:
@@ -197,7 +209,7 @@ def leaky_relu(x, slope, out=None):
     k = _KERNELS.get(x.dtype)
     if k is None or _small("leaky_relu", x, out):
         return _ref.leaky_relu(x, slope)
-    x = np.ascontiguousarray(x)
+    x = _contig(x)
     out = _out(out, x.shape, x.dtype)
     _check(k.unary(_lib.TG_LEAKY_RELU, float(slope), _p(k, x), x.size, _p(k, out)))
     return out
@@ -235,12 +247,12 @@ def _reduce(op, x, axes, keepdims, want_arg):
     k = _KERNELS[x.dtype]
     shape = x.shape
     if axes and axes[-1] - axes[0] == len(axes) - 1:  # one run of adjacent axes
-        x = np.ascontiguousarray(x)
+        x = _contig(x)
         outer, n, inner = (_prod(shape[:axes[0]]), _prod(shape[axes[0]:axes[-1] + 1]),
                            _prod(shape[axes[-1] + 1:]))
     else:  # gather the reduced axes last; numpy copies likewise for such sums
         kept = [i for i in range(x.ndim) if i not in axes]
-        x = np.ascontiguousarray(x.transpose(kept + list(axes)))
+        x = _contig(x.transpose(kept + list(axes)))
         outer, n, inner = _prod(shape[i] for i in kept), _prod(shape[i] for i in axes), 1
     out = np.empty(outer * inner, x.dtype)
     arg = np.empty(outer * inner, np.int64) if want_arg else None
@@ -302,7 +314,7 @@ def _softmax(log_, ref):
             return ref(x, axis=axis)
         axis = int(axis) % x.ndim
         last = axis == x.ndim - 1
-        xs = np.ascontiguousarray(x if last else np.moveaxis(x, axis, -1))
+        xs = _contig(x if last else np.moveaxis(x, axis, -1))
         res = _out(out if last else None, xs.shape, x.dtype, (xs,))
         _check(k.softmax(log_, _p(k, xs), xs.size // xs.shape[-1], xs.shape[-1], _p(k, res)))
         if last:

@@ -8,7 +8,7 @@ goes to numpy_backend, the specification.
 import numpy as np
 
 from . import numpy_backend as _ref
-from .c_backend import _check, _ffi, _lib, _out
+from .c_backend import _check, _contig, _ffi, _lib, _out
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 _FUSED = {_F32: ("float[]", _lib.tg_act_backward_f32, _lib.tg_softmax_xent_f32,
@@ -28,13 +28,13 @@ def _act(grad, x, op, slope, want_out, want_sum, out=None):
     """(out or None, colsum or None) of the activation backward over grad viewed
     as (rows, last axis)."""
     ct, kernel = _FUSED[grad.dtype][:2]
-    grad = np.ascontiguousarray(grad)
+    grad = _contig(grad)
     cols = grad.shape[-1] if grad.ndim else 1
     rows = grad.size // cols if cols else 0
     res = _out(out, grad.shape, grad.dtype) if want_out else None
     cs = np.empty(cols, grad.dtype) if want_sum else None
     if op != _lib.TG_ACT_NONE:
-        x = np.ascontiguousarray(x)
+        x = _contig(x)
     _check(kernel(op, float(slope), _fb(ct, grad), _fb(ct, x) if op else _NULL, rows, cols,
                   _fb(ct, res) if want_out else _NULL, _fb(ct, cs) if want_sum else _NULL))
     return res, cs
@@ -66,10 +66,10 @@ def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="
             or (weight is not None and weight.shape != x.shape[1:])):
         return _ref.softmax_cross_entropy(x, target, weight, ignore_index, reduction)
     n, c = x.shape
-    t = np.ascontiguousarray(target, np.int64)
+    t = _contig(target, np.int64)
     ct, kernel = _FUSED[x.dtype][0], _FUSED[x.dtype][2]
-    x = np.ascontiguousarray(x)
-    w = _NULL if weight is None else _fb("double[]", np.ascontiguousarray(weight, np.float64))
+    x = _contig(x)
+    w = _NULL if weight is None else _fb("double[]", _contig(weight, np.float64))
     losses, total, grad = np.empty(n), np.empty(1), np.empty(x.shape, x.dtype)
     status = kernel(_fb(ct, x), n, c, _fb("int64_t[]", t), w, int(ignore_index),
                     int(reduction == "mean"), _fb("double[]", losses), _fb("double[]", total),
@@ -84,8 +84,12 @@ def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="
 # ---- optimizer steps in place -------------------------------------------------------
 def _inplace_ok(p, *others):
     """All C-contiguous, writeable (p and state), one float dtype and shape."""
-    return (p.dtype in _FUSED and p.flags.c_contiguous and p.flags.writeable
-            and all(o is None or (_same(o, p) and o.flags.c_contiguous) for o in others))
+    return (p.dtype in _FUSED and _flat(p) and p.flags.writeable
+            and all(o is None or (_same(o, p) and _flat(o)) for o in others))
+
+
+def _flat(a):
+    return a.flags.c_contiguous and a.flags.aligned
 
 
 def sgd_step(p, grad, buf, lr, weight_decay=0.0, momentum=0.0, dampening=0.0,

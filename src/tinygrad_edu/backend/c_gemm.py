@@ -7,7 +7,7 @@ import numpy as np
 
 from . import c_backend as _cb
 from . import numpy_backend as _ref
-from .c_backend import _KERNELS, _check, _ffi, _lib, _out, _p, _prod
+from .c_backend import _KERNELS, _check, _contig, _ffi, _lib, _out, _p, _prod
 
 _LINEAR = {np.dtype(np.float32): _lib.tg_linear_f32, np.dtype(np.float64): _lib.tg_linear_f64}
 _ACT = {None: _lib.TG_ACT_NONE, "relu": _lib.TG_ACT_RELU, "leaky_relu": _lib.TG_ACT_LEAKY}
@@ -15,12 +15,12 @@ _ACT = {None: _lib.TG_ACT_NONE, "relu": _lib.TG_ACT_RELU, "leaky_relu": _lib.TG_
 
 def _as_c(x, t):
     """x C-contiguous, flipping the transpose flag instead of copying a transposed view."""
-    if x.flags.c_contiguous:
+    if x.flags.c_contiguous and x.flags.aligned:
         return x, t
     xt = np.swapaxes(x, -1, -2)
-    if xt.flags.c_contiguous:
+    if xt.flags.c_contiguous and xt.flags.aligned:
         return xt, not t
-    return np.ascontiguousarray(x), t
+    return _contig(x), t
 
 
 def matmul(a, b, ta=False, tb=False, out=None):
@@ -57,8 +57,8 @@ def linear(x, w, b=None, act=None, slope=0.01, out=None):
             or (out is None and x.shape[0] * w.shape[0] * x.shape[1] < _cb._MIN_SIZE["matmul"])):
         return _ref.linear(x, w, b, act, slope)
     k = _KERNELS[x.dtype]
-    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
-    ins = (x, w) if b is None else (x, w, np.ascontiguousarray(b))
+    x, w = _contig(x), _contig(w)
+    ins = (x, w) if b is None else (x, w, _contig(b))
     out = _out(out, (x.shape[0], w.shape[0]), x.dtype, ins)
     _check(kern(_p(k, x), _p(k, w), _ffi.NULL if b is None else _p(k, ins[2]), x.shape[0],
                 w.shape[0], x.shape[1], code, float(slope), _p(k, out)))

@@ -15,6 +15,18 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 # ---- layers and activations -------------------------------------------------------
+def _input(input, name):  # noqa: A002
+    """input as a Tensor: data (lists, arrays, numbers) is converted as tg.tensor does;
+    anything else is a TypeError naming the function."""
+    if isinstance(input, Tensor):
+        return input
+    try:
+        return Tensor._lift_data(input)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{name}(): argument 'input' must be a tg.Tensor or numeric data, not "
+                        f"{type(input).__name__} ({e})") from None
+
+
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     """input @ weight.T + bias, for input of shape [..., in_features]."""
     return _linear_act(input, weight, bias, None, 0.0)
@@ -24,9 +36,11 @@ def _linear_act(input, weight, bias, act, slope):  # noqa: A002
     """act(linear(input, weight, bias)) for act None, "relu" or "leaky_relu": one
     fused node where it applies (nn.Sequential's Linear + activation), else the
     separate ops."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"linear(): argument 'input' must be a tg.Tensor, not "
-                        f"{type(input).__name__} (wrap data with tg.tensor(...))")
+    input = _input(input, "linear")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"linear: input dtype {input.dtype!r} does not match weight dtype "
+                           f"{weight.dtype!r} (mat1 and mat2 must have the same dtype); convert "
+                           f"the input (x.to({weight.dtype!r})) or the layer (.to(...))")
     if weight.ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-D [out_features, in_features], got "
                            f"shape {list(weight.shape)}")
@@ -62,21 +76,25 @@ def _apply(fn, input, inplace):  # noqa: A002
 
 def relu(input, inplace=False):  # noqa: A002
     """max(x, 0)."""
+    input = _input(input, "relu")
     return _apply(Tensor.relu, input, inplace)
 
 
 def sigmoid(input):  # noqa: A002
     """1 / (1 + exp(-x)), stable for large |x|."""
+    input = _input(input, "sigmoid")
     return input.sigmoid()
 
 
 def tanh(input):  # noqa: A002
     """Hyperbolic tangent."""
+    input = _input(input, "tanh")
     return input.tanh()
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
     """x where x > 0, else negative_slope * x."""
+    input = _input(input, "leaky_relu")
     return _apply(lambda x: x.leaky_relu(negative_slope), input, inplace)
 
 
@@ -90,18 +108,21 @@ def _softmax_dim(ndim, dim, name):
 
 def softmax(input, dim=None, dtype=None):  # noqa: A002
     """exp(x) / exp(x).sum(dim), computed stably (the row max is subtracted)."""
+    input = _input(input, "softmax")
     x = input if dtype is None else input.to(dtype)
     return x.softmax(_softmax_dim(x.ndim, dim, "softmax"))
 
 
 def log_softmax(input, dim=None, dtype=None):  # noqa: A002
     """log(softmax(x)) computed as x - logsumexp(x): no log of 0."""
+    input = _input(input, "log_softmax")
     x = input if dtype is None else input.to(dtype)
     return x.log_softmax(_softmax_dim(x.ndim, dim, "log_softmax"))
 
 
 def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+    input = _input(input, "dropout")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
@@ -143,6 +164,7 @@ def _check_same_size(input, target, name):  # noqa: A002
 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002
     """Mean squared error: mean((input - target)^2)."""
+    input = _input(input, "mse_loss")
     target = _as_tensor(target, input)
     _check_same_size(input, target, "mse_loss")
     d = input - target
@@ -151,6 +173,7 @@ def mse_loss(input, target, reduction="mean"):  # noqa: A002
 
 def l1_loss(input, target, reduction="mean"):  # noqa: A002
     """Mean absolute error: mean(|input - target|)."""
+    input = _input(input, "l1_loss")
     target = _as_tensor(target, input)
     _check_same_size(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
@@ -158,6 +181,7 @@ def l1_loss(input, target, reduction="mean"):  # noqa: A002
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     """Huber-like: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
+    input = _input(input, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     target = _as_tensor(target, input)
@@ -182,6 +206,7 @@ def _check_bce(input, target, weight, name, pos_weight=None):  # noqa: A002
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
     """-(y log p + (1-y) log(1-p)) on probabilities p in [0, 1]; logs clamped at -100."""
+    input = _input(input, "binary_cross_entropy")
     target = _as_tensor(target, input)
     _check_bce(input, target, weight, "binary_cross_entropy")
     vals = _array(input)
@@ -196,6 +221,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",  # noqa: A002
                                      pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable step (any logit, no overflow)."""
+    input = _input(input, "binary_cross_entropy_with_logits")
     target = _as_tensor(target, input)
     if pos_weight is not None:
         pos_weight = _as_tensor(pos_weight, input)
@@ -258,6 +284,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """Cross-entropy of raw scores [N, C] (or [C], or [N, C, d1, ...]) against class
     indices, through a fused, stable log-softmax; or against class probabilities when
     target is a float tensor of the input's shape."""
+    input = _input(input, "cross_entropy")
     if reduction not in _REDUCTIONS:
         _reduce(None, reduction)
     if isinstance(target, Tensor) and target.is_floating_point():
@@ -280,6 +307,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
     """Negative log-likelihood of log-probabilities [N, C] at the target classes."""
+    input = _input(input, "nll_loss")
     if reduction not in _REDUCTIONS:
         _reduce(None, reduction)
     x, t, back = _class_targets(input, target, "nll_loss")

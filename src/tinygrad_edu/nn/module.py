@@ -50,6 +50,10 @@ def _shape(v: Any) -> tuple[int, ...]:
     return tuple(v.shape)
 
 
+def _kind(dtype: Any) -> str:
+    return "float" if dtype.is_floating_point else ("bool" if dtype == dtypes.bool_ else "int")
+
+
 def _as_values(v: Any) -> Tensor | None:
     """A checkpoint value as a Tensor (numbers, not objects), or None if it is not one."""
     if isinstance(v, Tensor):
@@ -326,8 +330,12 @@ class Module:
                         strict: bool = True) -> _IncompatibleKeys:
         """Copy values (Tensors, numpy arrays, or anything numpy can read, such as a
         PyTorch CPU tensor) into the parameters and buffers of the same names. With
-        ``strict`` a missing or unexpected key is an error; a shape mismatch always is.
+        ``strict`` a missing or unexpected key, or a value of another kind (int/bool into
+        float or back) is an error, all listed in one message; a shape mismatch always
+        is. float64 values load into float32 parameters (converted), as in PyTorch.
         Returns (missing_keys, unexpected_keys)."""
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -345,6 +353,13 @@ class Module:
                 errors.append(f"size mismatch for {k}: copying a param with shape "
                               f"{list(_shape(v))} from checkpoint, the shape in current "
                               f"model is {list(_shape(target))}.")
+            elif strict and hasattr(state_dict[k], "dtype") and \
+                    _kind(v.dtype) != _kind(target.dtype):
+                # float64 into float32 converts, as in PyTorch; floats into an integer
+                # buffer (or ints into a parameter) is a different checkpoint
+                errors.append(f"dtype mismatch for {k}: copying a param with dtype {v.dtype!r} "
+                              f"from checkpoint, the dtype in current model is "
+                              f"{target.dtype!r}; convert the checkpoint or the model first.")
             values[k] = v
         if strict:
             if unexpected:

@@ -55,9 +55,12 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         self.defaults = defaults
-        if isinstance(params, Tensor):
+        if isinstance(params, Tensor) or not hasattr(params, "__iter__") or \
+                hasattr(params, "parameters"):  # a Module (Sequential iterates its layers)
             raise TypeError("params argument given to the optimizer should be an iterable of "
-                            f"Tensors or dicts, but got {_typename(params)}")
+                            f"Tensors or dicts, but got {_typename(params)}"
+                            + (" (pass model.parameters())" if hasattr(params, "parameters") or
+                               getattr(params, "__name__", "") == "parameters" else ""))
         self.state = defaultdict(dict)
         self.param_groups = []
         param_groups = list(params)

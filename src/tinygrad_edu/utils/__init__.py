@@ -1,2 +1,3 @@
-"""Utilities: gradient checking (and, later, serialisation and graph pictures)."""
+"""Utilities: gradient checking and safe checkpoints (save / load)."""
 from .gradcheck import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
+from .serialization import load, save  # noqa: F401
