@@ -8,6 +8,7 @@ contiguous and its shape and dtype checked here: C only sees flat buffers.
 """
 import math as _math
 import os as _os
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,8 @@ try:
 except ImportError as _e:  # not built: no compiler at install time
     raise ImportError(f"tinygrad_edu._tg_c is not built ({_e})") from _e
 
-_ffi, _lib = _tg_c.ffi, _tg_c.lib
+_ffi: Any = _tg_c.ffi  # annotated: c_gemm/c_fused import these in a cycle
+_lib: Any = _tg_c.lib
 
 # An -mavx2 build auto-vectorises everywhere, so one AVX2 instruction may sit
 # in any kernel: refuse the whole library rather than crash with SIGILL.
