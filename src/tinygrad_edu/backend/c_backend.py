@@ -8,7 +8,7 @@ contiguous and its shape and dtype checked here: C only sees flat buffers.
 """
 import math as _math
 import os as _os
-from typing import Any
+from typing import Any as _Any
 
 import numpy as np
 
@@ -20,8 +20,8 @@ try:
 except ImportError as _e:  # not built: no compiler at install time
     raise ImportError(f"tinygrad_edu._tg_c is not built ({_e})") from _e
 
-_ffi: Any = _tg_c.ffi  # annotated: c_gemm/c_fused import these in a cycle
-_lib: Any = _tg_c.lib
+_ffi: _Any = _tg_c.ffi  # annotated: c_gemm/c_fused import these in a cycle
+_lib: _Any = _tg_c.lib
 
 # An -mavx2 build auto-vectorises everywhere, so one AVX2 instruction may sit
 # in any kernel: refuse the whole library rather than crash with SIGILL.
