@@ -60,6 +60,7 @@ class Function:
     _versions = ()           # (counter, value) of each input when it was saved
     _out_version = None      # the same for the kept output
     is_view = False          # output shares memory (and so a version counter) with input 0
+    fresh_grads = False      # backward returns new, distinct arrays that nothing else holds
 
     @staticmethod
     def forward(ctx, *arrays, **kwargs):
@@ -242,12 +243,15 @@ def _check_grad(node, i, g, shape):
                            f"got {list(g.shape)} but expected shape {list(shape)}")
 
 
-def _accumulate_leaf(leaf, g, create_graph):
+def _accumulate_leaf(leaf, g, create_graph, fresh=False):
     if create_graph:  # clone: the incoming gradient may be a view or the user's tensor
         leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        # A copy: the same gradient array may flow to several leaves (a + b).
-        leaf.grad = leaf._cls._make(g._data.copy(), False)
+        # A copy: the same gradient array may flow to several leaves (a + b), or be
+        # the caller's. A node with fresh_grads made this array for this leaf alone
+        # (a weight gradient of a matmul): adopting it saves a pass over memory.
+        fresh = fresh and g._data.base is None and g._data.flags.writeable
+        leaf.grad = leaf._cls._make(g._data if fresh else g._data.copy(), False)
     else:
         leaf.grad._data = leaf.grad._data + g._data
 
@@ -266,14 +270,14 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
             if t._ctx is not None:
                 capture_nodes[t._ctx] = t
 
-    def deliver(parent, g):
+    def deliver(parent, g, fresh=False):
         if isinstance(parent, Function):
             grads[parent] = grads[parent] + g if parent in grads else g
         elif capture is not None:
             key = id(parent)
             captured[key] = captured[key] + g if key in captured else g
         else:
-            _accumulate_leaf(parent, g, create_graph)
+            _accumulate_leaf(parent, g, create_graph, fresh)
 
     roots = []
     with set_grad_enabled(create_graph):
@@ -315,7 +319,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                 if parent is None or ig is None:
                     continue
                 _check_grad(node, i, ig, parent.shape)
-                deliver(parent, ig)
+                deliver(parent, ig, node.fresh_grads)
     if capture is not None:
         return [captured.get(id(t)) for t in capture]
     return None

@@ -19,6 +19,7 @@ class Linear(Function):
     reading the sign from the output (out > 0 exactly where x @ w.T + b > 0).
     """
     keep_inputs = True
+    fresh_grads = True  # every gradient is a new matmul / kernel result
     @staticmethod
     def forward(ctx, x, w, b=None, act=None, slope=0.01):
         ctx.act, ctx.slope = act, slope

@@ -50,6 +50,7 @@ class MatMul(Function):
     """op(a) @ op(b) on 2-D or equally batched arrays; op transposes the last two
     axes when ta / tb is set, so backward never copies a transpose."""
     keep_inputs = True
+    fresh_grads = True  # every gradient is a new matmul / kernel result
     @staticmethod
     def forward(ctx, a, b, ta=False, tb=False):
         ctx.ta, ctx.tb = ta, tb
