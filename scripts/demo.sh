@@ -25,7 +25,7 @@ if ! "$PY" -m pip install -q ".[train]" 2>/tmp/tg-demo-pip.err; then
 fi
 
 have_data() {
-  "$PY" -c "from tinygrad_edu.datasets import FashionMNIST; FashionMNIST(train=False)" \
+  "$PY" -c "import tinygrad_edu as tg; tg.datasets.FashionMNIST(train=False)" \
     >/dev/null 2>&1
 }
 if ! have_data; then
