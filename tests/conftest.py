@@ -16,7 +16,10 @@ from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, os.path.dirname(__file__))  # tests/strategies.py etc.
 
-settings.register_profile("dev", max_examples=25, deadline=None)
+# ``device`` (below) is function-scoped but the same for every example of a test
+_DEVICE_OK = [HealthCheck.function_scoped_fixture]
+settings.register_profile("dev", max_examples=25, deadline=None,
+                          suppress_health_check=_DEVICE_OK)
 settings.register_profile(
     "ci",
     max_examples=25,
@@ -24,9 +27,10 @@ settings.register_profile(
     derandomize=True,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much],
+                           HealthCheck.filter_too_much, *_DEVICE_OK],
 )
-settings.register_profile("thorough", max_examples=300, deadline=None)
+settings.register_profile("thorough", max_examples=300, deadline=None,
+                          suppress_health_check=_DEVICE_OK)
 
 _profile = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 settings.load_profile(_profile)
@@ -36,3 +40,26 @@ settings.load_profile(_profile)
 def tg():
     import tinygrad_edu
     return tinygrad_edu
+
+
+# ---- devices: tests that take the ``device`` fixture run once per device ----------
+def _cuda_skip_reason():
+    import tinygrad_edu
+    return tinygrad_edu.cuda.why_unavailable()
+
+
+_CUDA_WHY = _cuda_skip_reason()
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    _CUDA_WHY is not None, reason=f"no CUDA here: {_CUDA_WHY}"))]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """'cpu', then 'cuda' (skipped without CuPy or a GPU). Also the default device for
+    the test's duration, so tg.tensor / tg.randn in the test body land on it."""
+    import tinygrad_edu
+    tinygrad_edu.set_default_device(request.param)
+    try:
+        yield request.param
+    finally:
+        tinygrad_edu.set_default_device(None)

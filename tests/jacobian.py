@@ -10,18 +10,18 @@ import strategies as S
 
 
 def leaf(arr, layout="contiguous", requires_grad=True):
-    """A float64 leaf tensor holding ``arr``; ``layout`` other than contiguous
-    hands tinygrad_edu a non-contiguous numpy view through ``from_numpy``."""
+    """A float64 leaf tensor holding ``arr`` on the default device; ``layout`` other
+    than contiguous hands tinygrad_edu a non-contiguous view (S.layout_tensor)."""
     arr = np.asarray(arr, dtype=np.float64)
     if layout == "contiguous":
         t = tg.tensor(arr, dtype=tg.float64)
     else:
-        t = tg.from_numpy(S.as_layout(arr, layout))
+        t = S.layout_tensor(arr, layout)
     return t.requires_grad_(requires_grad)
 
 
 def to_np(t):
-    return np.array(t.detach().numpy(), dtype=np.float64, copy=True)
+    return np.array(t.detach().cpu().numpy(), dtype=np.float64, copy=True)
 
 
 def forward_np(fn, arrays, kw):

@@ -9,6 +9,7 @@ differences away from kinks, poles and ties.
 import math
 
 import numpy as np
+import tinygrad_edu as tg
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
@@ -141,21 +142,30 @@ def arrays_in(shape, domain="any", dtype=np.float64):
 
 
 # ---- non-contiguous views ------------------------------------------------------
-def as_layout(arr, layout):
-    """The same values as ``arr`` in another memory layout (a numpy VIEW):
-    ``transposed`` is Fortran order (a transpose of a contiguous array),
-    ``strided`` a ``[::2]`` slice of a bigger array."""
-    arr = np.asarray(arr)
+def as_layout(arr, layout, xp=np):
+    """The same values as ``arr`` in another memory layout (a VIEW; numpy, or CuPy
+    with xp=cupy): ``transposed`` is Fortran order (a transpose of a contiguous
+    array), ``strided`` a ``[::2]`` slice of a bigger array."""
+    arr = xp.asarray(arr)
     if layout == "contiguous" or arr.ndim == 0 or arr.size == 0:
         return arr.copy()       # (np.ascontiguousarray would make 0-d arrays 1-d)
     if layout == "transposed":
-        return np.ascontiguousarray(arr.T).T
+        return xp.ascontiguousarray(arr.T).T
     if layout == "strided":
-        big = np.full(tuple(2 * s for s in arr.shape), np.nan, dtype=arr.dtype)
+        big = xp.full(tuple(2 * s for s in arr.shape), np.nan, dtype=arr.dtype)
         view = big[tuple(slice(None, None, 2) for _ in arr.shape)]
         view[...] = arr
         return view
     raise ValueError(layout)
+
+
+def layout_tensor(arr, layout):
+    """A tensor sharing memory with as_layout(arr, layout), on the default device
+    (through DLPack on a GPU, so the view's strides reach the kernels)."""
+    if tg.get_default_device().type == "cpu":
+        return tg.from_numpy(as_layout(arr, layout))
+    from tinygrad_edu.backend import cuda_backend
+    return tg.from_dlpack(as_layout(arr, layout, cuda_backend().xp))
 
 
 @st.composite

@@ -226,9 +226,9 @@ CATALOGUE = [
      ValueError, r"Size mismatch between tensors: first dimensions are \[4, 3\]"),
     # ---- devices and files -------------------------------------------------------------------
     ("a CUDA tensor on a CPU build", lambda: tg.zeros(2, device="cuda"), RuntimeError,
-     "device 'cuda' is not available: this build of tinygrad_edu runs on the CPU only"),
+     "CUDA is not available: CuPy is not installed; install the extra"),
     ("moving a model to CUDA", lambda: nn.Linear(2, 2).to("cuda"), RuntimeError,
-     "device 'cuda' is not available"),
+     "CUDA is not available: CuPy is not installed"),
     ("loading a missing checkpoint", lambda: tg.load("/nonexistent/model.npz"), FileNotFoundError,
      "No such file or directory"),
 ]

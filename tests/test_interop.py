@@ -77,8 +77,8 @@ def test_from_dlpack_numpy_and_protocol_objects():
 
     class OnGpu(_Holder):
         def __dlpack_device__(self):
-            return (2, 0)  # kDLCUDA
-    with pytest.raises(RuntimeError, match="CPU"):
+            return (3, 0)  # kDLCUDAHost: neither CPU nor CUDA device memory
+    with pytest.raises(RuntimeError, match="only CPU and CUDA memory"):
         tg.from_dlpack(OnGpu(a))
 
 

@@ -33,33 +33,34 @@ def _assert_jac(got, want, what):
 # ---- (1) forward ------------------------------------------------------------------
 @pytest.mark.parametrize("row", ROWS, ids=ids)
 @given(data=st.data())
-def test_forward_matches_numpy(row, data):
+def test_forward_matches_numpy(row, data, device):
     shapes, kw = data.draw(row.args, label="shapes, kw")
     dtype = data.draw(S.float_dtypes, label="dtype")
     arrays = S.gen_inputs(data.draw(S.seeds, label="seed"), shapes, row.domain, dtype)
     lay = data.draw(_layouts(row, len(arrays)), label="layouts")
-    ts = [tg.from_numpy(S.as_layout(a, l)) if l != "contiguous" else
+    ts = [S.layout_tensor(a, l) if l != "contiguous" else
           tg.tensor(a, dtype=tg.float32 if dtype == np.float32 else tg.float64)
           for a, l in zip(arrays, lay)]
     out = row.fn(*ts, **kw)
     want = np.asarray(row.ref(*arrays, **kw))
     assert tuple(out.shape) == want.shape
+    assert out.device == ts[0].device
     want_dtype = getattr(tg, row.out_dtype) if row.out_dtype else ts[0].dtype
     assert out.dtype == want_dtype
-    got = out.numpy()
+    got = out.cpu().numpy()
     dtype = got.dtype
     assert dtype == (np.dtype(row.out_dtype) if row.out_dtype else arrays[0].dtype)
     tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(got, want.astype(dtype), **tol)
     # the inputs were not modified in place
     for t, a in zip(ts, arrays):
-        np.testing.assert_array_equal(t.numpy(), a)
+        np.testing.assert_array_equal(t.cpu().numpy(), a)
 
 
 # ---- (2) first order: full Jacobian vs central differences ---------------------------
 @pytest.mark.parametrize("row", GRAD_ROWS, ids=grad_ids)
 @given(data=st.data())
-def test_jacobian_matches_finite_differences(row, data):
+def test_jacobian_matches_finite_differences(row, data, device):
     shapes, kw = data.draw(row.args, label="shapes, kw")
     arrays = S.gen_inputs(data.draw(S.seeds, label="seed"), shapes, row.domain)
     lay = data.draw(_layouts(row, len(arrays)), label="layouts")
@@ -75,7 +76,7 @@ def test_jacobian_matches_finite_differences(row, data):
 
 @pytest.mark.parametrize("row", GRAD_ROWS, ids=grad_ids)
 @given(data=st.data())
-def test_vjp_shapes_and_values(row, data):
+def test_vjp_shapes_and_values(row, data, device):
     """One backward with a random cotangent: grads have the inputs' shapes
     (incl. size-0 and broadcast inputs) and equal v^T J."""
     shapes, kw = data.draw(row.args, label="shapes, kw")
@@ -97,7 +98,7 @@ def test_vjp_shapes_and_values(row, data):
 @pytest.mark.parametrize("row", SMOOTH, ids=[r.name for r in SMOOTH])
 @settings(max_examples=15)
 @given(data=st.data())
-def test_second_order(row, data):
+def test_second_order(row, data, device):
     shapes, kw = data.draw(row.args, label="shapes, kw")
     seed = data.draw(S.seeds, label="seed")
     arrays = S.gen_inputs(seed, shapes, row.domain)

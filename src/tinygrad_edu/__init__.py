@@ -8,6 +8,7 @@
 from . import autograd, dtypes, functions  # noqa: F401
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from .backend import backend_info  # noqa: F401
+from .device import device, get_default_device, set_default_device  # noqa: F401
 from .dtypes import (bool_ as bool, double, float, float16, float32,  # noqa: F401,A004
                      float64, half, int8, int16, int32, int64, long, short, uint8)
 from .factories import (arange, empty, empty_like, eye, from_dlpack, from_numpy,  # noqa: F401
@@ -22,5 +23,6 @@ from . import nn, optim  # noqa: E402,F401
 from .data import datasets  # noqa: E402,F401
 from .utils import data as _utils_data  # noqa: E402,F401
 from .utils import viz  # noqa: E402,F401
+from . import cuda  # noqa: E402,F401 - imports CuPy only when asked
 
 __version__ = "0.1.0"

@@ -38,6 +38,9 @@ def _float_formatter(a):
 def format_tensor(t, prefix="tensor("):
     """The string ``repr(t)`` shows."""
     a = t.numpy_view()
+    on_gpu = t.is_cuda
+    if on_gpu:
+        a = a.get()  # printing reads the values back, as PyTorch does
     if a.size == 0 and a.ndim > 1:
         body = f"[], size={tuple(a.shape)}"
     elif a.dtype.kind == "f":
@@ -49,6 +52,8 @@ def format_tensor(t, prefix="tensor("):
     extras = []
     if t.dtype not in _SHOWN_BY_DEFAULT or (a.size == 0 and t.dtype != dtypes.float32):
         extras.append(f"dtype={t.dtype!r}")
+    if on_gpu:
+        extras.insert(0, f"device='{t.device}'")
     if t.grad_fn is not None:
         extras.append(f"grad_fn={t.grad_fn!r}")
     elif t.requires_grad:

@@ -9,7 +9,8 @@ topological order with an explicit stack, so a 100,000-op chain is fine.
 """
 from . import anomaly_mode as _anomaly_mode
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
-from .backend import get as _get_backend
+from .backend import get as _get_backend  # noqa: F401 - inplace.py reaches it here
+from .backend import device_of as _device_of, of_array as _backend_of
 from .grad_mode import (_mode, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
                         set_grad_enabled)
 
@@ -58,6 +59,7 @@ class Function:
     _retained = None         # weakref to the output tensor if it called retain_grad()
     _tensor_cls = None
     _versions = ()           # (counter, value) of each input when it was saved
+    moves_device = False     # True only for Cast: its output may live on another device
     _out_version = None      # the same for the kept output
     is_view = False          # output shares memory (and so a version counter) with input 0
     fresh_grads = False      # backward returns new, distinct arrays that nothing else holds
@@ -163,19 +165,25 @@ class Function:
         """Run forward on the inputs' arrays and, if recording, link the result into the graph."""
         first = inputs[0]
         tensor_cls = first._cls  # Tensor, also for subclasses such as nn.Parameter
-        backend = _get_backend(first.device)
+        arrays = [t._data for t in inputs]
+        backend = _backend_of(arrays[0])
+        if len(arrays) > 1:
+            kind = type(arrays[0])
+            for a in arrays:
+                if type(a) is not kind:
+                    _check_same_device(cls, arrays)
         ctx = cls()
         ctx.backend = backend
         ctx._tensor_cls = tensor_cls
         needs = tuple([t._requires_grad for t in inputs])  # a list comp: cheaper than a genexpr
         ctx.needs_input_grad = needs
         try:
-            out = cls.forward(ctx, *[t._data for t in inputs], **kwargs)
+            out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as e:  # numpy's words for "more bytes than can exist"
             if "too big" not in str(e) and "Maximum allowed dimension" not in str(e):
                 raise
             raise MemoryError(f"{cls.__name__}: cannot allocate its result ({e})") from None
-        if type(out) is not backend.xp.ndarray:
+        if type(out) is not backend.xp.ndarray and not cls.moves_device:
             out = backend.xp.asarray(out)
         if _anomaly_mode._anomaly.enabled:
             _anomaly_mode.check_forward(ctx, inputs, out)
@@ -201,6 +209,14 @@ class Function:
         if ctx._out is not None:
             ctx._out_version = (result._version, result._version[0])
         return result
+
+
+def _check_same_device(cls, arrays):
+    devs = [_device_of(a) for a in arrays]
+    if any(d != devs[0] for d in devs):
+        raise RuntimeError(f"{cls.__name__}: expected all tensors to be on the same device, but "
+                           f"found at least two devices, {devs[0]} and "
+                           f"{next(d for d in devs if d != devs[0])}; move one with .to(device)")
 
 
 # ---- the backward engine ----------------------------------------------------------

@@ -6,15 +6,18 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .backend import cuda_backend, to_device
+from .device import CPU, device as _device, get_default_device
 from .tensor import Tensor, _to_array
 from .shapes import size_arg
 from ._rng import draw, generator, manual_seed  # noqa: F401 - re-exported
 
-def _new(array: np.ndarray, dtype: Any = None, requires_grad: bool = False,
-         device: str | None = None) -> Tensor:
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"device {device!r} is not available: this build of tinygrad_edu "
-                           "runs on the CPU only")
+def _new(array: Any, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
+    # made on the CPU (so seeded draws are the same on every device), then moved
+    dev = _device(device) if device is not None else get_default_device()
+    if device is not None or dev is not CPU:
+        array = to_device(array, dev)
     t = Tensor._make(array if dtype is None else array.astype(dtypes.to_dtype(dtype).np,
                                                               copy=False))
     if requires_grad:
@@ -41,15 +44,17 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def from_dlpack(ext_tensor: Any) -> Tensor:
-    """A tensor sharing memory with any CPU object that speaks DLPack (a PyTorch CPU
-    tensor, a numpy array, a JAX/CuPy array on the host, ...), as ``torch.from_dlpack``."""
+    """A tensor sharing memory with any object that speaks DLPack (a PyTorch tensor,
+    a numpy or CuPy array, ...), on the CPU or a CUDA GPU, as ``torch.from_dlpack``."""
     if not hasattr(ext_tensor, "__dlpack__"):
         raise TypeError(f"from_dlpack expects an object with __dlpack__ (such as a PyTorch "
                         f"tensor or a numpy array), got {type(ext_tensor).__name__}")
     dev = ext_tensor.__dlpack_device__() if hasattr(ext_tensor, "__dlpack_device__") else None
+    if dev is not None and int(dev[0]) == 2:  # kDLCUDA
+        return Tensor._make(_to_array(cuda_backend().xp.from_dlpack(ext_tensor), None))
     if dev is not None and int(dev[0]) != 1:
-        raise RuntimeError(f"from_dlpack: only CPU memory can be shared (DLPack device type "
-                           f"{int(dev[0])}); move it to the CPU first, e.g. t.cpu()")
+        raise RuntimeError(f"from_dlpack: only CPU and CUDA memory can be shared (DLPack "
+                           f"device type {int(dev[0])}); move it to the CPU first")
     return from_numpy(np.from_dlpack(ext_tensor))
 
 
@@ -170,7 +175,7 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 
 def _like(t: Tensor, fn: Any, dtype: Any, requires_grad: bool) -> Tensor:
     dt = dtypes.to_dtype(dtype) or t.dtype
-    return _new(fn(t.shape, dt.np), None, requires_grad, None)
+    return _new(fn(t.shape, dt.np), None, requires_grad, t.device)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -1,4 +1,5 @@
-"""Handing tensors to other array libraries: ``np.asarray(t)`` and DLPack.
+"""Handing tensors to other array libraries: ``np.asarray(t)`` and DLPack (CPU
+tensors to numpy/PyTorch CPU, CUDA tensors to CuPy/PyTorch CUDA, no copy).
 
 A mixin of the Tensor (like ``tensor_ops``); the way back in, ``tg.from_dlpack``,
 lives with the other constructors in ``factories``.
@@ -18,7 +19,7 @@ def _no_grad_export(t: Any, what: str) -> np.ndarray:
 
 
 class InteropOps:
-    """The array protocols of a CPU tensor (memory shared, never a silent copy)."""
+    """The array protocols of a tensor (memory shared, never a silent copy)."""
     __slots__ = ()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -33,9 +34,12 @@ class InteropOps:
 
     def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,
                    dl_device: Any = None, copy: bool | None = None) -> Any:
-        """A DLPack capsule of this CPU tensor's memory (``torch.from_dlpack(t)``,
-        ``np.from_dlpack(t)``); a tensor that requires grad must be detached first."""
+        """A DLPack capsule of this tensor's memory (``torch.from_dlpack(t)``,
+        ``np.from_dlpack(t)``, ``cupy.from_dlpack(t)``); a tensor that requires grad
+        must be detached first."""
         a = _no_grad_export(self, "__dlpack__")
+        if not isinstance(a, np.ndarray):  # CuPy orders the consumer's stream itself
+            return a.__dlpack__(stream=stream) if stream is not None else a.__dlpack__()
         if stream is not None:
             raise BufferError("stream must be None for a CPU tensor")
         kwargs: dict[str, Any] = {}
@@ -45,5 +49,6 @@ class InteropOps:
         return a.__dlpack__(**kwargs)
 
     def __dlpack_device__(self) -> tuple[int, int]:
-        """(device type, device id): (1, 0) is DLPack's CPU."""
-        return (1, 0)
+        """(device type, device id): (1, 0) is DLPack's CPU, (2, N) CUDA GPU N."""
+        a = self._data  # type: ignore[attr-defined]
+        return (1, 0) if isinstance(a, np.ndarray) else a.__dlpack_device__()

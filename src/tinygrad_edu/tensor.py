@@ -9,6 +9,8 @@ import numpy as np
 
 from . import autograd, dtypes
 from . import functions as F
+from . import backend as _backend
+from .device import device as _device
 from ._repr import format_tensor
 from .shapes import broadcast_shapes
 from .inplace import InplaceOps
@@ -26,22 +28,31 @@ _TYPE_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor",
 
 def parse_to(*args, **kwargs):
     """(dtype, device) from the arguments of ``Tensor.to`` / ``Module.to``: a dtype, a
-    device string, a tensor to match, or keywords; a device other than 'cpu' raises."""
+    device (string or tg.device), a tensor to match, or keywords. A CUDA device that
+    cannot be used here raises, saying why."""
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)  # copies here are ordered on one stream anyway
+    kwargs.pop("copy", None)
     if kwargs:
         raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
     for a in args:
         if isinstance(a, Tensor):
-            dtype = a.dtype
+            dtype, device = a.dtype, a.device
         elif isinstance(a, str):
             device = a
         else:
             dtype = a
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"device {device!r} is not available: this build of "
-                           "tinygrad_edu runs on the CPU only")
+    if device is not None:
+        device = _device(device)
+        if device.type != "cpu":
+            _backend.get(device)
     return (None if dtype is None else dtypes.to_dtype(dtype)), device
+
+
+def _moves(src, dst):
+    """True if a tensor on src must be copied to be on dst ('cuda' means the current GPU)."""
+    return dst is not None and (src.type != dst.type or dst.index not in (None, src.index))
 
 
 class Size(tuple):
@@ -63,6 +74,8 @@ def _to_array(data, dtype):
     Python floats -> float32, ints -> int64, bools -> bool)."""
     if isinstance(data, Tensor):
         data = data._data
+    if not isinstance(data, np.ndarray) and hasattr(data, "__cuda_array_interface__"):
+        return _device_array(data, dtype)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"could not convert strings to a tensor: {data!r}")
     try:
@@ -86,6 +99,16 @@ def _to_array(data, dtype):
         raise TypeError(f"could not convert {what} to a tensor: {data!r}")
     if arr.dtype not in dtypes._BY_NP:
         arr = arr.astype(np.float64 if arr.dtype.kind in "fc" else np.int64)
+    return arr
+
+
+def _device_array(arr, dtype):
+    """A GPU array (CuPy's or a CUDA tensor's) stays on its GPU, with numpy's rules."""
+    arr = _backend.cuda_backend().xp.asarray(arr)
+    if dtype is not None:
+        return arr.astype(dtype.np, copy=False)
+    if arr.dtype not in dtypes._BY_NP:
+        return arr.astype(np.float64 if arr.dtype.kind in "fc" else np.int64)
     return arr
 
 
@@ -149,8 +172,13 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
 
     @property
     def device(self):
-        """Where the data lives ('cpu')."""
-        return "cpu"
+        """Where the data lives: tg.device('cpu') or tg.device('cuda:0')."""
+        return _backend.device_of(self._data)
+
+    @property
+    def is_cuda(self):
+        """True if the data lives on a GPU."""
+        return _backend.device_of(self._data).type == "cuda"
 
     @property
     def ndim(self):
@@ -272,7 +300,8 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
 
     @data.setter
     def data(self, value):
-        new = value._data if isinstance(value, Tensor) else _to_array(value, self.dtype)
+        new = (value._data if isinstance(value, Tensor) else
+               _backend.to_device(_to_array(value, self.dtype), self.device))
         if self._requires_grad and new.dtype.kind != "f":
             raise RuntimeError("data set to a tensor that requires gradients must be floating "
                                f"point, got {dtypes.of_array(new)!r}")
@@ -280,7 +309,8 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
         self._version[0] += 1  # a node that saved this tensor would read the new values
 
     def _ones_like(self):
-        return self._cls._make(np.ones(self._data.shape, self._data.dtype), False)
+        xp = _backend.of_array(self._data).xp
+        return self._cls._make(xp.ones(self._data.shape, self._data.dtype), False)
 
     # ---- conversion ---------------------------------------------------------------
     def numpy(self):
@@ -288,6 +318,9 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
+        if self.is_cuda:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
         return self._data
 
     def numpy_view(self):
@@ -320,13 +353,16 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
         return bool(self.item())
 
     def to(self, *args, **kwargs):
-        """Convert dtype and/or device: ``to(tg.float64)``, ``to('cpu')``, ``to(other)``."""
-        dtype, _ = parse_to(*args, **kwargs)
-        if dtype is None:
-            return self
+        """Convert dtype and/or device: ``to(tg.float64)``, ``to('cuda')``, ``to(other)``;
+        self when nothing changes, else a copy that gradients flow back through."""
+        dtype, dev = parse_to(*args, **kwargs)
+        move = _moves(self.device, dev)
         if dtype == self.dtype:
+            dtype = None
+        if dtype is None and not move:
             return self
-        return F.Cast.apply(self, dtype=dtype.np)
+        return F.Cast.apply(self, dtype=None if dtype is None else dtype.np,
+                            device=dev if move else None)
 
     def float(self):
         """Convert to float32."""
@@ -370,8 +406,12 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
         return self.to(other.dtype)
 
     def cpu(self):
-        """self: tensors already live on the CPU."""
-        return self
+        """This tensor in CPU memory (self if it is there already)."""
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        """This tensor on a GPU (``device``: 'cuda', 'cuda:0' or an index)."""
+        return self.to(f"cuda:{device}" if isinstance(device, int) else (device or "cuda"))
 
     def clone(self):
         """A differentiable copy."""

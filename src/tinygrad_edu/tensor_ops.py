@@ -11,7 +11,7 @@ import numpy as np
 
 from . import dtypes
 from . import functions as F
-from .backend import get as _get_backend
+from .backend import of_array as _backend_of
 from .shapes import broadcast_shapes
 
 max_result = collections.namedtuple("max", ["values", "indices"])
@@ -73,8 +73,14 @@ class TensorOps:
                 dt = dtypes.default_float
             elif dt == dtypes.bool_ and not isinstance(other, (bool, np.bool_)):
                 dt = dtypes.int64
-            return self._cls._make(np.array(other, dtype=dt.np), False)
+            return self._const(np.array(other, dtype=dt.np))
         return self._cls._lift_data(other)
+
+    def _const(self, arr):
+        """A constant tensor of a 0-d numpy array, on self's device."""
+        if type(self._data) is not np.ndarray and self.is_cuda:
+            arr = _backend_of(self._data).scalar(arr)
+        return self._cls._make(arr, False)
 
     def _pair(self, other, reverse=False, op="operation", floating=False, broadcast=True):
         sd = self._data
@@ -86,13 +92,17 @@ class TensorOps:
                 broadcast_shapes(sd.shape, od.shape, _op_name(op))
             return (other, self) if reverse else (self, other)
         if type(other) in (int, float) and sd.dtype.kind == "f":
-            b = self._cls._make(np.array(other, dtype=sd.dtype), False)
+            b = self._const(np.array(other, dtype=sd.dtype))
             return (b, self) if reverse else (self, b)  # a Python number takes our dtype
         op = _op_name(op)
         b = self._lift(other)
         a = self
         if reverse:
             a, b = b, a
+        if a.device != b.device and b._data.ndim == 0 and b.device == "cpu":
+            b = a._const(b._data)  # a CPU scalar tensor joins any device, as in PyTorch
+        elif a.device != b.device and a._data.ndim == 0 and a.device == "cpu":
+            a = b._const(a._data)
         if a.device != b.device:
             raise RuntimeError(f"{op}: expected all tensors on the same device, got {a.device} "
                                f"and {b.device}")
@@ -113,8 +123,9 @@ class TensorOps:
         if other is None:  # `t == None` is a question about identity, as in PyTorch
             return kernel == "ne"
         a, b = self._pair(other, op=kernel)
-        xp_a, xp_b = np.broadcast_arrays(a._data, b._data)
-        return self._cls._make(getattr(_get_backend(self.device), kernel)(xp_a, xp_b), False)
+        be = _backend_of(a._data)
+        xp_a, xp_b = be.xp.broadcast_arrays(a._data, b._data)
+        return self._cls._make(getattr(be, kernel)(xp_a, xp_b), False)
 
     # ---- arithmetic ---------------------------------------------------------------------
     def __add__(self, o):
@@ -325,8 +336,9 @@ class TensorOps:
             return reduce(self)
         ax = self._axis(dim)
         self._check_nonempty(result.__name__, ax)
-        idx = getattr(_get_backend(self.device), arg)(self._data, axis=ax, keepdims=True)
-        grid = tuple(idx if i == ax else np.arange(n).reshape([-1 if j == i else 1
+        be = _backend_of(self._data)
+        idx = getattr(be, arg)(self._data, axis=ax, keepdims=True)
+        grid = tuple(idx if i == ax else be.xp.arange(n).reshape([-1 if j == i else 1
                                                                for j in range(idx.ndim)])
                      for i, n in enumerate(self._data.shape))
         values = F.GetItem.apply(self, index=grid)
@@ -356,11 +368,11 @@ class TensorOps:
                              f"(shape {list(self._data.shape)}).")
 
     def _arg(self, kernel, dim, keepdim):
-        be = _get_backend(self.device)
+        be = _backend_of(self._data)
         self._check_nonempty(kernel, None if dim is None else self._axis(dim))
         if dim is None:
-            return self._cls._make(np.asarray(getattr(be, kernel)(self._data.reshape(-1), axis=0)),
-                                   False)
+            return self._cls._make(be.xp.asarray(getattr(be, kernel)(self._data.reshape(-1),
+                                                                     axis=0)), False)
         return self._cls._make(getattr(be, kernel)(self._data, axis=self._axis(dim),
                                                    keepdims=keepdim), False)
 
@@ -382,7 +394,8 @@ class TensorOps:
             out = x.sum(dim, keepdim=True).log()
             return out if keepdim else out.squeeze(self._axes(dim))
         m = x.detach().amax(dim, keepdim=True)
-        m = self._cls._make(np.where(np.isfinite(m._data), m._data, 0).astype(m._data.dtype), False)
+        xp = _backend_of(m._data).xp
+        m = self._cls._make(xp.where(xp.isfinite(m._data), m._data, 0).astype(m._data.dtype), False)
         out = (x - m).exp().sum(dim, keepdim=True).log() + m
         return out if keepdim else out.squeeze(self._axes(dim))
 
@@ -399,9 +412,9 @@ class TensorOps:
     @_numpy_names
     def all(self, dim=None, keepdim=False):
         """True where every element (over dim) is non-zero."""
-        return self._cls._make(np.asarray(self._data.all(axis=self._axes(dim), keepdims=keepdim)))
+        return self._cls._make(self._data.all(axis=self._axes(dim), keepdims=keepdim)[...])
 
     @_numpy_names
     def any(self, dim=None, keepdim=False):
         """True where any element (over dim) is non-zero."""
-        return self._cls._make(np.asarray(self._data.any(axis=self._axes(dim), keepdims=keepdim)))
+        return self._cls._make(self._data.any(axis=self._axes(dim), keepdims=keepdim)[...])

@@ -6,6 +6,7 @@ clear error before any kernel runs.
 import numpy as np
 
 from . import functions as F
+from . import backend as _backend
 from .shapes import shape_arg, broadcast_shapes
 
 
@@ -139,6 +140,8 @@ class ShapeOps:
                 it = np.asarray(it)
             if isinstance(it, np.ndarray) and it.dtype.kind not in "iub":
                 raise IndexError("tensors used as indices must be long, int or bool tensors")
+            if isinstance(it, np.ndarray) and self.is_cuda:
+                it = _backend.to_device(it, self.device)  # CPU indices for a GPU tensor
             out.append(it)
         return tuple(out)
 

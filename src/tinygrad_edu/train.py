@@ -82,13 +82,13 @@ def load_data(dataset: str, root: str | None, normalize: bool,
     return out
 
 
-def evaluate(model: nn.Module, loader: DataLoader) -> float:
-    """Accuracy of model over a loader (eval mode, no graph)."""
+def evaluate(model: nn.Module, loader: DataLoader, device: Any = "cpu") -> float:
+    """Accuracy of model over a loader (eval mode, no graph); batches go to device."""
     model.eval()
     correct = total = 0
     with tg.no_grad():
         for x, y in loader:
-            correct += int((model(x).argmax(1) == y).sum().item())
+            correct += int((model(x.to(device)).argmax(1) == y.to(device)).sum().item())
             total += len(y)
     model.train()
     return correct / max(total, 1)
@@ -106,25 +106,31 @@ def _progress(iterable: Iterable[Any], total: int, desc: str, quiet: bool) -> It
 
 
 def train_epoch(model: nn.Module, bar: Iterable[Any], criterion: nn.Module,
-                optimizer: optim.Optimizer) -> tuple[float, float]:
+                optimizer: optim.Optimizer, device: Any = "cpu") -> tuple[float, float]:
     """One pass over the batches (a loader, or a progress bar around one); returns
-    (mean loss, accuracy) over the epoch."""
-    loss_sum = correct = seen = 0.0
+    (mean loss, accuracy) over the epoch. The running sums stay on the device and
+    are read only for the progress bar: on a GPU every read waits for the queue."""
+    loss_sum = correct = tg.zeros((), dtype=tg.float64, device=device)
+    seen = 0
+    show = hasattr(bar, "set_postfix")
     for i, (x, y) in enumerate(bar):
+        x, y = x.to(device), y.to(device)
         optimizer.zero_grad()
         scores = model(x)
         loss = criterion(scores, y)
         loss.backward()
         optimizer.step()
         n = len(y)
-        loss_sum += loss.item() * n
-        correct += int((scores.detach().argmax(1) == y).sum().item())
+        loss_sum += loss.detach().double() * n
+        correct += (scores.detach().argmax(1) == y).sum()
         seen += n
-        if hasattr(bar, "set_postfix") and (i % 20 == 0):
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
-    if hasattr(bar, "set_postfix"):
-        bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
-    return loss_sum / seen, correct / seen
+        if show and i % 20 == 0:
+            bar.set_postfix(loss=f"{loss_sum.item() / seen:.4f}",  # type: ignore[attr-defined]
+                            acc=f"{correct.item() / seen:.4f}")
+    mean_loss, acc = loss_sum.item() / max(seen, 1), correct.item() / max(seen, 1)
+    if show:
+        bar.set_postfix(loss=f"{mean_loss:.4f}", acc=f"{acc:.4f}")  # type: ignore[attr-defined]
+    return mean_loss, acc
 
 
 def save_state_dict(model: nn.Module, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
@@ -160,6 +166,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default="runs/mlp", help="folder for model.npz and curves.png")
     p.add_argument("--limit", type=int, default=None, help="use only the first N samples")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (needs CuPy and a GPU)")
     args = p.parse_args(argv)
     for k, v in RECIPES[args.recipe].items():
         if getattr(args, k, None) is None:
@@ -184,7 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     t_data = time.perf_counter() - t0
     sizes = [784] + [int(h) for h in str(args.hidden).split(",") if h] + [10]
-    model = build_mlp(sizes, args.init)
+    try:
+        device = tg.device(args.device)
+        model = build_mlp(sizes, args.init).to(device)
+    except RuntimeError as e:  # CUDA asked for but unusable: say why
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     criterion = nn.CrossEntropyLoss()
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum,
                                args.weight_decay)
@@ -195,19 +207,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     test_loader = DataLoader(test_set, batch_size=1000)
     print(f"{args.dataset}: {len(train_set)} train / {len(test_set)} test samples "
           f"(loaded in {t_data:.1f} s); model {'-'.join(map(str, sizes))}, "
-          f"{args.optimizer} lr={args.lr}, batch {args.batch_size}, backend "
-          f"{tg.backend_info()['backend']}")
+          f"{args.optimizer} lr={args.lr}, batch {args.batch_size}, {_where(device)}")
     history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": []}
     t_train = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         bar = _progress(train_loader, len(train_loader), f"epoch {epoch}/{args.epochs}",
                         args.quiet)
-        loss, acc = train_epoch(model, bar, criterion, optimizer)
+        loss, acc = train_epoch(model, bar, criterion, optimizer, device)
         if hasattr(bar, "close"):
             bar.close()
         if sched is not None:
             sched.step()
-        test_acc = evaluate(model, test_loader)
+        test_acc = evaluate(model, test_loader, device)
         for k, v in zip(history, (loss, acc, test_acc)):
             history[k].append(v)
         print(f"epoch {epoch}: loss {loss:.4f}  train acc {acc:.4f}  test acc {test_acc:.4f}",
@@ -220,12 +231,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     best = int(np.argmax(history["test_acc"]))
     print(f"done: test accuracy {history['test_acc'][-1]:.4f} after {args.epochs} epochs "
           f"(best {history['test_acc'][best]:.4f} at epoch {best + 1}); "
-          f"train time {wall:.1f} s ({seen / wall:,.0f} samples/s); backend "
-          f"{tg.backend_info()['backend']}")
+          f"train time {wall:.1f} s ({seen / wall:,.0f} samples/s); {_where(device)}")
     print(f"saved weights to {weights}")
     print(f"saved curves to {plot}" if plot else
           "matplotlib is not installed: no plot (pip install 'tinygrad_edu[train]')")
     return 0
+
+
+def _where(device: Any) -> str:
+    if device.type == "cuda":
+        return f"device {device} ({tg.cuda.get_device_name()}, CuPy backend)"
+    return f"backend {tg.backend_info()['backend']}"
 
 
 def cli() -> None:

@@ -45,6 +45,7 @@ if _os.environ.get("TG_MALLOC_TUNE", "1") != "0":
 
 name = "c"
 xp = np
+errstate = np.errstate
 
 # Below these sizes (elements; matmul: multiply-adds) numpy_backend answers.
 # A C call costs ~2 us here (checks, np.empty, ffi.from_buffer per operand)

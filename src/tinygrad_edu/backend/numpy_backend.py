@@ -10,6 +10,7 @@ import numpy as np
 
 name = "numpy"
 xp = np
+errstate = np.errstate  # cupy has none: backends carry their own
 
 
 def _quiet(fn):

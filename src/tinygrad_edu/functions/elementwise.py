@@ -1,5 +1,6 @@
 """Elementwise primitives: unary, binary (broadcasting), where, clamp, cast."""
 from ..autograd import Function
+from ..backend import device_of as _device_of, to_device as _to_device
 from ._util import _grads_to_inputs, _unbroadcast
 
 
@@ -166,12 +167,19 @@ class Clamp(Function):
 
 
 class Cast(Function):
+    """A copy in another dtype and/or on another device (PyTorch's ToCopy); the
+    gradient goes back to the input's dtype and device."""
+    moves_device = True
     @staticmethod
-    def forward(ctx, x, dtype=None):
-        ctx.src = x.dtype
-        return x.astype(dtype)
+    def forward(ctx, x, dtype=None, device=None):
+        ctx.src, ctx.src_device = x.dtype, None
+        if device is not None:
+            ctx.src_device = _device_of(x)
+            x = _to_device(x, device)
+        return x if dtype is None else x.astype(dtype)  # astype copies: a clone is a copy
     @staticmethod
-    def backward(ctx, g): return g.to(ctx.src)
+    def backward(ctx, g):
+        return g.to(ctx.src) if ctx.src_device is None else g.to(ctx.src_device, ctx.src)
 
 
 # ---- elementwise binary (broadcasting) ---------------------------------------------

@@ -121,7 +121,7 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, p, y):
         xp = ctx.backend.xp
-        with xp.errstate(divide="ignore"):
+        with ctx.backend.errstate(divide="ignore"):
             lp = xp.maximum(xp.log(p), -100)
             lq = xp.maximum(xp.log1p(-p), -100)
         ctx.lp, ctx.lq = lp, lq

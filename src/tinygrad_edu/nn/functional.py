@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 
 from .. import functions as _fn
-from ..factories import from_numpy, rand
+from ..backend import device_of as _device_of, of_array as _backend_of
+from ..factories import rand, tensor as _tensor
 from ..grad_mode import is_grad_enabled
 from ..ops import where
 from ..shapes import broadcasts_to
@@ -129,7 +130,7 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
         return input
     if p == 1.0:
         return _apply(lambda x: x * 0.0, input, inplace)
-    scale = (rand(*input.shape, dtype=input.dtype) >= p).to(input.dtype) * (1.0 / (1.0 - p))
+    scale = (rand(*input.shape, dtype=input.dtype, device=input.device) >= p).to(input.dtype) * (1.0 / (1.0 - p))
     return _apply(lambda x: x * scale, input, inplace)
 
 
@@ -146,12 +147,12 @@ def _reduce(loss, reduction):
 
 
 def _array(t):
-    """The values of a tensor (or array-like) as a numpy array, outside the graph."""
-    return t.detach().numpy() if isinstance(t, Tensor) else np.asarray(t)
+    """The values of a tensor (numpy or, on a GPU, CuPy) or array-like, outside the graph."""
+    return t.detach().numpy_view() if isinstance(t, Tensor) else np.asarray(t)
 
 
 def _as_tensor(x, like):
-    return x if isinstance(x, Tensor) else from_numpy(np.asarray(x, dtype=_array(like).dtype))
+    return x if isinstance(x, Tensor) else _tensor(x, dtype=like.dtype, device=like.device)
 
 
 def _check_same_size(input, target, name):  # noqa: A002
@@ -234,7 +235,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 def _class_targets(input, target, name):  # noqa: A002
     """(scores as [M, C], integer targets as [M] array, a function that puts per-item
     losses back into target's shape)."""
+    if isinstance(target, Tensor) and target.device != input.device:
+        raise RuntimeError(f"{name}: expected all tensors to be on the same device, but the "
+                           f"input is on {input.device} and the target on {target.device}; "
+                           f"move the target with target.to({str(input.device)!r})")
     t = _array(target)
+    if type(t) is not type(_array(input)):  # lists / numpy labels for a GPU input
+        t = _backend_of(_array(input)).xp.asarray(t)
     if t.dtype.kind in "iu" and input.ndim > 1 and t.shape == tuple(input.shape):
         raise RuntimeError(f"{name}: an integer target of the input's shape "
                            f"{list(input.shape)} looks one-hot; pass class indices of shape "
@@ -264,19 +271,27 @@ def _class_targets(input, target, name):  # noqa: A002
 
 
 def _check_classes(t, c, ignore_index):
+    # on a GPU this reads the result back (a wait): cross_entropy's kernel marks bad
+    # rows NaN instead; nll_loss, off the hot path, checks here on every device
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bad.any():
         raise IndexError(f"Target {int(t[bad][0])} is out of bounds (valid class indices are "
                          f"0..{c - 1}, or ignore_index={ignore_index}).")
 
 
-def _weight_array(weight, c, dtype):
+def _weight_array(weight, c, dtype, like):
+    """Class weights as an array of dtype beside ``like`` (the scores' array)."""
     if weight is None:
         return None
     w = _array(weight)
     if w.shape != (c,):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
                            f"classes but got weight tensor of shape: {list(w.shape)}")
+    if type(w) is not type(like):
+        if isinstance(weight, Tensor):
+            raise RuntimeError(f"expected weight on {_device_of(like)}, the device of the "
+                               f"input, got {weight.device}; move it with .to(device)")
+        w = _backend_of(like).xp.asarray(w)
     return w.astype(dtype, copy=False)
 
 
@@ -298,8 +313,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             return loss.sum() / (input.numel() // input.shape[1])
         return _reduce(loss, reduction)
     x, t, back = _class_targets(input, target, "cross_entropy")
-    _check_classes(t, x.shape[1], ignore_index)
-    w = _weight_array(weight, x.shape[1], _array(x).dtype)
+    if isinstance(t, np.ndarray):
+        _check_classes(t, x.shape[1], ignore_index)
+    w = _weight_array(weight, x.shape[1], _array(x).dtype, _array(x))
     loss = _fn.CrossEntropy.apply(x, target=t, weight=w, ignore_index=ignore_index,
                                   reduction=reduction)
     return back(loss) if reduction == "none" else loss
@@ -312,18 +328,19 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
         _reduce(None, reduction)
     x, t, back = _class_targets(input, target, "nll_loss")
     _check_classes(t, x.shape[1], ignore_index)
+    xp = _backend_of(t).xp
     keep = t != ignore_index
-    safe = np.where(keep, t, 0)
+    safe = xp.where(keep, t, 0)
     dtype = _array(x).dtype
-    w = _weight_array(weight, x.shape[1], dtype)
-    w = from_numpy(((np.ones(len(t), dtype) if w is None else w[safe]) * keep).astype(dtype))
-    loss = -x[np.arange(len(t)), safe] * w
+    w = _weight_array(weight, x.shape[1], dtype, t)
+    w = _tensor(((xp.ones(len(t), dtype) if w is None else w[safe]) * keep).astype(dtype))
+    loss = -x[xp.arange(len(t)), safe] * w
     if reduction == "none":
         return back(loss)
     if reduction == "sum":
         return loss.sum()
     if not _array(w).sum():  # 0/0: nan as in PyTorch, with zero grads for ignored rows
-        kept_nan = from_numpy(np.where(keep, np.nan, 0.0).astype(dtype))
+        kept_nan = _tensor(xp.where(keep, np.nan, 0.0).astype(dtype))
         return (loss * kept_nan).sum() + float("nan")
     return loss.sum() / w.sum()
 
@@ -338,6 +355,7 @@ def one_hot(tensor, num_classes=-1):
         num_classes = int(t.max()) + 1 if t.size else 0
     if t.size and (t.min() < 0 or t.max() >= num_classes):
         raise RuntimeError("Class values must be smaller than num_classes and non-negative.")
-    out = np.zeros(t.shape + (num_classes,), np.int64)
-    np.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
-    return from_numpy(out)
+    xp = _backend_of(t).xp
+    out = xp.zeros(t.shape + (num_classes,), np.int64)
+    xp.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
+    return _tensor(out)

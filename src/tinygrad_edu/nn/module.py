@@ -264,14 +264,15 @@ class Module:
                 p.grad.zero_()
 
     # ---- dtype and device -------------------------------------------------------------
-    def _cast(self: M, dtype: Any) -> M:
+    def _cast(self: M, dtype: Any, device: Any = None) -> M:
+        # in place, as PyTorch: an optimizer made before .to() keeps the same Parameters
         with no_grad():
-            for p in self.parameters():
-                if p.is_floating_point():
-                    p.data = p.data.to(dtype)
-            for b in self.buffers():
-                if b.is_floating_point():
-                    b.data = b.data.to(dtype)
+            for t in (*self.parameters(), *self.buffers()):
+                want = dtype if t.is_floating_point() else None
+                if device is not None or want is not None:
+                    t.data = t.data.to(device=device, dtype=want)
+                if t.grad is not None and device is not None:
+                    t.grad = t.grad.to(device)
         return self
 
     def float(self: M) -> M:
@@ -283,13 +284,18 @@ class Module:
         return self._cast(dtypes.float64)
 
     def to(self: M, *args: Any, **kwargs: Any) -> M:
-        """``to(dtype)`` casts floating parameters; ``to('cpu')`` is a no-op here."""
-        dtype, _ = parse_to(*args, **kwargs)
-        return self._cast(dtype) if dtype is not None else self
+        """Move and/or cast parameters and buffers in place: ``to('cuda')``,
+        ``to(tg.float64)``, ``to('cpu', tg.float32)``; returns self."""
+        dtype, device = parse_to(*args, **kwargs)
+        return self._cast(dtype, device) if dtype is not None or device is not None else self
 
     def cpu(self: M) -> M:
-        """Parameters already live on the CPU: returns self."""
-        return self
+        """Move parameters and buffers to the CPU; returns self."""
+        return self.to("cpu")
+
+    def cuda(self: M, device: Any = None) -> M:
+        """Move parameters and buffers to a GPU; returns self."""
+        return self.to(f"cuda:{device}" if isinstance(device, int) else (device or "cuda"))
 
     # ---- state dict ---------------------------------------------------------------------
     def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:

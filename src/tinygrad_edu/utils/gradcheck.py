@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
+from ..factories import zeros_like
 from ..tensor import Tensor
 
 
@@ -19,10 +20,15 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
+def _host64(a: Any) -> np.ndarray:
+    """An array's values as float64 numpy (read back from the GPU for CUDA tensors)."""
+    return np.asarray(a if isinstance(a, np.ndarray) else a.get(), dtype=np.float64)
+
+
 def _flat_outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> np.ndarray:
     with autograd.no_grad():
         outs = _as_tuple(fn(*inputs))
-    return np.concatenate([np.asarray(o._data, dtype=np.float64).ravel() for o in outs])
+    return np.concatenate([_host64(o._data).ravel() for o in outs])
 
 
 def _numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], x: Tensor,
@@ -55,14 +61,14 @@ def _analytic_jacobians(fn: Callable[..., Any], inputs: Sequence[Any],
             if not out.requires_grad:
                 row += 1
                 continue
-            seeds = [Tensor._make(np.zeros(o.shape, o._data.dtype)) for o in outs]
+            seeds = [zeros_like(o) for o in outs]
             seeds[k]._data.reshape(-1)[i] = 1
             live = [(o, s) for o, s in zip(outs, seeds) if o.requires_grad]
             grads = autograd.grad([o for o, _ in live], diff, [s for _, s in live],
                                   retain_graph=True, allow_unused=True)
             for j, g in enumerate(grads):
                 if g is not None:
-                    jac[j][row] = np.asarray(g._data, dtype=np.float64).ravel()
+                    jac[j][row] = _host64(g._data).ravel()
             row += 1
     return jac
 
@@ -105,8 +111,8 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     outs = _as_tuple(fn(*inputs))
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
-        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o._data.dtype))
-                        for o in outs]
+        grad_outputs = [Tensor._make(rng.standard_normal(o.shape).astype(o._data.dtype)).to(
+                        o.device) for o in outs]
     grad_outputs = [g.detach().requires_grad_() for g in _as_tuple(grad_outputs)]
     n_in = len(inputs)
 

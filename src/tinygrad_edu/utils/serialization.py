@@ -13,7 +13,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor
+from ..tensor import Tensor, parse_to
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"  # a zip with no members (an empty state_dict)
@@ -21,7 +21,7 @@ _EMPTY_ZIP_MAGIC = b"PK\x05\x06"  # a zip with no members (an empty state_dict)
 
 def _as_array(key, value):
     if isinstance(value, Tensor):
-        return value.detach().numpy()
+        return value.detach().cpu().numpy()  # CUDA tensors are saved from host copies
     if isinstance(value, (np.ndarray, np.generic, bool, int, float)):
         arr = np.asarray(value)
         if arr.dtype in dtypes._BY_NP:
@@ -80,9 +80,8 @@ def load(f, map_location=None):
 
     A pickle file, a truncated or corrupt archive, a non-npz file or one holding
     object (pickled) arrays is refused with ValueError; nothing in it is executed."""
-    if map_location not in (None, "cpu"):
-        raise RuntimeError(f"load(): map_location {map_location!r} is not available: this "
-                           "build of tinygrad_edu runs on the CPU only")
+    if map_location is not None:
+        parse_to(map_location)  # a device that cannot be used fails before the file is read
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"load(): f must be a file path (str or os.PathLike), got "
                         f"{type(f).__name__}")
@@ -104,7 +103,8 @@ def load(f, map_location=None):
                     if arr.dtype not in dtypes._BY_NP:
                         raise _refuse(path, f"entry {key!r} has dtype {arr.dtype}, which is "
                                             "not a tg dtype")
-                    out[key] = Tensor._make(np.ascontiguousarray(arr), False)
+                    t = Tensor._make(np.ascontiguousarray(arr), False)
+                    out[key] = t if map_location is None else t.to(map_location)
         except ValueError as e:
             if "load():" in str(e):
                 raise
