@@ -11,5 +11,5 @@ def f64(data, requires_grad=False):
 
 
 def npy(t):
-    """The values of a tinygrad_edu or torch tensor as a numpy array."""
-    return np.asarray(t.detach().numpy())
+    """The values of a tinygrad_edu or torch tensor (on any device) as a numpy array."""
+    return np.asarray(t.detach().cpu().numpy())

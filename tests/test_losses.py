@@ -95,7 +95,7 @@ ELEMENTWISE = [("MSELoss", "mse_loss", "real", {}),
                               for e in ELEMENTWISE])
 @given(shape=S.shapes(min_dims=0, max_dims=3, max_numel=24), seed=S.seeds, dtype=DTYPES,
        reduction=st.sampled_from(REDUCTIONS), module=st.booleans())
-def test_elementwise_loss_matches_torch(torch, name, fname, kind, kw, shape, seed, dtype,
+def test_elementwise_loss_matches_torch(torch, device, name, fname, kind, kw, shape, seed, dtype,
                                         reduction, module):
     x, y = _pair(seed, shape, kind)
     _compare(torch, name, fname, [x, y], dtype, reduction, module, grad=(0, 1), seed=seed,
@@ -104,7 +104,7 @@ def test_elementwise_loss_matches_torch(torch, name, fname, kind, kw, shape, see
 
 @given(shape=S.shapes(min_dims=1, max_dims=3, max_numel=24), seed=S.seeds, dtype=DTYPES,
        reduction=st.sampled_from(REDUCTIONS), module=st.booleans())
-def test_bce_weight_matches_torch(torch, shape, seed, dtype, reduction, module):
+def test_bce_weight_matches_torch(torch, device, shape, seed, dtype, reduction, module):
     x, y = _pair(seed, shape, "prob")
     w = np.random.default_rng(seed + 1).uniform(0.5, 2, shape[-1:])   # broadcast weight
     _compare(torch, "BCELoss", "binary_cross_entropy", [x, y], dtype, reduction, module,
@@ -113,7 +113,7 @@ def test_bce_weight_matches_torch(torch, shape, seed, dtype, reduction, module):
 
 @given(shape=S.shapes(min_dims=1, max_dims=3, max_numel=24), seed=S.seeds, dtype=DTYPES,
        reduction=st.sampled_from(REDUCTIONS), module=st.booleans())
-def test_bce_with_logits_weights_match_torch(torch, shape, seed, dtype, reduction, module):
+def test_bce_with_logits_weights_match_torch(torch, device, shape, seed, dtype, reduction, module):
     x, y = _pair(seed, shape, "logit")
     rng = np.random.default_rng(seed + 1)
     w, pw = rng.uniform(0.5, 2, shape), rng.uniform(0.5, 3, shape[-1:])
@@ -149,7 +149,7 @@ def class_problems(draw):
 
 @given(problem=class_problems(), dtype=DTYPES, reduction=st.sampled_from(REDUCTIONS),
        module=st.booleans(), nll=st.booleans())
-def test_class_loss_matches_torch(torch, problem, dtype, reduction, module, nll):
+def test_class_loss_matches_torch(torch, device, problem, dtype, reduction, module, nll):
     x, t, seed, kw = problem
     if nll:   # log-probabilities, as after a LogSoftmax
         x = x - np.log(np.exp(x).sum(axis=1 if x.ndim > 1 else 0, keepdims=True))
@@ -159,7 +159,7 @@ def test_class_loss_matches_torch(torch, problem, dtype, reduction, module, nll)
 
 @given(problem=class_problems(), dtype=DTYPES, reduction=st.sampled_from(REDUCTIONS),
        module=st.booleans())
-def test_cross_entropy_probability_targets_match_torch(torch, problem, dtype, reduction,
+def test_cross_entropy_probability_targets_match_torch(torch, device, problem, dtype, reduction,
                                                        module):
     x, _, seed, kw = problem
     kw.pop("ignore_index", None)

@@ -10,7 +10,7 @@ topological order with an explicit stack, so a 100,000-op chain is fine.
 from . import anomaly_mode as _anomaly_mode
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from .backend import get as _get_backend  # noqa: F401 - inplace.py reaches it here
-from .backend import device_of as _device_of, of_array as _backend_of
+from .backend import device_of as _device_of, of_array as _backend_of, writeable as _writeable
 from .grad_mode import (_mode, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
                         set_grad_enabled)
 
@@ -266,7 +266,7 @@ def _accumulate_leaf(leaf, g, create_graph, fresh=False):
         # A copy: the same gradient array may flow to several leaves (a + b), or be
         # the caller's. A node with fresh_grads made this array for this leaf alone
         # (a weight gradient of a matmul): adopting it saves a pass over memory.
-        fresh = fresh and g._data.base is None and g._data.flags.writeable
+        fresh = fresh and g._data.base is None and _writeable(g._data)
         leaf.grad = leaf._cls._make(g._data if fresh else g._data.copy(), False)
     else:
         leaf.grad._data = leaf.grad._data + g._data

@@ -12,15 +12,15 @@ each backward (zero_grad drops them), users may replace ``p.data``, and param
 groups carry their own options, so a flat parameter/gradient buffer would have
 to be re-gathered every step, costing the pass it saves.
 """
-from .backend import get as _get_backend
+from .backend import get as _get_backend, writeable as _writeable
 
 
 def _fits(p, *state):
     a, g = p._data, p._grad._data
-    return (a.dtype.kind == "f" and a.flags.writeable and g.dtype == a.dtype
+    return (a.dtype.kind == "f" and _writeable(a) and g.dtype == a.dtype
             and g.shape == a.shape
             and all(s._data.dtype == a.dtype and s._data.shape == a.shape
-                    and s._data.flags.writeable for s in state))
+                    and _writeable(s._data) for s in state))
 
 
 def _bump(*tensors):

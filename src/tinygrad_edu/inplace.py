@@ -12,6 +12,7 @@ returning a wrong gradient.
 import numpy as np
 
 from . import autograd
+from .backend import of_array as _backend_of, writeable as _writeable
 from . import functions as F
 from ._rng import draw
 from .shapes import broadcasts_to
@@ -74,7 +75,7 @@ class InplaceOps:
                     "part of the graph is not supported: the base tensor would keep a stale "
                     "gradient. Build a new tensor instead (e.g. with tg.cat or tg.where).")
             self._keep_old_values(node)
-        np.copyto(self._data, result._data, casting="unsafe")
+        _backend_of(self._data).xp.copyto(self._data, result._data, casting="unsafe")
         self._version[0] += 1
         if node is not None:
             self._ctx = node
@@ -94,7 +95,7 @@ class InplaceOps:
         array (what every optimizer step does; no temporary, no copy). Only the plain
         cases: a float self and a Python number or same-dtype tensor broadcasting to it."""
         a = self._data
-        if a.dtype.kind != "f" or not a.flags.writeable:
+        if a.dtype.kind != "f" or not _writeable(a):
             return False
         if type(other) in (int, float):
             b = other
@@ -103,8 +104,7 @@ class InplaceOps:
             b = other._data
         else:
             return False
-        xp = autograd._get_backend(self.device).xp
-        getattr(xp, _UFUNCS[name])(a, b, out=a)
+        getattr(_backend_of(a).xp, _UFUNCS[name])(a, b, out=a)
         self._version[0] += 1
         return True
 
@@ -132,12 +132,15 @@ class InplaceOps:
     def _overwrite(self, src, op):
         """Replace every value by src (broadcast); recorded, the gradient goes to src."""
         src = self._lift(src)
+        if src.device != self.device:  # copy_ (and fills drawn on the CPU) cross devices
+            src = src.to(self.device)
+        xp = _backend_of(self._data).xp
         if not self._recording(src):
             self._check_inplace()
-            np.copyto(self._data, src._data, casting="unsafe")
+            xp.copyto(self._data, src._data, casting="unsafe")
             self._version[0] += 1
             return self
-        keep_none = self._cls._make(np.zeros(self._data.shape, dtype=bool), False)
+        keep_none = self._cls._make(xp.zeros(self._data.shape, dtype=bool), False)
         return self._commit(self._cls._where(keep_none, self, src), op)
 
     def zero_(self):
@@ -169,6 +172,8 @@ class InplaceOps:
     def __setitem__(self, index, value):
         index = self._index(index)
         value = self._lift(value)
+        if value.device != self.device:
+            value = value.to(self.device)
         target = self._data[index].shape
         if not broadcasts_to(value._data.shape, target):
             raise RuntimeError(f"setitem: shape mismatch: value tensor of shape "
@@ -182,8 +187,9 @@ class InplaceOps:
         # Recorded as where(mask, scattered value, self): both sides keep a gradient.
         # With repeated indices numpy's last write wins; `won` zeroes the others so
         # the scatter-add below places each element's final value exactly once.
-        writer = np.full(self._data.shape, -1, dtype=np.int64)
-        ids = np.arange(int(np.prod(target)), dtype=np.int64).reshape(target)
+        xp = _backend_of(self._data).xp
+        writer = xp.full(self._data.shape, -1, dtype=np.int64)
+        ids = xp.arange(int(np.prod(target)), dtype=np.int64).reshape(target)
         writer[index] = ids
         won = self._cls._make((writer[index] == ids).astype(self._data.dtype), False)
         placed = F.IndexAdd.apply(value.to(self.dtype).expand(target) * won,

@@ -96,6 +96,12 @@ def device_of(a):
     return _cuda.device_of(a) if isinstance(a, _cuda.xp.ndarray) else CPU
 
 
+def writeable(a):
+    """False for a read-only numpy array (a broadcast view, a user's frozen array);
+    CuPy arrays are always writeable."""
+    return getattr(a.flags, "writeable", True)
+
+
 def to_device(a, dev):
     """Array ``a`` on device ``dev`` (the same array if it is already there)."""
     dev = device(dev)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
+from ..backend import writeable
 from ..factories import zeros_like
 from ..tensor import Tensor
 
@@ -139,7 +140,7 @@ def numerical_gradient(f: Callable[[Any], Any], x: Any, h: float = 1e-4) -> Any:
     x's floating dtype."""
     is_tensor = isinstance(x, Tensor)
     own: Any = x._data if is_tensor else x if isinstance(x, np.ndarray) else None
-    writable = own is not None and own.dtype.kind == "f" and own.flags.writeable
+    writable = own is not None and own.dtype.kind == "f" and writeable(own)
     orig = own if own is not None else np.asarray(x)
     if writable and own.dtype == np.float64:
         work, probe, mirror = own, x, None
