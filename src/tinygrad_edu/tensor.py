@@ -309,6 +309,8 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
         self._version[0] += 1  # a node that saved this tensor would read the new values
 
     def _ones_like(self):
+        if self._data.ndim == 0:  # the seed of loss.backward(): a constant, on any device
+            return self._const(np.ones((), self._data.dtype))
         xp = _backend.of_array(self._data).xp
         return self._cls._make(xp.ones(self._data.shape, self._data.dtype), False)
 

@@ -85,7 +85,7 @@ class TensorOps:
     def _pair(self, other, reverse=False, op="operation", floating=False, broadcast=True):
         sd = self._data
         if isinstance(other, self._cls) and other._data.dtype == sd.dtype and \
-                (not floating or sd.dtype.kind == "f"):
+                type(other._data) is type(sd) and (not floating or sd.dtype.kind == "f"):
             # the common cases, fast: same dtype, same shape or a plain broadcast
             od = other._data
             if broadcast and od.shape != sd.shape and od.ndim and sd.ndim:

@@ -110,7 +110,8 @@ def train_epoch(model: nn.Module, bar: Iterable[Any], criterion: nn.Module,
     """One pass over the batches (a loader, or a progress bar around one); returns
     (mean loss, accuracy) over the epoch. The running sums stay on the device and
     are read only for the progress bar: on a GPU every read waits for the queue."""
-    loss_sum = correct = tg.zeros((), dtype=tg.float64, device=device)
+    loss_sum = tg.zeros((), dtype=tg.float64, device=device)
+    correct = tg.zeros((), dtype=tg.int64, device=device)
     seen = 0
     show = hasattr(bar, "set_postfix")
     for i, (x, y) in enumerate(bar):

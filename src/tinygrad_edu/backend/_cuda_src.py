@@ -59,6 +59,16 @@ __global__ void softmax_rows(const T* x, T* y, int c) {
     }
 }
 
+// The loss from the per-row losses: their sum, over the total weight for 'mean'
+template <typename T>
+__global__ void xent_reduce(const double* losses, const double* total, long long n, int mean,
+                            T* out) {
+    double acc = 0.0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) acc += losses[i];
+    acc = block_reduce<false>(acc);
+    if (threadIdx.x == 0) *out = (T)(mean ? acc / *total : acc);
+}
+
 // Loss, gradient and (block 0) the total weight of softmax cross-entropy, one
 // block per row. Every block also sums the weights of all rows itself (n reads
 // of the targets, from cache), so 'mean' needs no second launch. A class index

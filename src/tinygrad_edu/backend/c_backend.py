@@ -46,6 +46,8 @@ if _os.environ.get("TG_MALLOC_TUNE", "1") != "0":
 name = "c"
 xp = np
 errstate = np.errstate
+reduce_losses = _ref.reduce_losses
+is_one = _ref.is_one
 
 # Below these sizes (elements; matmul: multiply-adds) numpy_backend answers.
 # A C call costs ~2 us here (checks, np.empty, ffi.from_buffer per operand)

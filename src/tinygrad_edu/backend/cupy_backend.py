@@ -138,7 +138,7 @@ if cp is not None:
         code=_ROW_KERNELS, options=("--std=c++14",), name_expressions=[
             f"{k}<{t}{flag}>" for t in ("float", "double")
             for k, flag in (("softmax_rows", ", false"), ("softmax_rows", ", true"),
-                            ("xent_rows", ""))])
+                            ("xent_rows", ""), ("xent_reduce", ""))])
 
 
 def _t(x, v):
@@ -267,6 +267,27 @@ def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="
         (x, target, w, np.int32(weight is not None), np.int64(ignore_index),
          np.int32(reduction == "mean"), np.int64(n), np.int32(c), losses, grad, total))
     return losses, total, grad
+
+
+def reduce_losses(losses, total, reduction, dtype):
+    """numpy_backend.reduce_losses in one launch, reading nothing back (0/0 is NaN on
+    the GPU without a test)."""
+    if reduction == "none":
+        return losses.astype(dtype)
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        s = losses.sum()
+        return (s / total if reduction == "mean" else s).astype(dtype)
+    out = cp.empty((), dtype)
+    total = cp.asarray(total, dtype=np.float64)  # a float when there were no rows
+    _row_kernel("xent_reduce", dtype)((1,), (256,), (losses, total, np.int64(losses.size),
+                                                     np.int32(reduction == "mean"), out))
+    return out
+
+
+def is_one(a):
+    """True if a is the cached device scalar 1 that seeds loss.backward(): comparing
+    values would wait for the GPU."""
+    return a.ndim == 0 and a is _SCALARS.get((a.dtype.char, np.ones((), a.dtype).tobytes()))
 
 
 # ---- activation backward and bias gradient ----------------------------------------

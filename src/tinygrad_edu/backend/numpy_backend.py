@@ -180,6 +180,22 @@ def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="
     return losses, total, (p * scale[:, None]).astype(x.dtype, copy=False)
 
 
+def reduce_losses(losses, total, reduction, dtype):
+    """softmax_cross_entropy's per-row float64 losses as the loss of x's dtype: as they
+    are ('none'), summed, or summed / total ('mean'; 0/0 is nan as in PyTorch)."""
+    if reduction == "none":
+        return losses.astype(dtype)
+    s = losses.sum()
+    if reduction == "mean":
+        s = s / total if total != 0 else np.nan
+    return np.asarray(s, dtype=dtype)
+
+
+def is_one(a):
+    """True if 0-d array a holds 1 (the gradient seed of loss.backward())."""
+    return a.ndim == 0 and a == 1
+
+
 def sgd_step(p, grad, buf, lr, weight_decay=0.0, momentum=0.0, dampening=0.0,
              nesterov=False, maximize=False, first=False):
     """One SGD step in place on arrays (optim/sgd.py's arithmetic): p, and the

@@ -66,20 +66,13 @@ class CrossEntropy(Function):
     keep_inputs = True
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
-        xp = ctx.backend.xp
         # float64 inside: the loss is rounded once, so printed values match PyTorch's
         # to the last digit more often than a float32 sum would.
         losses, total, ctx.grad = ctx.backend.softmax_cross_entropy(
             x, target, weight, ignore_index, reduction)
         ctx.target, ctx.weight, ctx.ignore_index, ctx.reduction = (
             target, weight, ignore_index, reduction)
-        if reduction == "none":
-            out = losses
-        elif reduction == "sum":
-            out = losses.sum()
-        else:  # every row ignored: 0/0 is nan as in PyTorch, without numpy's warning
-            out = losses.sum() / total if total != 0 else xp.asarray(xp.nan)
-        return xp.asarray(out, dtype=x.dtype)
+        return ctx.backend.reduce_losses(losses, total, reduction, x.dtype)
     @staticmethod
     def backward(ctx, g):
         if is_grad_enabled():  # create_graph: the softmax must be part of the graph
@@ -88,7 +81,7 @@ class CrossEntropy(Function):
         if ctx.reduction == "none":
             return grad * g.reshape(-1, 1)
         # the usual loss.backward(): g is 1 and the kernel's gradient is the answer
-        return grad if g._data == 1 else grad * g
+        return grad if ctx.backend.is_one(g._data) else grad * g
 
 
 def _cross_entropy_graph_grad(ctx, g):
