@@ -223,6 +223,21 @@ def test_act_bias_backward_and_bias_grad(dt, n, o, slope):
     same(G.bias_grad(dev(g)), R.bias_grad(g), dt, rtol=1e-5, atol=1e-5)
 
 
+@gpu
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("shape", [(128, 512), (1000, 10), (3, 1), (0, 5), (5, 0), (70000, 3)])
+def test_column_sum_kernels_at_training_sizes(dt, shape):
+    rng = np.random.default_rng(shape[0])
+    g, x = rng.standard_normal((2, *shape)).astype(dt)
+    for slope in (0.0, 0.01):
+        gm, cs = G.act_bias_backward(dev(g), dev(x), slope)
+        wm, ws = R.act_bias_backward(g, x, slope)
+        same(gm, wm, dt)
+        same(cs, ws, dt, rtol=1e-4 if dt == np.float32 else 1e-10, atol=1e-3)
+    same(G.bias_grad(dev(g)), R.bias_grad(g), dt, rtol=1e-4 if dt == np.float32 else 1e-10,
+         atol=1e-3)
+
+
 # ---- softmax and cross-entropy ----------------------------------------------------------
 @gpu
 @SETTINGS

@@ -138,7 +138,8 @@ if cp is not None:
         code=_ROW_KERNELS, options=("--std=c++14",), name_expressions=[
             f"{k}<{t}{flag}>" for t in ("float", "double")
             for k, flag in (("softmax_rows", ", false"), ("softmax_rows", ", true"),
-                            ("xent_rows", ""), ("xent_reduce", ""))])
+                            ("xent_rows", ""), ("xent_reduce", ""), ("col_sums", ", false"),
+                            ("col_sums", ", true"))])
 
 
 def _t(x, v):
@@ -217,9 +218,9 @@ def _threads(c):
     return 32 if c <= 32 else 128 if c <= 1024 else 256
 
 
-def _row_kernel(kind, dtype, log_=None):
+def _row_kernel(kind, dtype, flag=None):
     t = "float" if dtype == np.float32 else "double"
-    flag = "" if log_ is None else (", true" if log_ else ", false")
+    flag = "" if flag is None else (", true" if flag else ", false")
     return _rows.get_function(f"{kind}<{t}{flag}>")
 
 
@@ -301,15 +302,39 @@ def leaky_relu_backward(grad, x, slope):
     return _leaky_bw(grad, x, _t(grad, slope))
 
 
+def _fits_rows(*arrays):
+    a = arrays[0]
+    return a.ndim == 2 and a.dtype in (np.float32, np.float64) and all(
+        b.shape == a.shape and b.dtype == a.dtype and b.flags.c_contiguous for b in arrays)
+
+
+def _col_sums(grad, x, slope, gm):
+    n, c = grad.shape
+    out = cp.empty(c, grad.dtype)
+    if c:
+        _row_kernel("col_sums", grad.dtype, gm is not None)(
+            ((c + 31) // 32,), (32, 8),
+            (grad, grad if x is None else x, _t(grad, slope), grad if gm is None else gm, out,
+             np.int64(n), np.int32(c)))
+    return out
+
+
 def bias_grad(grad):
-    """Column sums of a 2-D gradient: the bias gradient of x @ w.T + b."""
-    return cp.sum(grad, axis=0)
+    """Column sums of a 2-D gradient: the bias gradient of x @ w.T + b (one launch;
+    CuPy's general reduction costs several times the launch in Python)."""
+    if not _fits_rows(grad):
+        return cp.sum(grad, axis=0)
+    return _col_sums(grad, None, 0.0, None)
 
 
 def act_bias_backward(grad, x, slope=0.0):
-    """(grad * act'(x), its column sums); act = leaky_relu(slope), ReLU at slope 0."""
-    g = relu_backward(grad, x) if slope == 0 else leaky_relu_backward(grad, x, slope)
-    return g, bias_grad(g)
+    """(grad * act'(x), its column sums); act = leaky_relu(slope), ReLU at slope 0:
+    one pass over grad and x."""
+    if not _fits_rows(grad, x):
+        g = relu_backward(grad, x) if slope == 0 else leaky_relu_backward(grad, x, slope)
+        return g, cp.sum(g, axis=0)
+    gm = cp.empty_like(grad)
+    return gm, _col_sums(grad, x, slope, gm)
 
 
 # ---- linear layer ------------------------------------------------------------------

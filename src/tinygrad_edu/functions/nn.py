@@ -46,8 +46,8 @@ class Linear(Function):
             g = g * ctx.const(ctx.backend.xp.where(y > 0, 1.0, ctx.slope).astype(y.dtype))
         gx = MatMul.apply(g, w) if need[0] else None
         gw = MatMul.apply(g, x, ta=True) if need[1] else None
-        if want_b and gb is None:
-            gb = g.sum(dim=0)
+        if want_b and gb is None:  # the backend's column sums unless create_graph
+            gb = g.sum(dim=0) if is_grad_enabled() else ctx.const(ctx.backend.bias_grad(g._data))
         return (gx, gw, gb)[:len(need)]
 
     def name(self):
