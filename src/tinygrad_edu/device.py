@@ -13,7 +13,7 @@ class device(str):  # noqa: N801 - PyTorch's spelling
     """A device name that is also a string: ``device("cuda")``, ``device("cuda", 0)``,
     ``device("cpu")``; ``.type`` and ``.index`` as in PyTorch."""
     type: str
-    index: int | None
+    index: int | None  # type: ignore[assignment]  # PyTorch's name shadows str.index
 
     def __new__(cls, type_or_name: object, index: int | None = None) -> device:
         if isinstance(type_or_name, device) and index is None:

@@ -38,7 +38,7 @@ def unavailable_reason():
     return None if n > 0 else "no NVIDIA GPU was found"
 
 
-_DEVICES = {}
+_DEVICES: dict = {}
 
 
 def device_of(a):
@@ -70,7 +70,7 @@ def to_host(a):
     return cp.asnumpy(a)
 
 
-_SCALARS = {}
+_SCALARS: dict = {}
 
 
 def scalar(arr):
@@ -209,7 +209,8 @@ def matmul(a, b, ta=False, tb=False):
         a = cp.swapaxes(a, -1, -2)
     if tb:
         b = cp.swapaxes(b, -1, -2)
-    return cp.matmul(a, b)
+    # 2-D: cupy.dot reaches cuBLAS with ~25% less Python than matmul's gufunc layer
+    return cp.dot(a, b) if a.ndim == 2 and b.ndim == 2 else cp.matmul(a, b)
 
 
 # ---- row kernels: softmax, log_softmax, cross-entropy -----------------------------
@@ -342,7 +343,7 @@ def linear(x, w, b=None, act=None, slope=0.01):
     """act(x @ w.T + b): cuBLAS, then bias and activation in one in-place pass."""
     if act not in _ACT:
         raise ValueError(f"linear: act must be one of {tuple(_ACT)}, got {act!r}")
-    out = cp.matmul(x, w.T)
+    out = cp.dot(x, w.T)
     if b is None and act is None:
         return out
     k = _bias_act[(b is not None, act)]

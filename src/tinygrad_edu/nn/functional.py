@@ -130,7 +130,8 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
         return input
     if p == 1.0:
         return _apply(lambda x: x * 0.0, input, inplace)
-    scale = (rand(*input.shape, dtype=input.dtype, device=input.device) >= p).to(input.dtype) * (1.0 / (1.0 - p))
+    keep = rand(*input.shape, dtype=input.dtype, device=input.device) >= p
+    scale = keep.to(input.dtype) * (1.0 / (1.0 - p))
     return _apply(lambda x: x * scale, input, inplace)
 
 
