@@ -182,6 +182,8 @@ def machine():
                   if torch else "not installed"),
         "tinygrad_edu": f"backend {info.get('backend')}, {info.get('threads', 1)} threads, "
                         f"cflags {info.get('cflags', '-')}",
+        "gpu": (f"{tg.cuda.get_device_name()} (CuPy backend)" if tg.cuda.is_available()
+                else "none"),
         "env": " ".join(f"{k}={os.environ[k]}" for k in
                         ("TG_BACKEND", "TG_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
                         if k in os.environ) or "-",
