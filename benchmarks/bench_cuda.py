@@ -19,28 +19,17 @@ from _harness import Bench, fmt_time, optional
 N, D, H, C, LR = 60_000, 784, 512, 10, 0.1
 
 
-def ours_epoch(tg, data, batch):
+def framework_epoch(lib, data, batch):
+    """One epoch in tinygrad_edu or PyTorch: the same code, PyTorch's names in both."""
     model, opt, X, Y = data
-    F = tg.nn.functional
-    perm = tg.randperm(N, device="cuda")
+    F = lib.nn.functional
+    perm = lib.randperm(N, device="cuda")
     xs, ys = X[perm], Y[perm]
     for i in range(0, N, batch):
         opt.zero_grad()
         F.cross_entropy(model(xs[i:i + batch]), ys[i:i + batch]).backward()
         opt.step()
-    tg.cuda.synchronize()
-
-
-def torch_epoch(torch, data, batch):
-    model, opt, X, Y = data
-    F = torch.nn.functional
-    perm = torch.randperm(N, device="cuda")
-    xs, ys = X[perm], Y[perm]
-    for i in range(0, N, batch):
-        opt.zero_grad()
-        F.cross_entropy(model(xs[i:i + batch]), ys[i:i + batch]).backward()
-        opt.step()
-    torch.cuda.synchronize()
+    lib.cuda.synchronize()
 
 
 def cupy_epoch(cp, data, batch):
@@ -77,7 +66,7 @@ def setup(tg, torch, cp):
     if torch is not None and torch.cuda.is_available():
         tm = torch.nn.Sequential(torch.nn.Linear(D, H), torch.nn.ReLU(),
                                  torch.nn.Linear(H, C)).cuda()
-        peers["PyTorch CUDA eager"] = (torch_epoch, torch, (
+        peers["PyTorch CUDA eager"] = (framework_epoch, torch, (
             tm, torch.optim.SGD(tm.parameters(), lr=LR), torch.tensor(X, device="cuda"),
             torch.tensor(Y, device="cuda")))
     ws = [cp.asarray(p.detach().cpu().numpy()) for p in model.parameters()]
@@ -131,7 +120,7 @@ def main():
         times = {k: [] for k in ["tinygrad_edu", *peers]}
         for rep in range(epochs + 1):
             s = time.perf_counter()
-            ours_epoch(tg, ours, batch)
+            framework_epoch(tg, ours, batch)
             times["tinygrad_edu"].append(time.perf_counter() - s)
             for k, (fn, lib, data) in peers.items():
                 s = time.perf_counter()
