@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import functions as _fn
 from ..backend import device_of as _device_of, of_array as _backend_of
-from ..factories import rand, tensor as _tensor
+from ..factories import from_numpy, rand, tensor as _tensor
 from ..grad_mode import is_grad_enabled
 from ..ops import where
 from ..shapes import broadcasts_to
@@ -150,6 +150,12 @@ def _reduce(loss, reduction):
 def _array(t):
     """The values of a tensor (numpy or, on a GPU, CuPy) or array-like, outside the graph."""
     return t.detach().numpy_view() if isinstance(t, Tensor) else np.asarray(t)
+
+
+def _wrap(arr):
+    """A tensor around a fresh numpy or CuPy array, on that array's device (never the
+    default device's: the array was made beside the input's)."""
+    return from_numpy(arr) if isinstance(arr, np.ndarray) else _tensor(arr)
 
 
 def _as_tensor(x, like):
@@ -334,14 +340,14 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     safe = xp.where(keep, t, 0)
     dtype = _array(x).dtype
     w = _weight_array(weight, x.shape[1], dtype, t)
-    w = _tensor(((xp.ones(len(t), dtype) if w is None else w[safe]) * keep).astype(dtype))
+    w = _wrap(((xp.ones(len(t), dtype) if w is None else w[safe]) * keep).astype(dtype))
     loss = -x[xp.arange(len(t)), safe] * w
     if reduction == "none":
         return back(loss)
     if reduction == "sum":
         return loss.sum()
     if not _array(w).sum():  # 0/0: nan as in PyTorch, with zero grads for ignored rows
-        kept_nan = _tensor(xp.where(keep, np.nan, 0.0).astype(dtype))
+        kept_nan = _wrap(xp.where(keep, np.nan, 0.0).astype(dtype))
         return (loss * kept_nan).sum() + float("nan")
     return loss.sum() / w.sum()
 
@@ -359,4 +365,4 @@ def one_hot(tensor, num_classes=-1):
     xp = _backend_of(t).xp
     out = xp.zeros(t.shape + (num_classes,), np.int64)
     xp.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
-    return _tensor(out)
+    return _wrap(out)
