@@ -58,8 +58,33 @@ def device(request):
     """'cpu', then 'cuda' (skipped without CuPy or a GPU). Also the default device for
     the test's duration, so tg.tensor / tg.randn in the test body land on it."""
     import tinygrad_edu
+    before = tinygrad_edu.get_default_device()
     tinygrad_edu.set_default_device(request.param)
     try:
         yield request.param
     finally:
-        tinygrad_edu.set_default_device(None)
+        tinygrad_edu.set_default_device(before)
+
+
+# ---- the whole suite on a GPU: TG_TEST_DEVICE=cuda pytest tests ---------------------
+# Every test's tg.tensor / tg.randn / layer lands on that device, and .numpy() reads a
+# host copy (so the tests' numpy comparisons work); tests of shared CPU memory fail
+# there by design. A smoke run for bugs the device-parametrized tests do not reach.
+_TEST_DEVICE = os.environ.get("TG_TEST_DEVICE")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _suite_device():
+    if not _TEST_DEVICE:
+        yield
+        return
+    import tinygrad_edu
+    tinygrad_edu.set_default_device(_TEST_DEVICE)
+    real_numpy = tinygrad_edu.Tensor.numpy
+
+    def host_numpy(self):
+        return real_numpy(self.cpu()) if self.is_cuda else real_numpy(self)
+    tinygrad_edu.Tensor.numpy = host_numpy
+    yield
+    tinygrad_edu.Tensor.numpy = real_numpy
+    tinygrad_edu.set_default_device(None)
