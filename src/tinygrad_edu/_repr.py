@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import dtypes
+from .backend import host
 
 _SHOWN_BY_DEFAULT = (dtypes.float32, dtypes.int64, dtypes.bool_)
 
@@ -40,7 +41,7 @@ def format_tensor(t, prefix="tensor("):
     a = t.numpy_view()
     on_gpu = t.is_cuda
     if on_gpu:
-        a = a.get()  # printing reads the values back, as PyTorch does
+        a = host(a)  # printing reads the values back, as PyTorch does
     if a.size == 0 and a.ndim > 1:
         body = f"[], size={tuple(a.shape)}"
     elif a.dtype.kind == "f":

@@ -110,6 +110,12 @@ def to_device(a, dev):
     return get(dev).from_host(a)
 
 
+def host(a):
+    """The values of any backend array as a numpy array (a copy from the GPU; numpy
+    arrays and scalars as they are)."""
+    return np.asarray(to_device(a, CPU))
+
+
 def backend_info():
     """Which backend runs CPU tensors and what the compiled core was built with."""
     be = cpu_backend()

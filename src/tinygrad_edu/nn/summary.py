@@ -81,7 +81,7 @@ def _shape(shape: Any) -> str:
     return str(shape)
 
 
-def _inputs(input_size: Any, dtype: Any) -> list[Tensor]:
+def _inputs(input_size: Any, dtype: Any, device: Any) -> list[Tensor]:
     if isinstance(input_size, Tensor):
         return [input_size]
     sizes = input_size if (isinstance(input_size, Sequence) and input_size and
@@ -90,7 +90,7 @@ def _inputs(input_size: Any, dtype: Any) -> list[Tensor]:
     out = []
     for s in sizes:
         shape = tuple(int(d) for d in s)
-        out.append(from_numpy(rng.standard_normal(shape).astype(dtype.np)))
+        out.append(from_numpy(rng.standard_normal(shape).astype(dtype.np)).to(device))
     return out
 
 
@@ -101,7 +101,8 @@ def summarize(model: Any, input_size: Any, dtype: Any = None,
     if dtype is None:
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()),
                      dtypes.default_float)
-    xs = _inputs(input_size, dtypes.to_dtype(dtype))
+    first = next(iter(model.parameters()), None)  # random inputs go where the model is
+    xs = _inputs(input_size, dtypes.to_dtype(dtype), "cpu" if first is None else first.device)
     rows: list[SummaryRow] = []
     depth = [0]
     names = {id(m): n for n, m in model.named_modules()}

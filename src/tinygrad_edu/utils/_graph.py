@@ -14,6 +14,7 @@ from typing import Any, Union
 import numpy as np
 
 from .. import autograd
+from ..backend import host
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -94,7 +95,7 @@ def _known_outputs(fns: Iterable[Function]) -> dict[int, Any]:
 
 
 def _as_array(x: Any) -> np.ndarray:
-    return np.asarray(x._data if isinstance(x, Tensor) else x)
+    return host(x._data if isinstance(x, Tensor) else x)
 
 
 def collect(root: Tensor, params: ParamsArg = None, grads: bool = False) -> list[GraphNode]:

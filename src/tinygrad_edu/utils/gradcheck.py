@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..backend import writeable
+from ..backend import host, writeable
 from ..factories import zeros_like
 from ..tensor import Tensor
 
@@ -23,7 +23,7 @@ def _as_tuple(x: Any) -> tuple[Any, ...]:
 
 def _host64(a: Any) -> np.ndarray:
     """An array's values as float64 numpy (read back from the GPU for CUDA tensors)."""
-    return np.asarray(a if isinstance(a, np.ndarray) else a.get(), dtype=np.float64)
+    return host(a).astype(np.float64, copy=False)
 
 
 def _flat_outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> np.ndarray:
@@ -152,8 +152,8 @@ def numerical_gradient(f: Callable[[Any], Any], x: Any, h: float = 1e-4) -> Any:
     with autograd.no_grad():
         for j in range(work.size):
             idx = np.unravel_index(j, work.shape)
-            keep = work[idx]
-            saved = mirror[idx] if mirror is not None else None
+            keep = work[idx].copy()  # a CuPy 0-d index is a view: the nudge would move it
+            saved = mirror[idx].copy() if mirror is not None else None
             diffs = []
             for step in (h, -h):
                 work[idx] = keep + step
@@ -166,4 +166,4 @@ def numerical_gradient(f: Callable[[Any], Any], x: Any, h: float = 1e-4) -> Any:
             grad[idx] = (diffs[0] - diffs[1]) / (2 * h)
     out_dtype = orig.dtype if orig.dtype.kind == "f" else np.float64
     grad = grad.astype(out_dtype)
-    return Tensor._make(grad) if is_tensor else grad
+    return Tensor._make(grad).to(x.device) if is_tensor else grad
