@@ -5,6 +5,7 @@ calls one primitive from ``functions`` or composes several.
 """
 import collections
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -274,7 +275,7 @@ class TensorOps:
     # ---- reductions ---------------------------------------------------------------------------
     def _count(self, axes):
         shape = self._data.shape
-        return int(np.prod([shape[a] for a in axes] if axes is not None else shape))
+        return math.prod([shape[a] for a in axes] if axes is not None else shape)
 
     @_numpy_names
     def sum(self, dim=None, keepdim=False, dtype=None):

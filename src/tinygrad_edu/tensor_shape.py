@@ -3,6 +3,8 @@
 Shapes are resolved and checked here, in Python, so a shape mistake is a
 clear error before any kernel runs.
 """
+import math
+
 import numpy as np
 
 from . import functions as F
@@ -19,10 +21,10 @@ class ShapeOps:
         shape, n = list(shape_arg(shape)), self._data.size
         if shape.count(-1) > 1:
             raise RuntimeError("only one dimension can be inferred (-1)")
-        known = int(np.prod([d for d in shape if d != -1]))
+        known = math.prod(d for d in shape if d != -1)
         if -1 in shape and known and n % known == 0:
             shape[shape.index(-1)] = n // known
-        if int(np.prod(shape)) != n or any(d < 0 for d in shape):
+        if math.prod(shape) != n or any(d < 0 for d in shape):
             raise RuntimeError(f"shape '{shape}' is invalid for input of size {n}")
         shape = tuple(shape)
         return F.Reshape.apply(self, shape=shape)
@@ -51,7 +53,7 @@ class ShapeOps:
         shape = self._data.shape
         if s > e:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-        return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+        return self.reshape(shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
     def squeeze(self, dim=None):
         """Drop size-1 dimensions (all of them, or those in dim)."""

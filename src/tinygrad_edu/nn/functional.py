@@ -1,5 +1,6 @@
 """tg.nn.functional (``import tinygrad_edu.nn.functional as F``): layers, activations
 and losses as plain functions, with PyTorch's names, arguments and defaults."""
+import math
 import warnings
 
 import numpy as np
@@ -46,7 +47,7 @@ def _linear_act(input, weight, bias, act, slope):  # noqa: A002
         raise RuntimeError(f"linear: weight must be 2-D [out_features, in_features], got "
                            f"shape {list(weight.shape)}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        rows = int(np.prod(input.shape[:-1])) if input.ndim else 1
+        rows = math.prod(input.shape[:-1])
         cols = input.shape[-1] if input.ndim else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
                            f"{weight.shape[1]}x{weight.shape[0]}): linear expects the last "
