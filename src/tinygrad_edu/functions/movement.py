@@ -1,6 +1,6 @@
 """Shape and indexing primitives: reshape, permute, expand, getitem, cat."""
 from ..autograd import Function
-from ._util import _unbroadcast
+from ._util import _shape_of, _unbroadcast
 
 
 # ---- movement ---------------------------------------------------------------------
@@ -10,7 +10,7 @@ class Reshape(Function):
     def forward(ctx, x, shape=()):
         return x.reshape(shape)
     @staticmethod
-    def backward(ctx, g): return g.reshape(ctx.parents[0].shape)
+    def backward(ctx, g): return Reshape.apply(g, shape=tuple(_shape_of(ctx.parents[0])))
 
 
 class Permute(Function):
@@ -34,6 +34,14 @@ class Expand(Function):
         return ctx.backend.xp.broadcast_to(x, shape)
     @staticmethod
     def backward(ctx, g): return _unbroadcast(g, ctx.parents[0].shape)
+
+
+def expand_reduced(g, kshape, shape):
+    """The gradient g of a reduction, reshaped to its keepdim shape and broadcast back
+    to the input's shape (both known valid here: no Tensor-method checks)."""
+    if g._data.shape != kshape:
+        g = Reshape.apply(g, shape=kshape)
+    return g if kshape == shape else Expand.apply(g, shape=shape)
 
 
 class GetItem(Function):

@@ -1,5 +1,6 @@
 """Reductions, matmul and the row-wise nn primitives (softmax, log_softmax)."""
-from ..autograd import Function
+from ..autograd import Function, _shape_of
+from .movement import expand_reduced
 
 
 # ---- reductions --------------------------------------------------------------------
@@ -15,8 +16,8 @@ class Sum(Function):
         return ctx.backend.sum(x, axis=ctx.axes, keepdims=keepdim)
     @staticmethod
     def backward(ctx, g):
-        shape = ctx.parents[0].shape
-        return g.reshape(_keepdim_shape(shape, ctx.axes)).expand(*shape)
+        shape = tuple(_shape_of(ctx.parents[0]))
+        return expand_reduced(g, _keepdim_shape(shape, ctx.axes), shape)
 
 
 class _ExtremumReduce(Function):
@@ -34,7 +35,7 @@ class _ExtremumReduce(Function):
         kshape = _keepdim_shape(x.shape, ctx.axes)
         hit = (x._data == ctx.output._data.reshape(kshape)).astype(x._data.dtype)
         share = ctx.const(hit / hit.sum(axis=ctx.axes, keepdims=True))
-        return g.reshape(kshape).expand(*x.shape) * share
+        return expand_reduced(g, kshape, tuple(x.shape)) * share
 
 
 class Amax(_ExtremumReduce):
