@@ -149,6 +149,21 @@ def test_softmax_cross_entropy_corners(dt):
 
 
 @pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("c", [3, 10, 31, 32])
+def test_softmax_cross_entropy_many_short_rows(dt, c):
+    """Enough rows to split across threads: the short-row blocks meet at odd row counts."""
+    rng = np.random.default_rng(c)
+    x = (rng.standard_normal((20011, c)) * 4).astype(dt)
+    t = rng.integers(0, c, len(x))
+    t[::13] = -100
+    lc, tc, gc = C.softmax_cross_entropy(x, t, None, -100, "mean")
+    lr, tr, gr = R.softmax_cross_entropy(x, t, None, -100, "mean")
+    np.testing.assert_allclose(lc, lr, rtol=1e-13, atol=1e-13)
+    assert tc == tr
+    np.testing.assert_allclose(gc, gr, rtol=4 * EPS[dt], atol=8 * EPS[dt] / tr)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
 @pytest.mark.parametrize("shape", [(1, 1), (5, 10), (130, 1000)])
 def test_softmax_cross_entropy_guard_regions(dt, shape):
     rows, c = shape
