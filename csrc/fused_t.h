@@ -23,39 +23,58 @@ static void TG_FN(act_bwd_rows)(void *vc, int64_t lo, int64_t hi)
     }
 }
 
-/* columns [lo, hi) of every row: out (if any) and the column sums, added
-   row after row in T as numpy's sum(axis=0) does */
+/* one row's stretch of w columns: v = act'(x) * g into out (if any), added to acc */
+static inline void TG_FN(act_bwd_span)(int op, T s, const T *restrict g, const T *restrict x,
+                                       T *restrict o, T *restrict acc, int64_t w)
+{
+    const T zero = 0;
+    switch (op) {
+    case TG_ACT_NONE:
+        for (int64_t j = 0; j < w; ++j) acc[j] += g[j];
+        if (o)
+            for (int64_t j = 0; j < w; ++j) o[j] = g[j];
+        break;
+    case TG_ACT_RELU:
+        if (o) {
+            for (int64_t j = 0; j < w; ++j) { T v = x[j] > zero ? g[j] : zero; o[j] = v; acc[j] += v; }
+        } else {
+            for (int64_t j = 0; j < w; ++j) acc[j] += x[j] > zero ? g[j] : zero;
+        }
+        break;
+    case TG_ACT_LEAKY:
+        if (o) {
+            for (int64_t j = 0; j < w; ++j) { T v = x[j] > zero ? g[j] : g[j] * s; o[j] = v; acc[j] += v; }
+        } else {
+            for (int64_t j = 0; j < w; ++j) acc[j] += x[j] > zero ? g[j] : g[j] * s;
+        }
+        break;
+    }
+}
+
+/* columns [lo, hi) of every row: out (if any) and the column sums, added row
+   after row in T as numpy's sum(axis=0) does. Blocks of TG_CS_BLOCK columns keep
+   their sums in a local array (registers, at the constant width) for all rows,
+   instead of loading and storing the sums once per row. */
+#define TG_CS_BLOCK 64
+
 static void TG_FN(act_bwd_cols)(void *vc, int64_t lo, int64_t hi)
 {
     const TG_FN(ab_ctx) *c = vc;
-    const T s = c->slope, zero = 0;
-    T *cs = c->colsum;
-    for (int64_t j = lo; j < hi; ++j)
-        cs[j] = 0;
-    for (int64_t r = 0; r < c->rows; ++r) {
-        const T *g = c->g + r * c->cols, *x = c->x ? c->x + r * c->cols : NULL;
-        T *o = c->out ? c->out + r * c->cols : NULL;
-        switch (c->op) {
-        case TG_ACT_NONE:
-            for (int64_t j = lo; j < hi; ++j) cs[j] += g[j];
-            if (o)
-                for (int64_t j = lo; j < hi; ++j) o[j] = g[j];
-            break;
-        case TG_ACT_RELU:
-            if (o) {
-                for (int64_t j = lo; j < hi; ++j) { T v = x[j] > zero ? g[j] : zero; o[j] = v; cs[j] += v; }
-            } else {
-                for (int64_t j = lo; j < hi; ++j) cs[j] += x[j] > zero ? g[j] : zero;
-            }
-            break;
-        case TG_ACT_LEAKY:
-            if (o) {
-                for (int64_t j = lo; j < hi; ++j) { T v = x[j] > zero ? g[j] : g[j] * s; o[j] = v; cs[j] += v; }
-            } else {
-                for (int64_t j = lo; j < hi; ++j) cs[j] += x[j] > zero ? g[j] : g[j] * s;
-            }
-            break;
+    const int64_t cols = c->cols;
+    for (int64_t j0 = lo; j0 < hi; j0 += TG_CS_BLOCK) {
+        const int64_t w = hi - j0 < TG_CS_BLOCK ? hi - j0 : TG_CS_BLOCK;
+        T acc[TG_CS_BLOCK] = {0};
+        for (int64_t r = 0; r < c->rows; ++r) {
+            const int64_t at = r * cols + j0;
+            const T *x = c->x ? c->x + at : NULL;
+            T *o = c->out ? c->out + at : NULL;
+            if (w == TG_CS_BLOCK)
+                TG_FN(act_bwd_span)(c->op, c->slope, c->g + at, x, o, acc, TG_CS_BLOCK);
+            else
+                TG_FN(act_bwd_span)(c->op, c->slope, c->g + at, x, o, acc, w);
         }
+        for (int64_t j = 0; j < w; ++j)
+            c->colsum[j0 + j] = acc[j];
     }
 }
 
