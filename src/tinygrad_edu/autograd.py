@@ -152,9 +152,9 @@ class Function:
     def _release(self):
         if self._inputs is not None or self._out is not None or self.saved:
             self._freed = True
-        self._inputs = None
-        self._out = None
-        self.saved = ()
+            self._inputs = None
+            self._out = None
+            self.saved = ()
 
     # -- graph -----------------------------------------------------------------------
     @property

@@ -93,7 +93,8 @@ class TensorOps:
                 broadcast_shapes(sd.shape, od.shape, _op_name(op))
             return (other, self) if reverse else (self, other)
         if type(other) in (int, float) and sd.dtype.kind == "f":
-            b = self._const(np.array(other, dtype=sd.dtype))
+            b = np.array(other, sd.dtype)
+            b = self._cls._make(b, False) if type(sd) is np.ndarray else self._const(b)
             return (b, self) if reverse else (self, b)  # a Python number takes our dtype
         op = _op_name(op)
         b = self._lift(other)
