@@ -77,6 +77,31 @@ class WrongCube(Cube):
         return grad * 2.0 * x * x          # wrong on purpose
 
 
+class BadShape(Cube):
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.sum()                  # a scalar for a vector input
+
+
+class BadCount(Cube):
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad                  # two gradients for one input
+
+
+@pytest.mark.parametrize("through_node", [False, True])
+def test_custom_function_bad_gradients_are_named(through_node):
+    """The engine checks what a backward returns, for a leaf input and a node input alike."""
+    x = f64([1.0, 2.0], requires_grad=True)
+    src = x * 1.0 if through_node else x
+    with pytest.raises(RuntimeError, match=r"BadShapeBackward returned an invalid gradient at "
+                       r"index 0 - got \[\] but expected shape \[2\]"):
+        BadShape.apply(src).sum().backward()
+    src = x * 1.0 if through_node else x
+    with pytest.raises(RuntimeError, match="BadCountBackward returned 2 gradients, expected 1"):
+        BadCount.apply(src).sum().backward()
+
+
 def test_custom_function_apply():
     x = f64([1.0, 2.0], requires_grad=True)
     y = Cube.apply(x)
