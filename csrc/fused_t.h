@@ -23,56 +23,61 @@ static void TG_FN(act_bwd_rows)(void *vc, int64_t lo, int64_t hi)
     }
 }
 
-/* one row's stretch of w columns: v = act'(x) * g into out (if any), added to acc */
-static inline void TG_FN(act_bwd_span)(int op, T s, const T *restrict g, const T *restrict x,
-                                       T *restrict o, T *restrict acc, int64_t w)
+/* rows x w columns from column j0: v = act'(x) * g into out (if any), summed down
+   each column into acc; the activation and the out test sit outside the row loop
+   so each inner loop is one plain vector loop */
+static inline void TG_FN(act_bwd_block)(const TG_FN(ab_ctx) *c, int64_t j0, T *restrict acc,
+                                        int64_t w)
 {
-    const T zero = 0;
-    switch (op) {
-    case TG_ACT_NONE:
-        for (int64_t j = 0; j < w; ++j) acc[j] += g[j];
-        if (o)
-            for (int64_t j = 0; j < w; ++j) o[j] = g[j];
-        break;
-    case TG_ACT_RELU:
-        if (o) {
-            for (int64_t j = 0; j < w; ++j) { T v = x[j] > zero ? g[j] : zero; o[j] = v; acc[j] += v; }
-        } else {
-            for (int64_t j = 0; j < w; ++j) acc[j] += x[j] > zero ? g[j] : zero;
+    const int64_t cols = c->cols, rows = c->rows;
+    const T s = c->slope, zero = 0;
+    const T *restrict g = c->g + j0;
+    const T *restrict x = c->x ? c->x + j0 : NULL;
+    T *restrict o = c->out ? c->out + j0 : NULL;
+    for (int64_t r = 0, at = 0; r < rows; ++r, at += cols) {
+        switch (c->op * 2 + (o != NULL)) {
+        case TG_ACT_NONE * 2:
+            for (int64_t j = 0; j < w; ++j) acc[j] += g[at + j];
+            break;
+        case TG_ACT_NONE * 2 + 1:
+            for (int64_t j = 0; j < w; ++j) { acc[j] += g[at + j]; o[at + j] = g[at + j]; }
+            break;
+        case TG_ACT_RELU * 2:
+            for (int64_t j = 0; j < w; ++j) acc[j] += x[at + j] > zero ? g[at + j] : zero;
+            break;
+        case TG_ACT_RELU * 2 + 1:
+            for (int64_t j = 0; j < w; ++j) {
+                T v = x[at + j] > zero ? g[at + j] : zero; o[at + j] = v; acc[j] += v;
+            }
+            break;
+        case TG_ACT_LEAKY * 2:
+            for (int64_t j = 0; j < w; ++j) acc[j] += x[at + j] > zero ? g[at + j] : g[at + j] * s;
+            break;
+        default:
+            for (int64_t j = 0; j < w; ++j) {
+                T v = x[at + j] > zero ? g[at + j] : g[at + j] * s; o[at + j] = v; acc[j] += v;
+            }
+            break;
         }
-        break;
-    case TG_ACT_LEAKY:
-        if (o) {
-            for (int64_t j = 0; j < w; ++j) { T v = x[j] > zero ? g[j] : g[j] * s; o[j] = v; acc[j] += v; }
-        } else {
-            for (int64_t j = 0; j < w; ++j) acc[j] += x[j] > zero ? g[j] : g[j] * s;
-        }
-        break;
     }
 }
 
 /* columns [lo, hi) of every row: out (if any) and the column sums, added row
    after row in T as numpy's sum(axis=0) does. Blocks of TG_CS_BLOCK columns keep
-   their sums in a local array (registers, at the constant width) for all rows,
+   their sums in a local array for all rows (registers, at the constant width)
    instead of loading and storing the sums once per row. */
-#define TG_CS_BLOCK 64
+#define TG_CS_BLOCK 32
 
 static void TG_FN(act_bwd_cols)(void *vc, int64_t lo, int64_t hi)
 {
     const TG_FN(ab_ctx) *c = vc;
-    const int64_t cols = c->cols;
     for (int64_t j0 = lo; j0 < hi; j0 += TG_CS_BLOCK) {
         const int64_t w = hi - j0 < TG_CS_BLOCK ? hi - j0 : TG_CS_BLOCK;
         T acc[TG_CS_BLOCK] = {0};
-        for (int64_t r = 0; r < c->rows; ++r) {
-            const int64_t at = r * cols + j0;
-            const T *x = c->x ? c->x + at : NULL;
-            T *o = c->out ? c->out + at : NULL;
-            if (w == TG_CS_BLOCK)
-                TG_FN(act_bwd_span)(c->op, c->slope, c->g + at, x, o, acc, TG_CS_BLOCK);
-            else
-                TG_FN(act_bwd_span)(c->op, c->slope, c->g + at, x, o, acc, w);
-        }
+        if (w == TG_CS_BLOCK)
+            TG_FN(act_bwd_block)(c, j0, acc, TG_CS_BLOCK);
+        else
+            TG_FN(act_bwd_block)(c, j0, acc, w);
         for (int64_t j = 0; j < w; ++j)
             c->colsum[j0 + j] = acc[j];
     }
