@@ -8,9 +8,10 @@
    when A's rows are contiguous (x @ w.T of an output layer), else A read in
    place; M <= 48: B read in place. The linear epilogue (bias + activation)
    is applied while the last k-block is stored; C is written before it is
-   ever read (beta = 0). Threads (pool.c) split M or N into one range each;
-   every thread packs into its own aligned buffers (tg_gemm_buf), so two
-   Python threads may run a GEMM at once. */
+   ever read (beta = 0). Threads (pool.c) split M or N into one range each
+   (skinny rows: several tasks per thread); every thread packs into its own
+   aligned buffers (tg_gemm_buf), so two Python threads may run a GEMM at
+   once. */
 #include <immintrin.h>
 
 #define SG_MR 6
@@ -32,6 +33,14 @@
 #endif
 #ifndef SG_NC
 #define SG_NC 4080
+#endif
+/* Multiply-adds from which two threads pay. Measured on the 2-core box (C
+   timing loop, both cores free): at 2^19-2^20 (64x64x128, 128x512x10,
+   10x128x512, 128x10x512) two threads ran 1.4-1.8x one thread; 96^3 and 128^3
+   as well. A worker that is slow to wake costs little: the caller claims the
+   tasks it has not taken. Smaller products go to numpy in c_gemm.py. */
+#ifndef SG_PAR_MIN
+#define SG_PAR_MIN ((int64_t)1 << 19)
 #endif
 
 typedef struct {
@@ -174,11 +183,46 @@ sg_micro_strided(int64_t kc, const float *a, int64_t rsa, int64_t csa, const flo
 
 #include "gemm_avx2_pack.h"
 
+/* C[ic:ic+mc, jc:jc+nc] (+)= A B over the k-block pc..pc+kc, one micro-tile
+   at a time. ap: the block's A packed in 6-row panels (unused when A is read
+   in place); bp: its B packed in 16-column panels (with B in place, only the
+   partial panel at the end, where a packed block would hold it). */
+static void sg_macro(const sg_ctx *g, const float *ap, const float *bp, int64_t ic, int64_t mc,
+                     int64_t jc, int64_t nc, int64_t pc, int64_t kc)
+{
+    int first = pc == 0, last = pc + kc == g->k;
+    for (int64_t jr = 0; jr < nc; jr += SG_NR) {
+        int64_t nr = nc - jr < SG_NR ? nc - jr : SG_NR;
+        /* B in place for whole panels; the edge panel was packed */
+        int inb = g->inplace_b && nr == SG_NR;
+        const float *bt = inb ? g->b + pc * g->rsb + jc + jr : bp + jr * kc;
+        for (int64_t ir = 0; ir < mc; ir += SG_MR) {
+            int64_t mr = mc - ir < SG_MR ? mc - ir : SG_MR;
+            float *ct = g->c + (ic + ir) * g->n + jc + jr;
+            if (g->inplace_a)
+                sg_micro_strided(kc, g->a + (ic + ir) * g->rsa + pc * g->csa, g->rsa, g->csa,
+                                 bt, inb ? g->rsb : SG_NR, ct, g->n, mr, nr, first, last, g,
+                                 jc + jr);
+            else if (inb || kc <= 32) /* inlined: a short k-loop is mostly call and store */
+                sg_micro_strided(kc, ap + ir * kc, 1, SG_MR, bt, inb ? g->rsb : SG_NR, ct,
+                                 g->n, mr, nr, first, last, g, jc + jr);
+            else
+                sg_micro(kc, ap + ir * kc, bt, ct, g->n, mr, nr, first, last, g, jc + jr);
+        }
+    }
+}
+
+/* equal k-blocks of at most SG_KC: 784 = 2 x 392 rather than 384 + 384 + 16 */
+static inline int64_t sg_kblock(int64_t k)
+{
+    int64_t nkb = (k + SG_KC - 1) / SG_KC;
+    return (k + nkb - 1) / nkb;
+}
+
 /* C[i0:i1, j0:j1] on the calling thread, with its own pack buffers. */
 static int sg_block(const sg_ctx *g, int64_t i0, int64_t i1, int64_t j0, int64_t j1)
 {
-    /* equal k-blocks of at most SG_KC: 784 = 2 x 392 rather than 384 + 384 + 16 */
-    int64_t nkb = (g->k + SG_KC - 1) / SG_KC, kcb = (g->k + nkb - 1) / nkb;
+    int64_t kcb = sg_kblock(g->k);
     int64_t ncb = j1 - j0 < SG_NC ? j1 - j0 : SG_NC;
     float *bp = tg_gemm_buf(1, (size_t)((ncb + SG_NR - 1) / SG_NR * SG_NR * kcb) * sizeof(float));
     float *ap = tg_gemm_buf(0, (size_t)((SG_MC + SG_MR - 1) / SG_MR * SG_MR * kcb) * sizeof(float));
@@ -188,36 +232,12 @@ static int sg_block(const sg_ctx *g, int64_t i0, int64_t i1, int64_t j0, int64_t
         int64_t nc = j1 - jc < SG_NC ? j1 - jc : SG_NC;
         for (int64_t pc = 0; pc < g->k; pc += kcb) {
             int64_t kc = g->k - pc < kcb ? g->k - pc : kcb;
-            int first = pc == 0, last = pc + kc == g->k;
-            if (!g->inplace_b)
-                sg_pack_b(g, pc, kc, jc, nc, bp);
-            else if (nc % SG_NR) /* only the partial panel at the end */
-                sg_pack_b(g, pc, kc, jc + nc / SG_NR * SG_NR, nc % SG_NR,
-                          bp + nc / SG_NR * SG_NR * kc);
+            sg_pack_b_block(g, pc, kc, jc, nc, bp);
             for (int64_t ic = i0; ic < i1; ic += SG_MC) {
                 int64_t mc = i1 - ic < SG_MC ? i1 - ic : SG_MC;
                 if (!g->inplace_a)
                     sg_pack_a(g, ic, mc, pc, kc, ap);
-                for (int64_t jr = 0; jr < nc; jr += SG_NR) {
-                    int64_t nr = nc - jr < SG_NR ? nc - jr : SG_NR;
-                    /* B in place for whole panels; the edge panel was packed */
-                    int inb = g->inplace_b && nr == SG_NR;
-                    const float *bt = inb ? g->b + pc * g->rsb + jc + jr : bp + jr * kc;
-                    for (int64_t ir = 0; ir < mc; ir += SG_MR) {
-                        int64_t mr = mc - ir < SG_MR ? mc - ir : SG_MR;
-                        float *ct = g->c + (ic + ir) * g->n + jc + jr;
-                        if (g->inplace_a)
-                            sg_micro_strided(kc, g->a + (ic + ir) * g->rsa + pc * g->csa,
-                                             g->rsa, g->csa, bt, inb ? g->rsb : SG_NR, ct,
-                                             g->n, mr, nr, first, last, g, jc + jr);
-                        else if (inb || kc <= 32) /* inlined: a short k-loop is mostly call and store */
-                            sg_micro_strided(kc, ap + ir * kc, 1, SG_MR, bt, inb ? g->rsb : SG_NR,
-                                             ct, g->n, mr, nr, first, last, g, jc + jr);
-                        else
-                            sg_micro(kc, ap + ir * kc, bt, ct, g->n, mr, nr, first, last, g,
-                                     jc + jr);
-                    }
-                }
+                sg_macro(g, ap, bp, ic, mc, jc, nc, pc, kc);
             }
         }
     }
@@ -292,16 +312,16 @@ static void sg_parts(void *vc, int64_t lo, int64_t hi)
         int64_t s0 = tiles * t / g->nparts * unit, s1 = tiles * (t + 1) / g->nparts * unit;
         if (s1 > len)
             s1 = len;
-        if (s0 >= s1)
-            continue;
-        int st = 0;
-        if (g->bt)
-            sg_dot_rows(g, s0, s1);
-        else
-            st = g->split_n ? sg_block(g, 0, g->m, s0, s1) : sg_block(g, s0, s1, 0, g->n);
-        if (st)
-            g->status = st;
+        if (s0 < s1 && (g->split_n ? sg_block(g, 0, g->m, s0, s1) : sg_block(g, s0, s1, 0, g->n)))
+            g->status = -2;
     }
+}
+
+/* rows 2*lo .. 2*hi of a skinny C as dot products (tasks of row pairs) */
+static void sg_dot_task(void *vc, int64_t lo, int64_t hi)
+{
+    const sg_ctx *g = vc;
+    sg_dot_rows(g, 2 * lo, 2 * hi < g->m ? 2 * hi : g->m);
 }
 
 /* One float32 C = act(op(A) op(B) + bias); C is written, never read first. */
@@ -340,11 +360,25 @@ static int sg_gemm(const float *a, const float *b, const float *bias, int64_t m,
         }
     }
     int nt = parallel ? tg_threads() : 1;
+    int64_t fma = m * n * k;
+    /* rows of dot products: nothing is packed, so tasks cost only their
+       claim; 4 per thread, so a worker that wakes late or loses its core
+       leaves most of the rows to the caller */
+    if (g.bt) {
+        int64_t pairs = (m + 1) / 2, tasks = 4 * (int64_t)nt;
+        if (nt > 1 && fma >= SG_PAR_MIN)
+            tg_parallel_for(pairs, pairs < tasks ? pairs : tasks, sg_dot_task, &g);
+        else
+            sg_dot_rows(&g, 0, m);
+        return 0;
+    }
+    if (nt <= 1 || fma < SG_PAR_MIN)
+        return sg_block(&g, 0, m, 0, n);
     /* split the dimension whose operand is cheaper to pack twice: each thread
        packs all of the other operand (A when columns are split) */
-    g.split_n = g.m <= g.n && !g.inplace_a;
+    g.split_n = m <= n && !g.inplace_a;
     g.nparts = nt;
-    tg_par_range(nt, nt > 1 ? g.m * g.n * g.k / TG_GEMM_PAR_SCALE : 0, sg_parts, &g);
+    tg_parallel_for(nt, nt, sg_parts, &g);
     return g.status;
 }
 
@@ -354,3 +388,4 @@ static int sg_gemm(const float *a, const float *b, const float *bias, int64_t m,
 #undef SG_MC
 #undef SG_NC
 #undef SG_SMALL_M
+#undef SG_PAR_MIN

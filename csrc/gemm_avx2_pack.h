@@ -93,3 +93,14 @@ static void sg_pack_b(const sg_ctx *g, int64_t pc, int64_t kc, int64_t jc, int64
         }
     }
 }
+
+/* B's columns jc..jc+nc of the k-block into bp: all of them, or with B read in
+   place only the partial panel at the end */
+static void sg_pack_b_block(const sg_ctx *g, int64_t pc, int64_t kc, int64_t jc, int64_t nc,
+                            float *bp)
+{
+    if (!g->inplace_b)
+        sg_pack_b(g, pc, kc, jc, nc, bp);
+    else if (nc % SG_NR)
+        sg_pack_b(g, pc, kc, jc + nc / SG_NR * SG_NR, nc % SG_NR, bp + nc / SG_NR * SG_NR * kc);
+}

@@ -202,6 +202,92 @@ def test_one_and_two_threads_agree():
         np.testing.assert_allclose(one, two, rtol=1e-6, atol=1e-6)
 
 
+# From 2^19 multiply-adds two threads share a product: the rows of a skinny
+# (N < 16) one in tasks of row pairs claimed as threads come free, else one
+# range of whole micro-tiles per thread. Sides drawn around the task edges.
+PAR_M = st.sampled_from([1, 2, 3, 10, 12, 13, 127, 128, 129, 290, 1001])
+PAR_N = st.sampled_from([1, 10, 15, 16, 17, 33, 100, 512])
+PAR_K = st.sampled_from([10, 31, 128, 257, 784])
+
+
+def _with_threads(n, fn):
+    before = C._lib.tg_get_num_threads()
+    C._lib.tg_set_num_threads(n)
+    try:
+        return fn()
+    finally:
+        C._lib.tg_set_num_threads(before)
+
+
+@settings(max_examples=40, deadline=None)
+@given(PAR_M, PAR_N, PAR_K, st.booleans(), st.booleans(), st.sampled_from(ACTS),
+       st.integers(0, 2**32 - 1))
+def test_threads_split_exactly(m, n, k, ta, tb, act, seed):
+    """Each element is summed in the same order whichever thread computes it, so
+    one and two threads agree to the bit (a task edge off by a row or a column
+    shows as a NaN from the unwritten output, or a wrong value); beta = 0."""
+    check_thread_split(m, n, k, ta, tb, act, seed)
+
+
+@pytest.mark.parametrize("m, n, k, ta, tb", [
+    (1001, 10, 784, False, False), (129, 15, 512, False, True), (3, 10, 17500, False, True),
+    (17, 1, 31000, False, False), (13, 512, 100, True, False), (10, 512, 128, True, False),
+    (290, 17, 128, False, True), (128, 784, 10, False, False), (127, 33, 257, True, True)])
+def test_threads_split_exactly_at_edges(m, n, k, ta, tb):
+    """The same on fixed shapes: skinny rows with fewer row pairs than tasks, an
+    odd row count, small M with B in place, a row split (M > N)."""
+    check_thread_split(m, n, k, ta, tb, "relu", m + n + k)
+
+
+def check_thread_split(m, n, k, ta, tb, act, seed):
+    rng = np.random.default_rng(seed)
+    a, b = operands(rng, np.float32, (), m, n, k, ta, tb)
+    x, w = operands(rng, np.float32, (), m, n, k, False, True)
+    bias = rng.standard_normal(n).astype(np.float32)
+    got = []
+    for threads in (1, 2):
+        buf, out = nan_filled((m, n), np.float32)
+        lbuf, lout = nan_filled((m, n), np.float32)
+        _with_threads(threads, lambda: (C.matmul(a, b, ta, tb, out=out),
+                                        C.linear(x, w, bias, act, 0.1, out=lout)))
+        assert tail_untouched(buf, m * n) and tail_untouched(lbuf, m * n)
+        got.append((out, lout))
+    check_matmul(a, b, ta, tb, out=got[1][0].copy())
+    close(got[1][1], R.linear(x, w, bias, act, 0.1),
+          np.abs(x) @ np.abs(w).T + np.abs(bias), np.float32)
+    for one, two in zip(*got):
+        np.testing.assert_array_equal(one, two)
+
+
+def test_skinny_products_from_two_python_threads():
+    """The parallel skinny and small-M paths while another Python thread runs
+    GEMMs too (one of them finds the pool busy and runs serially)."""
+    rng = np.random.default_rng(11)
+    shapes = [(1024, 10, 512, False, False), (128, 10, 784, False, True),
+              (10, 512, 128, True, False), (128, 512, 10, False, False)]
+    jobs = [operands(rng, np.float32, (), m, n, k, ta, tb) + (ta, tb)
+            for m, n, k, ta, tb in shapes]
+    wants = [R.matmul(*j) for j in jobs]
+    start, errors = threading.Barrier(2), []
+
+    def work(order):
+        try:
+            start.wait()
+            for _ in range(20):
+                for i in order:
+                    np.testing.assert_allclose(C.matmul(*jobs[i]), wants[i], rtol=1e-4,
+                                               atol=1e-3)
+        except Exception as e:  # noqa: BLE001 - reported by the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(o,)) for o in ([0, 1, 2, 3], [3, 2, 1, 0])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_pool_works_in_a_forked_child():
     """fork keeps only the calling thread: the child must start a pool of its own
