@@ -14,8 +14,9 @@
 #define TG_FN(name) TG_CAT(name, TG_CAT(_, SFX))
 
 /* Work (elements of a memory-bound loop) below which a parallel region costs
-   more than it saves. Measured on the 2-core dev box: add f32 gains from 2
-   threads only from ~512k elements, exp (weighted 8x) from ~32k. */
+   more than it saves. Callers weight their element counts by cost: exp 8x
+   (parallel from 32k elements), binary ops 4x (from 64k). A pool asleep (idle
+   for more than TG_SPIN_US) costs ~15 us more to wake on this VM. */
 #define TG_PAR_MIN ((int64_t)1 << 18)
 /* GEMM work is counted in multiply-adds divided by this before the TG_PAR_MIN
    test: two threads from 2^24 multiply-adds (256^3, 128x512x784). Below that

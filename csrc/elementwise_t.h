@@ -65,6 +65,8 @@ int TG_FN(tg_binary)(int op, const T *a, const T *b, int64_t n, T *out)
     if (op < TG_ADD || op > TG_RELU_BACKWARD || n < 0)
         return -1;
     tg_ew_ctx c = {op, 0.0, a, b, out};
-    tg_par_range(n, op == TG_POW ? 8 * n : n, TG_FN(binary_range), &c);
+    /* weighted 4x: two threads from 64k elements, where the pool, awake between
+       the kernels of a step, measured 1.3x (64k) to 1.6x (128k) one thread's speed */
+    tg_par_range(n, op == TG_POW ? 8 * n : 4 * n, TG_FN(binary_range), &c);
     return 0;
 }

@@ -53,7 +53,8 @@ is_one = _ref.is_one
 # A C call costs ~2 us here (checks, np.empty, ffi.from_buffer per operand)
 # against ~1 us for a small numpy ufunc. Measured with timeit, f32, on the
 # 2-core AVX2 dev box (C/numpy, us, 1 thread): add 4.6/1.6 at 2k and 25/22 at
-# 128k (memory-bound: C only wins once two threads run, from ~512k); exp
+# 128k (memory-bound: C only wins on two threads, which binary ops use from 64k:
+# add 64k 8.4/10.7, 128k 14.3/22.8 with the pool awake; 32k 7.3/5.2); exp
 # 1.8/2.2 at 64 and 92/199 at 128k; sigmoid 1.9/8.7 at 64; relu 2.1/2.5 at
 # 2k; sum 13/10 at 32k, 24/32 at 128k; softmax 2.4/10.6 at 64. log and tanh are
 # vectorised (vmath_t.h); the crossovers measured against numpy_backend, 1
@@ -64,7 +65,7 @@ is_one = _ref.is_one
 # 185/170, 10x128x512 25/36; below 2*64^3 the call overhead (~3 us against
 # ~1) decides, above it our kernels run so no numpy pool is woken (OpenBLAS
 # is held to one thread, see _blas.py).
-_MEMORY_BOUND = 1 << 17
+_MEMORY_BOUND = 1 << 16
 _MIN_SIZE = {
     "neg": _MEMORY_BOUND, "abs": _MEMORY_BOUND, "sqrt": 0,
     "add": _MEMORY_BOUND, "sub": _MEMORY_BOUND, "mul": _MEMORY_BOUND,
