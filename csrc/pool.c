@@ -43,6 +43,7 @@ static struct {
     int maxw;           /* workers with id >= maxw sit this job out */
     uint32_t wake;      /* futex word, bumped by every job */
     int sleepers, busy, nworkers, spin_us, threads;
+    int caller_cpu;     /* where the caller of the open job runs, -1 if unknown */
     pthread_t tid[TG_MAX_WORKERS];
 } P;
 static pthread_mutex_t g_grow = PTHREAD_MUTEX_INITIALIZER;
@@ -69,6 +70,29 @@ static void tg_wake_all(void)
 {
 #ifdef __linux__
     syscall(SYS_futex, &P.wake, FUTEX_WAKE_PRIVATE, TG_MAX_WORKERS + 1, NULL, NULL, 0);
+#endif
+}
+
+/* A worker woken from its futex is often placed on the CPU of the thread that
+   woke it, and can stay there for many milliseconds while the other core idles:
+   caller and worker then take turns on one core, slower than the caller alone
+   (measured: add 64k at 25 us a call instead of 11, in a third of the samples).
+   So a worker that finds itself on the caller's CPU moves off it: it excludes
+   that CPU from its affinity, which migrates it at once, then allows every CPU
+   again, which leaves it where it now is. */
+static void tg_leave_caller_cpu(void)
+{
+#ifdef __linux__
+    int caller = LDR(P.caller_cpu);
+    if (caller < 0 || sched_getcpu() != caller)
+        return;
+    cpu_set_t all, others;
+    if (sched_getaffinity(0, sizeof all, &all) != 0)
+        return;
+    others = all;
+    CPU_CLR(caller, &others);
+    if (CPU_COUNT(&others) > 0 && sched_setaffinity(0, sizeof others, &others) == 0)
+        sched_setaffinity(0, sizeof all, &all);
 #endif
 }
 
@@ -101,6 +125,7 @@ static void *tg_worker(void *arg)
         uint64_t gen = LD(P.ticket) >> 32;
         if (!(gen & 1) && gen != seen) {
             seen = gen;
+            tg_leave_caller_cpu();
             tg_run_tasks(gen, id);
             continue;
         }
@@ -211,6 +236,11 @@ void tg_parallel_for(int64_t n, int64_t chunks, tg_range_fn fn, void *ctx)
     __atomic_store_n(&P.n, n, __ATOMIC_RELAXED);
     __atomic_store_n(&P.chunks, chunks, __ATOMIC_RELAXED);
     __atomic_store_n(&P.maxw, nt - 1 < nw ? nt - 1 : nw, __ATOMIC_RELAXED);
+#ifdef __linux__
+    __atomic_store_n(&P.caller_cpu, sched_getcpu(), __ATOMIC_RELAXED);
+#else
+    __atomic_store_n(&P.caller_cpu, -1, __ATOMIC_RELAXED);
+#endif
     __atomic_store_n(&P.done, 0, __ATOMIC_RELAXED);
     ST(P.ticket, (gen + 1) << 32);
     __atomic_add_fetch(&P.wake, 1, __ATOMIC_SEQ_CST);
