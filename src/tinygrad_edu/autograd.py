@@ -260,20 +260,21 @@ def _check_same_device(cls, arrays):
 def _topological_order(roots):
     """Nodes reachable from roots, every node after all of its parents (no recursion)."""
     order, seen = [], set()
-    stack = [(r, False) for r in roots]
+    stack = list(roots)
     pop, push, see, emit = stack.pop, stack.append, seen.add, order.append
     while stack:
-        node, expanded = pop()
-        if expanded:
-            emit(node)
+        node = pop()
+        if node is None:  # the marker pushed above a node: its parents are all done
+            emit(pop())
             continue
         if node in seen:
             continue
         see(node)
-        push((node, True))
+        push(node)
+        push(None)
         for p in node.parents:
             if isinstance(p, Function) and p not in seen:
-                push((p, False))
+                push(p)
     return order
 
 
