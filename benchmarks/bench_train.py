@@ -7,9 +7,10 @@ at step 100 and step 1000 (a leak shows as growth).
 
     python benchmarks/bench_train.py [--quick] [--json PATH]
 
-Full: 3 rounds, frameworks alternating, each running 1000 steps (two full
-epochs; the second is the figure, the first includes warm-up). --quick: one
-round of 40 steps, epoch time extrapolated from steps 11..40.
+Full: 5 rounds, frameworks alternating, each running 1000 steps (two full
+epochs; the second is the figure, the first includes warm-up). Five, because
+this shared box is noisy: three rounds gave 0.69x and 0.90x back to back.
+--quick: one round of 40 steps, epoch time extrapolated from steps 11..40.
 """
 import gzip
 import json
@@ -155,7 +156,7 @@ def orchestrate(bench):
     threads = H.our_threads()
     have_torch = H.optional("torch") is not None
     frameworks = [f for f in FRAMEWORKS if f != "torch" or have_torch]
-    rounds, steps = (1, 40) if bench.quick else (3, 1000)
+    rounds, steps = (1, 40) if bench.quick else (5, 1000)
     runs = {f: [] for f in frameworks}
     for r in range(rounds):
         for fw in frameworks[r % len(frameworks):] + frameworks[:r % len(frameworks)]:
