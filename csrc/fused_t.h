@@ -90,11 +90,13 @@ int TG_FN(tg_act_backward)(int op, double slope, const T *g, const T *x, int64_t
         || (op != TG_ACT_NONE && !x) || (!out && !colsum))
         return -1;
     TG_FN(ab_ctx) c = {op, (T)slope, g, x, rows, cols, out, colsum};
+    /* weighted 4x like the binary elementwise ops: two threads from 64k elements
+       (a 128x512 layer), which run between GEMMs while the pool is awake */
     if (colsum)
         /* split the columns: each thread owns whole column sums */
-        tg_par_range(cols, rows * cols, TG_FN(act_bwd_cols), &c);
+        tg_par_range(cols, 4 * rows * cols, TG_FN(act_bwd_cols), &c);
     else
-        tg_par_range(rows, rows * cols, TG_FN(act_bwd_rows), &c);
+        tg_par_range(rows, 4 * rows * cols, TG_FN(act_bwd_rows), &c);
     return 0;
 }
 
