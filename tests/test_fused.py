@@ -355,3 +355,23 @@ def test_leaky_relu_second_order_matches_torch(slope):
         (g * g).sum().backward()
         res.append(t.grad.detach().numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-13)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_one_and_two_threads_give_the_same_bits(dt):
+    """The parallel splits (columns of the sums, blocks of rows) change no result."""
+    rng = np.random.default_rng(5)
+    g, x = (rng.standard_normal((130, 517)).astype(dt) for _ in range(2))
+    logits, t = rng.standard_normal((3001, 10)).astype(dt), rng.integers(0, 10, 3001)
+    before = C._lib.tg_get_num_threads()
+    res = []
+    try:
+        for n in (1, 2):
+            C._lib.tg_set_num_threads(n)
+            res.append([*C.act_bias_backward(g, x, 0.0), C.bias_grad(g),
+                        C.leaky_relu_backward(g, x, 0.1),
+                        *C.softmax_cross_entropy(logits, t, None, -100, "mean")[::2]])
+    finally:
+        C._lib.tg_set_num_threads(before)
+    for one, two in zip(*res):
+        np.testing.assert_array_equal(one, two)
