@@ -39,24 +39,25 @@ def _linear_act(input, weight, bias, act, slope):  # noqa: A002
     fused node where it applies (nn.Sequential's Linear + activation), else the
     separate ops."""
     input = _input(input, "linear")
-    if input.dtype != weight.dtype:
+    # checked on the raw arrays: this runs for every layer of every step
+    x, w, b = input._data, weight._data, None if bias is None else bias._data
+    if x.dtype != w.dtype:
         raise RuntimeError(f"linear: input dtype {input.dtype!r} does not match weight dtype "
                            f"{weight.dtype!r} (mat1 and mat2 must have the same dtype); convert "
                            f"the input (x.to({weight.dtype!r})) or the layer (.to(...))")
-    if weight.ndim != 2:
+    if w.ndim != 2:
         raise RuntimeError(f"linear: weight must be 2-D [out_features, in_features], got "
                            f"shape {list(weight.shape)}")
-    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
         rows = math.prod(input.shape[:-1])
         cols = input.shape[-1] if input.ndim else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
                            f"{weight.shape[1]}x{weight.shape[0]}): linear expects the last "
                            f"dimension of the input to be in_features={weight.shape[1]}")
-    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+    if b is not None and b.shape not in ((w.shape[0],), ()):
         raise RuntimeError(f"linear: bias of shape {list(bias.shape)} does not match "
                            f"out_features={weight.shape[0]}")
-    if input.ndim == 2 and input.dtype == weight.dtype and \
-            (bias is None or (bias.ndim == 1 and bias.dtype == weight.dtype)):
+    if x.ndim == 2 and (b is None or (b.ndim == 1 and b.dtype == w.dtype)):
         return _fn.Linear.apply(input, weight, *([bias] if bias is not None else []),
                                 act=act, slope=slope)
     out = input.matmul(weight.t())
