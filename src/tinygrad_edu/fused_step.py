@@ -12,7 +12,7 @@ each backward (zero_grad drops them), users may replace ``p.data``, and param
 groups carry their own options, so a flat parameter/gradient buffer would have
 to be re-gathered every step, costing the pass it saves.
 """
-from .backend import get as _get_backend, writeable as _writeable
+from .backend import of_array as _backend_of, writeable as _writeable
 
 
 def _fits(p, *state):
@@ -32,7 +32,7 @@ def sgd(p, buf, group, first):
     """SGD step of p in place (buf: the momentum buffer or None); True if done."""
     if not _fits(p, *(() if buf is None else (buf,))):
         return False
-    _get_backend(p.device).sgd_step(
+    _backend_of(p._data).sgd_step(
         p._data, p._grad._data, None if buf is None else buf._data, group["lr"],
         group["weight_decay"], group["momentum"], group["dampening"], group["nesterov"],
         group["maximize"], first)
@@ -45,7 +45,7 @@ def adam(p, exp_avg, exp_avg_sq, step, group):
     if group["amsgrad"] or not _fits(p, exp_avg, exp_avg_sq):
         return False
     beta1, beta2 = group["betas"]
-    _get_backend(p.device).adam_step(
+    _backend_of(p._data).adam_step(
         p._data, p._grad._data, exp_avg._data, exp_avg_sq._data, step, group["lr"],
         beta1, beta2, group["eps"], group["weight_decay"], group["decoupled_weight_decay"],
         group["maximize"])
