@@ -102,6 +102,28 @@ def test_custom_function_bad_gradients_are_named(through_node):
         BadCount.apply(src).sum().backward()
 
 
+class Scale(tg.autograd.Function):
+    seen: list = []
+
+    @staticmethod
+    def forward(ctx, x, s):
+        Scale.seen.append(ctx.needs_input_grad)  # PyTorch's ctx offers it in forward too
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+def test_needs_input_grad_in_forward():
+    x, s = f64([1.0, 2.0], requires_grad=True), f64(3.0)
+    Scale.seen.clear()
+    Scale.apply(x, s)
+    with tg.no_grad():  # nothing can need a gradient here: one False per input
+        y = Scale.apply(x, s)
+    assert Scale.seen == [(True, False), (False, False)] and not y.requires_grad
+
+
 def test_custom_function_apply():
     x = f64([1.0, 2.0], requires_grad=True)
     y = Cube.apply(x)

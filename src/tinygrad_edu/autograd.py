@@ -192,8 +192,8 @@ class Function:
         backend = _BY_TYPE.get(kind) or _backend_of(a0)
         ctx = cls()
         ctx.backend = backend
-        if not _mode.enabled:
-            needs = ()  # nothing made here can need a gradient
+        if not _mode.enabled:  # nothing made here can need a gradient
+            needs = _NO_GRADS[n] if n < 3 else (False,) * n
         elif n == 2:
             needs = (first._requires_grad, second._requires_grad)
         elif n == 1:
@@ -241,6 +241,9 @@ class Function:
         if ctx._out is not None:
             ctx._out_version = (result._version, result._version[0])
         return result
+
+
+_NO_GRADS = ((), (False,), (False, False))
 
 
 def _parent(t):
