@@ -4,7 +4,7 @@ A ``Function`` subclass is one differentiable primitive: ``forward`` works on
 backend arrays, ``backward`` on Tensors (so gradients are themselves
 differentiable). An instance of it is at once the ``ctx`` handed to both and
 the node of the graph: it records its ``parents`` (the nodes, or the leaf
-tensors, that produced its inputs). ``backward()`` walks the nodes in reverse
+tensors, that produced its inputs). ``backward()`` (engine.py) walks the nodes in reverse
 topological order with an explicit stack, so a 100,000-op chain is fine.
 """
 from . import anomaly_mode as _anomaly_mode
@@ -12,7 +12,7 @@ from .anomaly_mode import _anomaly
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from .backend import get as _get_backend  # noqa: F401 - inplace.py reaches it here
 from .backend import _BY_TYPE
-from .backend import device_of as _device_of, of_array as _backend_of, writeable as _writeable
+from .backend import device_of as _device_of, of_array as _backend_of
 from .grad_mode import (_mode, enable_grad, is_grad_enabled, no_grad,  # noqa: F401
                         set_grad_enabled)
 
@@ -71,7 +71,7 @@ class Function:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, grad_output):
         raise NotImplementedError
 
     # -- saving for backward ------------------------------------------------------
@@ -259,204 +259,11 @@ def _check_same_device(cls, arrays):
                            f"{next(d for d in devs if d != devs[0])}; move one with .to(device)")
 
 
-# ---- the backward engine ----------------------------------------------------------
-def _topological_order(roots):
-    """Nodes reachable from roots, every node after all of its parents (no recursion)."""
-    order, seen = [], set()
-    stack = list(roots)
-    pop, push, see, emit = stack.pop, stack.append, seen.add, order.append
-    while stack:
-        node = pop()
-        if node is None:  # the marker pushed above a node: its parents are all done
-            emit(pop())
-            continue
-        if node in seen:
-            continue
-        see(node)
-        push(node)
-        push(None)
-        for p in node.parents:
-            if isinstance(p, Function) and p not in seen:
-                push(p)
-    return order
-
-
-def _needed_for(order, capture, capture_nodes):
-    """The nodes whose backward must run for autograd.grad: those with a requested
-    leaf or requested node somewhere upstream (order lists parents first)."""
-    leaves = {id(t) for t in capture if t._ctx is None}
-    needed = set()
-    for node in order:
-        for p in node.parents:
-            if (isinstance(p, Function) and (p in needed or p in capture_nodes)) or \
-                    (p is not None and not isinstance(p, Function) and id(p) in leaves):
-                needed.add(node)
-                break
-    return needed
-
-
 def _shape_of(parent):
     """The shape a gradient for parent (a node or a leaf tensor) must have."""
     return parent.shape if isinstance(parent, Function) else parent._data.shape
 
 
-def _bad_grad(node, i, g, shape):
-    return RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
-                        f"got {list(g.shape)} but expected shape {list(shape)}")
-
-
-def _accumulate_leaf(leaf, g, create_graph, fresh=False):
-    if create_graph:  # clone: the incoming gradient may be a view or the user's tensor
-        leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
-    elif leaf.grad is None:
-        # A copy: the same gradient array may flow to several leaves (a + b), or be
-        # the caller's. A node with fresh_grads made this array for this leaf alone
-        # (a weight gradient of a matmul): adopting it saves a pass over memory.
-        fresh = fresh and g._data.base is None and _writeable(g._data)
-        leaf.grad = leaf._cls._make(g._data if fresh else g._data.copy(), False)
-    else:
-        leaf.grad._data = leaf.grad._data + g._data
-
-
-def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, capture=None):
-    """Propagate ``grad_tensors`` from ``tensors`` to the leaves.
-
-    With ``capture`` (a list of tensors) nothing is accumulated into ``.grad``;
-    the gradients reaching those tensors are returned instead, in order.
-    """
-    grads = {}        # node -> gradient of its output, summed over consumers
-    captured = {}     # id(tensor) -> gradient
-    capture_nodes = {}
-    if capture is not None:
-        for t in capture:
-            if t._ctx is not None:
-                capture_nodes[t._ctx] = t
-
-    def deliver(parent, g, fresh=False):
-        if isinstance(parent, Function):
-            prev = grads.get(parent)
-            grads[parent] = g if prev is None else prev + g
-        elif capture is not None:
-            key = id(parent)
-            captured[key] = captured[key] + g if key in captured else g
-        else:
-            _accumulate_leaf(parent, g, create_graph, fresh)
-
-    roots = []
-    with set_grad_enabled(create_graph):
-        for t, g in zip(tensors, grad_tensors):
-            if t._ctx is None:
-                deliver(t, g)
-            else:
-                deliver(t._ctx, g)
-                roots.append(t._ctx)
-        order = _topological_order(roots)
-        needed = _needed_for(order, capture, capture_nodes) if capture is not None else None
-        # the loop below runs once per node: kept free of helper calls on the common path
-        for node in reversed(order):
-            g = grads.pop(node, None)
-            if g is None:
-                continue
-            if capture is not None:
-                if node in capture_nodes:
-                    key = id(capture_nodes[node])
-                    captured[key] = captured[key] + g if key in captured else g
-                if node not in needed:
-                    continue  # nothing asked for lies upstream: leave this part alone
-            elif node._retained is not None:
-                owner = node._retained()
-                if owner is not None:
-                    _accumulate_leaf(owner, g, create_graph)
-            if node._freed:
-                raise RuntimeError(_FREED_MSG)
-            if _anomaly.enabled:
-                in_grads = _anomaly_mode.checked_backward(node, g)
-            else:
-                in_grads = type(node).backward(node, g)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            parents = node.parents
-            if len(in_grads) != len(parents):
-                raise RuntimeError(f"Function {node.name()} returned {len(in_grads)} gradients, "
-                                   f"expected {len(parents)}")
-            if not retain_graph:
-                node._release()
-            for i, parent in enumerate(parents):
-                ig = in_grads[i]
-                if parent is None or ig is None:
-                    continue
-                if isinstance(parent, Function):
-                    if ig._data.shape != parent.shape:
-                        raise _bad_grad(node, i, ig, parent.shape)
-                    prev = grads.get(parent)
-                    grads[parent] = ig if prev is None else prev + ig
-                else:
-                    if ig._data.shape != parent._data.shape:
-                        raise _bad_grad(node, i, ig, parent._data.shape)
-                    deliver(parent, ig, node.fresh_grads)
-    if capture is not None:
-        return [captured.get(id(t)) for t in capture]
-    return None
-
-
-def _as_tuple(x):
-    return tuple(x) if isinstance(x, (list, tuple)) else (x,)
-
-
-def _default_grads(outputs, grad_outputs):
-    result = []
-    for out, g in zip(outputs, grad_outputs):
-        if g is None:
-            if out.numel() != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs; "
-                                   f"got an output of shape {list(out.shape)}: pass `gradient=` "
-                                   "(a tensor of that shape) or reduce it first, e.g. .sum()")
-            g = out._ones_like()
-        elif not isinstance(g, type(out)):
-            g = type(out)(g, dtype=out.dtype)
-        if g.shape != out.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output has a shape of {list(g.shape)} "
-                               f"and output has a shape of {list(out.shape)}")
-        result.append(g)
-    return result
-
-
-def _check_requires_grad(outputs):
-    for i, out in enumerate(outputs):
-        if not out.requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
-                               "have a grad_fn")
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-    """Accumulate d(tensors)/d(leaf) into every leaf's ``.grad`` (PyTorch's semantics)."""
-    tensors = _as_tuple(tensors)
-    grad_tensors = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
-    _check_requires_grad(tensors)
-    grads = _default_grads(tensors, grad_tensors)
-    if retain_graph is None:
-        retain_graph = create_graph
-    run_backward(tensors, grads, retain_graph, create_graph)
-
-
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
-    """Return d(outputs)/d(inputs) without touching any ``.grad`` (``torch.autograd.grad``)."""
-    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
-    if grad_outputs is None:
-        grad_outputs = (None,) * len(outputs)
-    _check_requires_grad(outputs)
-    for i, t in enumerate(inputs):
-        if not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not "
-                               "require grad")
-    grads = _default_grads(outputs, _as_tuple(grad_outputs))
-    if retain_graph is None:
-        retain_graph = create_graph
-    result = run_backward(outputs, grads, retain_graph, create_graph, capture=list(inputs))
-    for i, g in enumerate(result):
-        if g is None and not allow_unused:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}) appears to not have "
-                               "been used in the graph. Set allow_unused=True if this is the "
-                               "desired behavior.")
-    return tuple(result)
+# The backward engine (run_backward, backward, grad) lives in engine.py; this module
+# keeps its names, so tg.autograd.backward / tg.autograd.grad are where PyTorch has them.
+from .engine import backward, grad, run_backward  # noqa: E402,F401
