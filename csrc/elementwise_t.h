@@ -54,9 +54,10 @@ int TG_FN(tg_unary)(int op, double param, const T *x, int64_t n, T *out)
     if (op < TG_NEG || op > TG_STEP || n < 0)
         return -1;
     tg_ew_ctx c = {op, param, x, NULL, out};
-    /* transcendental ops cost ~8 memory-bound loads each */
+    /* transcendental ops cost ~8 memory-bound loads each; the light ones are weighted
+       4x like the binary ops, so both go to two threads from 64k elements */
     int heavy = op == TG_EXP || op == TG_LOG || op == TG_TANH || op == TG_SIGMOID;
-    tg_par_range(n, heavy ? 8 * n : n, TG_FN(unary_range), &c);
+    tg_par_range(n, heavy ? 8 * n : 4 * n, TG_FN(unary_range), &c);
     return 0;
 }
 

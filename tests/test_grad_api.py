@@ -83,6 +83,12 @@ class BadShape(Cube):
         return grad.sum()                  # a scalar for a vector input
 
 
+class NotATensor(Cube):
+    @staticmethod
+    def backward(ctx, grad):
+        return np.ones(3)                  # an array, and of the wrong shape
+
+
 class BadCount(Cube):
     @staticmethod
     def backward(ctx, grad):
@@ -100,6 +106,10 @@ def test_custom_function_bad_gradients_are_named(through_node):
     src = x * 1.0 if through_node else x
     with pytest.raises(RuntimeError, match="BadCountBackward returned 2 gradients, expected 1"):
         BadCount.apply(src).sum().backward()
+    src = x * 1.0 if through_node else x
+    with pytest.raises(RuntimeError, match=r"NotATensorBackward returned an invalid gradient at "
+                       r"index 0 - got \[3\] \(a ndarray, not a Tensor\)"):
+        NotATensor.apply(src).sum().backward()
 
 
 class Scale(tg.autograd.Function):
@@ -119,9 +129,9 @@ def test_needs_input_grad_in_forward():
     x, s = f64([1.0, 2.0], requires_grad=True), f64(3.0)
     Scale.seen.clear()
     Scale.apply(x, s)
-    with tg.no_grad():  # nothing can need a gradient here: one False per input
+    with tg.no_grad():  # PyTorch's ctx still reports the inputs' requires_grad here
         y = Scale.apply(x, s)
-    assert Scale.seen == [(True, False), (False, False)] and not y.requires_grad
+    assert Scale.seen == [(True, False), (True, False)] and not y.requires_grad
 
 
 def test_custom_function_apply():

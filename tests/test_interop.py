@@ -39,6 +39,21 @@ def test_from_numpy_shares_memory_both_ways():
         tg.from_numpy([1, 2])
 
 
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_ndarray_subclasses_follow_plain_numpy_rules():
+    """np.matrix keeps its rows 2-D under indexing; a tensor of one shares its memory but
+    indexes, reduces and reshapes like PyTorch (as torch.from_numpy does)."""
+    m = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    t = tg.from_numpy(m)
+    assert t[0].shape == (2,) and t.exp()[0].shape == (2,) and (t + 0).sum(1).shape == (2,)
+    assert (t * 1).flatten().shape == (4,) and t.reshape(4).shape == (4,)
+    m[0, 0] = 9.0
+    assert t[0, 0].item() == 9.0
+    # an op on a tensor around a subclass (here made without from_numpy) gives a plain array
+    raw = tg.Tensor._make(np.asmatrix(np.ones((2, 2))))
+    assert type(raw.exp()._data) is np.ndarray and raw.exp()[0].shape == (2,)
+
+
 def test_dlpack_out_to_numpy():
     t = tg.arange(6).reshape(2, 3).float()
     assert t.__dlpack_device__() == (1, 0)

@@ -192,9 +192,8 @@ class Function:
         backend = _BY_TYPE.get(kind) or _backend_of(a0)
         ctx = cls()
         ctx.backend = backend
-        if not _mode.enabled:  # nothing made here can need a gradient
-            needs = _NO_GRADS[n] if n < 3 else (False,) * n
-        elif n == 2:
+        # what each input asks for, also outside grad mode (as PyTorch's ctx reports it)
+        if n == 2:
             needs = (first._requires_grad, second._requires_grad)
         elif n == 1:
             needs = (first._requires_grad,)
@@ -207,13 +206,13 @@ class Function:
             if "too big" not in str(e) and "Maximum allowed dimension" not in str(e):
                 raise
             raise MemoryError(f"{cls.__name__}: cannot allocate its result ({e})") from None
-        if type(out) is not kind and not cls.moves_device:
-            out = backend.xp.asarray(out)
+        if type(out) is not backend.xp.ndarray and not cls.moves_device:
+            out = backend.xp.asarray(out)  # numpy scalars, and subclasses such as np.matrix
         if _anomaly.enabled:
             _anomaly_mode.check_forward(ctx, inputs, out)
         tensor_cls = first._cls  # Tensor, also for subclasses such as nn.Parameter
         # Integer and bool results (casts, comparisons) are piecewise constant: no graph.
-        recording = True in needs and out.dtype.kind == "f"
+        recording = True in needs and _mode.enabled and out.dtype.kind == "f"
         result = tensor_cls._make(out, recording)
         if ctx.is_view:
             result._version = first._version
@@ -241,9 +240,6 @@ class Function:
         if ctx._out is not None:
             ctx._out_version = (result._version, result._version[0])
         return result
-
-
-_NO_GRADS = ((), (False,), (False, False))
 
 
 def _parent(t):

@@ -5,7 +5,7 @@ gradients back, for ``autograd.grad``). The nodes themselves are in autograd.py.
 """
 from . import anomaly_mode as _anomaly_mode
 from .anomaly_mode import _anomaly
-from .autograd import _FREED_MSG, Function
+from .autograd import _FREED_MSG, Function, _shape_of
 from .backend import writeable as _writeable
 from .grad_mode import set_grad_enabled
 
@@ -46,8 +46,11 @@ def _needed_for(order, capture, capture_nodes):
 
 
 def _bad_grad(node, i, g, shape):
+    got = list(g.shape) if hasattr(g, "shape") else type(g).__name__
+    if not hasattr(g, "_data"):
+        got = f"{got} (a {type(g).__name__}, not a Tensor)"
     return RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
-                        f"got {list(g.shape)} but expected shape {list(shape)}")
+                        f"got {got} but expected shape {list(shape)}")
 
 
 def _accumulate_leaf(leaf, g, create_graph, fresh=False):
@@ -130,13 +133,17 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                 ig = in_grads[i]
                 if parent is None or ig is None:
                     continue
+                try:
+                    have = ig._data.shape
+                except AttributeError:  # not a Tensor: say what came back, as for a bad shape
+                    raise _bad_grad(node, i, ig, _shape_of(parent)) from None
                 if isinstance(parent, Function):
-                    if ig._data.shape != parent.shape:
+                    if have != parent.shape:
                         raise _bad_grad(node, i, ig, parent.shape)
                     prev = grads.get(parent)
                     grads[parent] = ig if prev is None else prev + ig
                 else:
-                    if ig._data.shape != parent._data.shape:
+                    if have != parent._data.shape:
                         raise _bad_grad(node, i, ig, parent._data.shape)
                     deliver(parent, ig, node.fresh_grads)
     if capture is not None:

@@ -40,7 +40,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     dtypes.to_dtype(array.dtype)
-    return Tensor._make(array)
+    # a plain ndarray view of a subclass (np.matrix keeps 2-D rows): same memory, numpy rules
+    return Tensor._make(array if type(array) is np.ndarray else np.asarray(array))
 
 
 def from_dlpack(ext_tensor: Any) -> Tensor:
