@@ -7,6 +7,8 @@ the node of the graph: it records its ``parents`` (the nodes, or the leaf
 tensors, that produced its inputs). ``backward()`` (engine.py) walks the nodes in reverse
 topological order with an explicit stack, so a 100,000-op chain is fine.
 """
+from typing import Any
+
 from . import anomaly_mode as _anomaly_mode
 from .anomaly_mode import _anomaly
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
@@ -59,7 +61,7 @@ class Function:
     _out = None
     _freed = False
     _retained = None         # weakref to the output tensor if it called retain_grad()
-    _tensor_cls = None
+    _tensor_cls: Any = None  # Tensor (set by tensor.py), or the subclass that made the node
     _versions = ()           # (counter, value) of each input when it was saved
     moves_device = False     # True only for Cast: its output may live on another device
     _out_version = None      # the same for the kept output
@@ -218,28 +220,51 @@ class Function:
             result._version = first._version
         if not recording:
             return result
-        ctx._tensor_cls = tensor_cls
-        result._ctx = ctx
-        p0 = first._ctx if first._ctx is not None else (first if needs[0] else None)
-        if n == 1:
-            ctx.parents = (p0,)
-        elif n == 2:
-            ctx.parents = (p0, second._ctx if second._ctx is not None else
-                           (second if needs[1] else None))
-        else:
-            ctx.parents = tuple([_parent(t) for t in inputs])
-        ctx.shape = out.shape
-        if ctx.saved:
-            ctx._resolve_saved(inputs, out)
-        if cls.keep_inputs:
-            ctx._inputs = inputs
-        if cls.keep_output:
-            ctx._out = out
-        if cls.keep_inputs or ctx.saved:
-            ctx._versions = tuple([(t._version, t._version[0]) for t in inputs])
-        if ctx._out is not None:
-            ctx._out_version = (result._version, result._version[0])
+        ctx._link(inputs, out, result)
         return result
+
+    @classmethod
+    def _apply_same(cls, a, b, out, backend):
+        """Record ``out``, computed by the caller exactly as ``forward`` would from the
+        tensors a and b on `backend` (one dtype and array type; anomaly mode off; grad
+        mode on and an input requiring grad), as ``apply`` does: the fast lane of
+        elementwise arithmetic."""
+        ctx = cls()
+        ctx.backend = backend
+        ctx.needs_input_grad = (a._requires_grad, b._requires_grad)
+        result = a._cls._make(out, True)
+        ctx._link((a, b), out, result)
+        return result
+
+    def _link(self, inputs, out, result):
+        """Make self the recorded node of `result`, the forward output `out` of `inputs`."""
+        result._ctx = self
+        if type(result) is not Function._tensor_cls:
+            self._tensor_cls = type(result)
+        needs = self.needs_input_grad
+        if len(inputs) == 2:  # most ops: no loop, no list
+            a, b = inputs
+            self.parents = (a._ctx if a._ctx is not None else (a if needs[0] else None),
+                            b._ctx if b._ctx is not None else (b if needs[1] else None))
+        else:
+            self.parents = tuple([_parent(t) for t in inputs])
+        self.shape = out.shape
+        cls = type(self)
+        if cls.keep_inputs or cls.keep_output or self.saved:
+            self._keep(inputs, out, result)
+
+    def _keep(self, inputs, out, result):
+        """Hold what backward reads (inputs, output, saved arrays) with their versions."""
+        if self.saved:
+            self._resolve_saved(inputs, out)
+        if type(self).keep_inputs:
+            self._inputs = inputs
+        if type(self).keep_output:
+            self._out = out
+        if self._inputs is not None or self.saved:
+            self._versions = tuple([(t._version, t._version[0]) for t in inputs])
+        if self._out is not None:
+            self._out_version = (result._version, result._version[0])
 
 
 def _parent(t):

@@ -1,6 +1,7 @@
 """The Tensor: an array, its device, its gradient and the graph node that made it.
 
-Operators and composite ops live in ``tensor_ops.py`` (a mixin); this file holds
+Operators and composite ops live in ``tensor_ops.py`` and reductions in
+``tensor_reduce.py`` (mixins); this file holds
 storage, conversion and the autograd-facing API.
 """
 import weakref
@@ -16,6 +17,7 @@ from .shapes import broadcast_shapes
 from .inplace import InplaceOps
 from .interop import InteropOps
 from .tensor_ops import TensorOps
+from .tensor_reduce import ReduceOps
 from .tensor_shape import ShapeOps
 
 
@@ -40,7 +42,7 @@ class Size(tuple):
         return n
 
 
-class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
+class Tensor(InplaceOps, ShapeOps, TensorOps, ReduceOps, InteropOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``
@@ -365,3 +367,4 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, InteropOps):
 
 
 TensorOps._cls = Tensor
+autograd.Function._tensor_cls = Tensor  # what nodes wrap arrays in, unless a subclass made them

@@ -1,0 +1,110 @@
+"""The operators' fast lane (tensor_ops._arith) must give exactly what the general
+path (_pair + Function.apply) gives: values, dtype, graph, gradients and the
+in-place checks, for tensor-tensor and tensor-number operands on both sides."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import tinygrad_edu as tg
+from tinygrad_edu import functions as F
+
+OPS = [("__add__", F.Add, False), ("__radd__", F.Add, True), ("__sub__", F.Sub, False),
+       ("__rsub__", F.Sub, True), ("__mul__", F.Mul, False), ("__rmul__", F.Mul, True),
+       ("__truediv__", F.Div, False), ("__rtruediv__", F.Div, True),
+       ("__pow__", F.Pow, False), ("__rpow__", F.Pow, True)]
+shapes = st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple)
+
+
+def _leaf(data, grad):
+    return tg.tensor(data, requires_grad=grad)
+
+
+def _both(name, fn, reverse, x, other):
+    """(lane result, general-path result) of x <op> other."""
+    lane = getattr(x, name)(other)
+    general = x._binary(fn, other, reverse, floating=fn is F.Div)
+    return lane, general
+
+
+def _check_same(lane, general):
+    assert lane.dtype == general.dtype and lane.shape == general.shape
+    np.testing.assert_array_equal(lane.detach().numpy(), general.detach().numpy())
+    assert type(lane._data) is np.ndarray
+    assert lane.requires_grad == general.requires_grad
+    assert (lane.grad_fn is None) == (general.grad_fn is None)
+    if lane.grad_fn is not None:
+        assert lane.grad_fn.name() == general.grad_fn.name()
+        assert lane.grad_fn.needs_input_grad == general.grad_fn.needs_input_grad
+        assert [type(p) for p, _ in lane.grad_fn.next_functions] == \
+            [type(p) for p, _ in general.grad_fn.next_functions]
+
+
+@pytest.mark.parametrize("name,fn,reverse", OPS)
+@settings(max_examples=15, deadline=None)
+@given(shape=shapes, dtype=st.sampled_from([np.float32, np.float64]),
+       grads=st.tuples(st.booleans(), st.booleans()), seed=st.integers(0, 2**16))
+def test_tensor_tensor_matches_general_path(name, fn, reverse, shape, dtype, grads, seed):
+    rng = np.random.default_rng(seed)
+    a0, b0 = (rng.uniform(0.5, 2.0, shape).astype(dtype) for _ in range(2))
+    results = []
+    for _ in range(2):  # fresh leaves for each path, so gradients do not mix
+        a, b = _leaf(a0, grads[0]), _leaf(b0, grads[1])
+        results.append((a, b))
+    (a1, b1), (a2, b2) = results
+    lane = getattr(a1, name)(b1)
+    general = a2._binary(fn, b2, reverse, floating=fn is F.Div)
+    _check_same(lane, general)
+    if lane.requires_grad:
+        lane.sum().backward()
+        general.sum().backward()
+        for x, y in ((a1, a2), (b1, b2)):
+            assert (x.grad is None) == (y.grad is None)
+            if x.grad is not None:
+                np.testing.assert_array_equal(x.grad.numpy(), y.grad.numpy())
+
+
+@pytest.mark.parametrize("name,fn,reverse", OPS)
+@pytest.mark.parametrize("number", [3, -2, 0.5, 2.0])
+def test_tensor_number_matches_general_path(name, fn, reverse, number):
+    data = np.array([[0.5, 1.5, 2.0], [1.0, 3.0, 0.25]], np.float32)
+    x1, x2 = _leaf(data, True), _leaf(data, True)
+    lane = getattr(x1, name)(number)
+    general = x2._binary(fn, number, reverse, floating=fn is F.Div)
+    _check_same(lane, general)
+    assert lane.dtype == tg.float32  # the number takes the tensor's dtype
+    lane.sum().backward()
+    general.sum().backward()
+    np.testing.assert_array_equal(x1.grad.numpy(), x2.grad.numpy())
+
+
+def test_lane_results_are_plain_arrays_for_0d_and_mixed_operands():
+    """Shapes the lane leaves to the general path still come out as before."""
+    s = tg.tensor(2.0)
+    assert type((s + s)._data) is np.ndarray and (s * 3)._data.shape == ()
+    v = tg.ones(3)
+    assert (v + tg.ones(2, 3)).shape == (2, 3)  # broadcasting
+    assert (v + tg.ones(3, dtype=tg.float64)).dtype == tg.float64  # promotion
+    assert (tg.arange(3) / 2).dtype == tg.float32  # integers divide as floats
+    assert (tg.arange(3) + 1).dtype == tg.int64
+    p = tg.nn.Parameter(tg.ones(3))
+    assert type(p + p) is tg.Tensor and type(2 * p) is tg.Tensor
+
+
+def test_lane_keeps_inplace_checks():
+    a = tg.ones(3, requires_grad=True)
+    b = tg.ones(3) * 2
+    y = a * b  # Mul keeps its inputs: changing b afterwards must be caught
+    b.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_lane_respects_no_grad_and_anomaly_mode():
+    a = tg.ones(3, requires_grad=True)
+    with tg.no_grad():
+        y = a * 2
+    assert not y.requires_grad and y.grad_fn is None
+    zero = tg.zeros(3, requires_grad=True)
+    with tg.autograd.detect_anomaly():
+        with pytest.raises(RuntimeError, match="NaN|nan"):
+            zero / zero  # the lane steps aside so anomaly mode sees the forward
