@@ -15,6 +15,15 @@ OPS = [("__add__", F.Add, False), ("__radd__", F.Add, True), ("__sub__", F.Sub, 
 shapes = st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple)
 
 
+@st.composite
+def broadcast_pair(draw):
+    """Two shapes that broadcast: b drops leading dims and/or has some dims of 1."""
+    a = draw(shapes)
+    b = list(a[draw(st.integers(0, len(a) - 1)):])
+    b = tuple(1 if draw(st.booleans()) else n for n in b)
+    return (b, a) if draw(st.booleans()) else (a, b)
+
+
 def _leaf(data, grad):
     return tg.tensor(data, requires_grad=grad)
 
@@ -40,12 +49,13 @@ def _check_same(lane, general):
 
 
 @pytest.mark.parametrize("name,fn,reverse", OPS)
-@settings(max_examples=15, deadline=None)
-@given(shape=shapes, dtype=st.sampled_from([np.float32, np.float64]),
+@settings(max_examples=30, deadline=None)
+@given(pair=st.one_of(shapes.map(lambda s: (s, s)), broadcast_pair()),
+       dtype=st.sampled_from([np.float32, np.float64]),
        grads=st.tuples(st.booleans(), st.booleans()), seed=st.integers(0, 2**16))
-def test_tensor_tensor_matches_general_path(name, fn, reverse, shape, dtype, grads, seed):
+def test_tensor_tensor_matches_general_path(name, fn, reverse, pair, dtype, grads, seed):
     rng = np.random.default_rng(seed)
-    a0, b0 = (rng.uniform(0.5, 2.0, shape).astype(dtype) for _ in range(2))
+    a0, b0 = (rng.uniform(0.5, 2.0, s).astype(dtype) for s in pair)
     results = []
     for _ in range(2):  # fresh leaves for each path, so gradients do not mix
         a, b = _leaf(a0, grads[0]), _leaf(b0, grads[1])
@@ -83,11 +93,17 @@ def test_lane_results_are_plain_arrays_for_0d_and_mixed_operands():
     assert type((s + s)._data) is np.ndarray and (s * 3)._data.shape == ()
     v = tg.ones(3)
     assert (v + tg.ones(2, 3)).shape == (2, 3)  # broadcasting
+    assert (v + s).shape == (3,) and (s - v).shape == (3,)  # a 0-d operand
     assert (v + tg.ones(3, dtype=tg.float64)).dtype == tg.float64  # promotion
     assert (tg.arange(3) / 2).dtype == tg.float32  # integers divide as floats
     assert (tg.arange(3) + 1).dtype == tg.int64
     p = tg.nn.Parameter(tg.ones(3))
     assert type(p + p) is tg.Tensor and type(2 * p) is tg.Tensor
+
+
+def test_shapes_that_do_not_broadcast_get_pytorchs_error():
+    with pytest.raises(RuntimeError, match="must match the size"):
+        tg.ones(2, 3) * tg.ones(2, 4, requires_grad=True)
 
 
 def test_lane_keeps_inplace_checks():

@@ -40,11 +40,12 @@ def _op_name(op):
 def _arith(fn, doc=None, reverse=False, floating=False):
     """The operator method for fn, an elementwise _Binary Function.
 
-    Its fast lane serves the common small cases: two float tensors of one class,
-    dtype, array type and shape, or a float tensor and a Python number. It goes
-    straight to the backend kernel and ``fn._apply_same``. Everything else (mixed
-    dtypes, broadcasting, devices, anomaly mode) takes the general ``_pair`` and
-    ``apply`` path. The lane saves about 1 us of the 3 us a small op costs."""
+    Its fast lane serves the common cases: two float tensors (not 0-d) of one class,
+    dtype and array type, or such a tensor and a Python number. It goes straight to
+    the backend kernel, which broadcasts, and ``fn._apply_same``. Everything else
+    (mixed dtypes, 0-d operands, devices, anomaly mode, shapes that do not
+    broadcast, for PyTorch's error) takes the general ``_pair`` and ``apply`` path.
+    The lane saves about 1 us of the 3 us a small op costs."""
     assert "forward" not in vars(fn), f"{fn.__name__}: the lane computes forward itself"
     kernel, record = fn.kernel, fn._apply_same
 
@@ -55,7 +56,7 @@ def _arith(fn, doc=None, reverse=False, floating=False):
             od = o._data
             # identity tests: an equal dtype that is not the same object takes the slow path
             fast = ((dt is _F32 or dt is _F64) and od.dtype is dt and type(od) is type(sd)
-                    and od.shape == sd.shape and sd.ndim)
+                    and sd.ndim and od.ndim)
         elif type(o) is float or type(o) is int:
             fast = (dt is _F32 or dt is _F64) and type(sd) is np.ndarray and sd.ndim
             if fast:
@@ -67,7 +68,10 @@ def _arith(fn, doc=None, reverse=False, floating=False):
             return self._binary(fn, o, reverse, floating)
         be = _BY_TYPE.get(type(sd)) or _backend_of(sd)
         k = getattr(be, kernel)
-        out = k(od, sd) if reverse else k(sd, od)
+        try:
+            out = k(od, sd) if reverse else k(sd, od)
+        except ValueError:  # shapes that do not broadcast: the general path words it
+            return self._binary(fn, o, reverse, floating)
         if not (self._requires_grad or o._requires_grad) or not _grad_mode.enabled:
             return self._cls._make(out, False)
         return record(o, self, out, be) if reverse else record(self, o, out, be)
