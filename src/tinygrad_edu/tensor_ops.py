@@ -40,12 +40,13 @@ def _op_name(op):
 def _arith(fn, doc=None, reverse=False, floating=False):
     """The operator method for fn, an elementwise _Binary Function.
 
-    Its fast lane serves the common cases: two float tensors (not 0-d) of one class,
-    dtype and array type, or such a tensor and a Python number. It goes straight to
-    the backend kernel, which broadcasts, and ``fn._apply_same``. Everything else
-    (mixed dtypes, 0-d operands, devices, anomaly mode, shapes that do not
-    broadcast, for PyTorch's error) takes the general ``_pair`` and ``apply`` path.
-    The lane saves about 1 us of the 3 us a small op costs."""
+    Its fast lane serves the common cases: two float tensors of one class, dtype
+    and array type, not both 0-d, or a float tensor (not 0-d) and a Python number.
+    It goes straight to the backend kernel, which broadcasts, and
+    ``fn._apply_same``. Everything else (mixed dtypes, 0-d results, devices,
+    anomaly mode, shapes that do not broadcast, for PyTorch's error) takes the
+    general ``_pair`` and ``apply`` path. The lane saves about 1 us of the 3 us a
+    small op costs."""
     assert "forward" not in vars(fn), f"{fn.__name__}: the lane computes forward itself"
     kernel, record = fn.kernel, fn._apply_same
 
@@ -56,7 +57,7 @@ def _arith(fn, doc=None, reverse=False, floating=False):
             od = o._data
             # identity tests: an equal dtype that is not the same object takes the slow path
             fast = ((dt is _F32 or dt is _F64) and od.dtype is dt and type(od) is type(sd)
-                    and sd.ndim and od.ndim)
+                    and (sd.ndim or od.ndim))  # two 0-d arrays would give a numpy scalar
         elif type(o) is float or type(o) is int:
             fast = (dt is _F32 or dt is _F64) and type(sd) is np.ndarray and sd.ndim
             if fast:
