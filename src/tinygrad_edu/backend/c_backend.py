@@ -48,6 +48,7 @@ xp = np
 errstate = np.errstate
 reduce_losses = _ref.reduce_losses
 is_one = _ref.is_one
+check_classes = _ref.check_classes
 
 # Below these sizes (elements; matmul: multiply-adds) numpy_backend answers.
 # A C call costs ~2 us here (checks, np.empty, ffi.from_buffer per operand)

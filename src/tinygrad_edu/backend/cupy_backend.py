@@ -12,6 +12,7 @@ import numpy as np
 
 from ..device import device as _device
 from ._cuda_src import ROW_KERNELS as _ROW_KERNELS
+from .numpy_backend import check_classes  # noqa: F401 - array-API only: works on CuPy
 
 try:
     import cupy as cp

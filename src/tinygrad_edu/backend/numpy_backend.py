@@ -157,13 +157,23 @@ def act_bias_backward(grad, x, slope=0.0):
 
 
 @_quiet
+def check_classes(target, c, ignore_index):
+    """IndexError naming the first class index outside 0..c-1 that is not
+    ignore_index (PyTorch's check; works on CuPy arrays too, with a wait)."""
+    bad = (target != ignore_index) & ((target < 0) | (target >= c))
+    if bad.any():
+        raise IndexError(f"Target {int(target[bad][0])} is out of bounds (valid class indices "
+                         f"are 0..{c - 1}, or ignore_index={ignore_index}).")
+
+
 def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
     """Cross-entropy of scores x [N, C] against int64 class indices, forward and
     backward together: (per-row losses -w_i log softmax(x)[i, t_i] as float64,
     total weight sum(w_i) as a float, gradient (softmax(x) - onehot) * w_i of
     x's dtype, divided by the total for reduction 'mean'). w_i is weight[t_i]
     (1 without weight), 0 where t_i == ignore_index. float64 inside, so the
-    loss rounds once."""
+    loss rounds once. A class index out of range raises check_classes' error."""
+    check_classes(target, x.shape[1], ignore_index)
     n = x.shape[0]
     logp = log_softmax(x.astype(np.float64, copy=False), axis=1)
     keep = target != ignore_index
