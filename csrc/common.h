@@ -16,7 +16,8 @@
 /* Work (elements of a memory-bound loop) below which a parallel region costs
    more than it saves. Callers weight their element counts by cost: exp 8x
    (parallel from 32k elements), other elementwise ops 4x (from 64k). A pool
-   asleep (idle for more than TG_SPIN_US) costs ~15 us more to wake on this VM. */
+   asleep (idle for more than TG_SPIN_US + TG_YIELD_US) costs ~15 us more to wake on
+   this VM. */
 #define TG_PAR_MIN ((int64_t)1 << 18)
 /* GEMM work is counted in multiply-adds divided by this before the TG_PAR_MIN
    test: two threads from 2^24 multiply-adds (256^3, 128x512x784). Below that
