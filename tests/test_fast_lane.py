@@ -124,3 +124,14 @@ def test_lane_respects_no_grad_and_anomaly_mode():
     with tg.autograd.detect_anomaly():
         with pytest.raises(RuntimeError, match="NaN|nan"):
             zero / zero  # the lane steps aside so anomaly mode sees the forward
+
+
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+@pytest.mark.parametrize("name,fn,reverse", OPS)
+def test_lane_gives_plain_arrays_around_ndarray_subclasses(name, fn, reverse):
+    """A tensor around an np.matrix (made without from_numpy) takes the general path,
+    whose result is a plain array: indexing it then drops a dim, as in PyTorch."""
+    raw = tg.Tensor._make(np.asmatrix(np.full((2, 2), 2.0, np.float32)))
+    for other in (raw, tg.Tensor._make(np.asmatrix(np.ones((2, 2), np.float32)))):
+        out = getattr(raw, name)(other)
+        assert type(out._data) is np.ndarray and out[0].shape == (2,)

@@ -355,3 +355,38 @@ def test_broadcasting_target_warns_like_torch(torch, fn):
 def test_negative_smooth_l1_beta():
     with pytest.raises(RuntimeError, match="negative values for beta"):
         nn.SmoothL1Loss(beta=-1.0)(tg.zeros(2), tg.zeros(2))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
+def test_ignored_row_with_minus_inf_score_is_zero_and_silent(torch, fn, dtype):
+    """An ignored row reads no score: its loss is 0 even where the score at class 0
+    (the index that stands in for ignore_index) is -inf (a masked logit), as in torch."""
+    x = np.array([[-np.inf, 0.0, 1.0], [1.0, 2.0, -np.inf], [0.5, -1.0, 2.0]], dtype)
+    t = np.array([-100, 1, 2])
+    if fn is F.nll_loss:
+        x = torch.from_numpy(x).log_softmax(1).numpy()
+    for reduction in REDUCTIONS:
+        ours = tg.tensor(x, requires_grad=True)
+        ref = torch.tensor(x, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loss = fn(ours, tg.tensor(t), reduction=reduction)
+            loss.sum().backward()
+        expect = getattr(torch.nn.functional, fn.__name__)(ref, torch.tensor(t),
+                                                           reduction=reduction)
+        expect.sum().backward()
+        _close(loss.detach().numpy(), expect.detach().numpy(), dtype)
+        _close(ours.grad.numpy(), ref.grad.numpy(), dtype)
+
+
+def test_numpy_backend_cross_entropy_is_the_c_kernels_twin_on_minus_inf():
+    """The specification gives what the C kernel gives: 0 for the ignored row, silently."""
+    from tinygrad_edu.backend import numpy_backend as R
+    x = np.array([[-np.inf, 0.0], [1.0, 2.0]], np.float32)
+    t = np.array([-100, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses, total, grad = R.softmax_cross_entropy(x, t, None, -100, "none")
+    assert losses[0] == 0.0 and not np.signbit(losses[0]) and total == 1.0
+    assert np.isfinite(grad).all()

@@ -65,9 +65,10 @@ def _arith(fn, doc=None, reverse=False, floating=False):
                 o = self._cls._make(od, False)
         else:
             fast = False
-        if not fast or _anomaly.enabled:
+        # an ndarray subclass (np.matrix) has no backend of its own: apply makes it plain
+        be = _BY_TYPE.get(type(sd))
+        if not fast or be is None or _anomaly.enabled:
             return self._binary(fn, o, reverse, floating)
-        be = _BY_TYPE.get(type(sd)) or _backend_of(sd)
         k = getattr(be, kernel)
         try:
             out = k(od, sd) if reverse else k(sd, od)

@@ -156,7 +156,6 @@ def act_bias_backward(grad, x, slope=0.0):
     return g, bias_grad(g)
 
 
-@_quiet
 def check_classes(target, c, ignore_index):
     """IndexError naming the first class index outside 0..c-1 that is not
     ignore_index (PyTorch's check; works on CuPy arrays too, with a wait)."""
@@ -166,6 +165,7 @@ def check_classes(target, c, ignore_index):
                          f"are 0..{c - 1}, or ignore_index={ignore_index}).")
 
 
+@_quiet
 def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
     """Cross-entropy of scores x [N, C] against int64 class indices, forward and
     backward together: (per-row losses -w_i log softmax(x)[i, t_i] as float64,
@@ -180,7 +180,8 @@ def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="
     safe = np.where(keep, target, 0)
     w = (weight[safe] if weight is not None else np.ones(n)) * keep
     w = w.astype(np.float64, copy=False)
-    losses = -logp[np.arange(n), safe] * w
+    # an ignored row reads no score (as the C kernel): 0, also where logp[i, 0] is -inf
+    losses = np.where(keep, -logp[np.arange(n), safe] * w, 0.0)
     total = float(w.sum())
     scale = w
     if reduction == "mean":  # as PyTorch: ignored rows get 0 even when total is 0

@@ -334,7 +334,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     dtype = _array(x).dtype
     w = _weight_array(weight, x.shape[1], dtype, t)
     w = _wrap(((xp.ones(len(t), dtype) if w is None else w[safe]) * keep).astype(dtype))
-    loss = -x[xp.arange(len(t)), safe] * w
+    # ignored rows read the score at class 0, which may be -inf: 0 there, not -inf * 0
+    loss = (-x[xp.arange(len(t)), safe]).where(_wrap(keep), 0.0) * w
     if reduction == "none":
         return back(loss)
     if reduction == "sum":
