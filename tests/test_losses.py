@@ -390,3 +390,13 @@ def test_numpy_backend_cross_entropy_is_the_c_kernels_twin_on_minus_inf():
         losses, total, grad = R.softmax_cross_entropy(x, t, None, -100, "none")
     assert losses[0] == 0.0 and not np.signbit(losses[0]) and total == 1.0
     assert np.isfinite(grad).all()
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+def test_bad_weight_is_reported_before_a_bad_target(torch, fn):
+    """torch checks the weight's shape before the class indices: the same error wins here."""
+    with pytest.raises(RuntimeError, match="weight tensor should be defined"):
+        getattr(torch.nn.functional, fn)(torch.zeros(1, 2), torch.tensor([5]),
+                                         weight=torch.ones(3))
+    with pytest.raises(RuntimeError, match="weight tensor should be defined"):
+        getattr(F, fn)(tg.zeros(1, 2), tg.tensor([5]), weight=tg.ones(3))

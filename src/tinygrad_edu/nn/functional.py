@@ -327,12 +327,12 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     if reduction not in _REDUCTIONS:
         _reduce(None, reduction)
     x, t, back = _class_targets(input, target, "nll_loss")
+    dtype = _array(x).dtype
+    w = _weight_array(weight, x.shape[1], dtype, t)  # a bad weight is reported first, as in torch
     _backend_of(t).check_classes(t, x.shape[1], ignore_index)  # every device: off the hot path
     xp = _backend_of(t).xp
     keep = t != ignore_index
     safe = xp.where(keep, t, 0)
-    dtype = _array(x).dtype
-    w = _weight_array(weight, x.shape[1], dtype, t)
     w = _wrap(((xp.ones(len(t), dtype) if w is None else w[safe]) * keep).astype(dtype))
     # ignored rows read the score at class 0, which may be -inf: 0 there, not -inf * 0
     loss = (-x[xp.arange(len(t)), safe]).where(_wrap(keep), 0.0) * w
