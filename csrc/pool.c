@@ -8,14 +8,14 @@
    any other thread that wants the core gets it, and only then sleep on a
    futex. Waking a sleeping worker costs ~15-50 us on this VM, and a training
    step has gaps of 100-300 us (the batch gather, Python): measured as whole
-   processes (600 steps of the 784-512-10 MLP, medians of 8 pairs), yielding
-   for 1 ms ran 0.89x the wall time of sleeping after 50 us, and two such
-   trainings at once 0.86x; a pure 1 ms spin gave 0.92x alone but 1.11x for
-   two at once. The price is CPU time in gaps under 1 ms: a 1M-element mul
-   every 2 ms took 0.7 CPU-seconds per second instead of 0.3 (TG_YIELD_US=0
-   restores that). The caller runs tasks too and claims them dynamically, so a worker
-   that has lost its core to another process delays nothing it has not
-   started. One job at a time: a second caller (another Python thread, or a
+   processes (600 steps of the 784-512-10 MLP, medians of 12 pairs), polling
+   for 1 ms ran 0.92x the wall time of sleeping after 50 us, and two such
+   trainings at once 0.90x; a pure 1 ms spin gave 0.92x alone but 1.11x for
+   two at once. The price is CPU time in gaps under 1 ms: with a 1M-element
+   mul every 2 ms the process used about 0.7 CPU-seconds per second instead
+   of 0.3 (TG_YIELD_US=0 restores that). The caller runs tasks too and claims
+   them dynamically, so a worker that has lost its core to another process
+   delays nothing it has not started. One job at a time: a second caller (another Python thread, or a
    kernel already running inside a task) finds the pool busy and runs its
    job serially on its own thread, which is always correct. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
