@@ -329,8 +329,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     x, t, back = _class_targets(input, target, "nll_loss")
     dtype = _array(x).dtype
     w = _weight_array(weight, x.shape[1], dtype, t)  # a bad weight is reported first, as in torch
-    _backend_of(t).check_classes(t, x.shape[1], ignore_index)  # every device: off the hot path
-    xp = _backend_of(t).xp
+    be = _backend_of(t)
+    be.check_classes(t, x.shape[1], ignore_index)  # on every device: off the hot path
+    xp = be.xp
     keep = t != ignore_index
     safe = xp.where(keep, t, 0)
     w = _wrap(((xp.ones(len(t), dtype) if w is None else w[safe]) * keep).astype(dtype))
