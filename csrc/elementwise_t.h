@@ -35,7 +35,7 @@ static void TG_FN(binary_range)(void *vc, int64_t lo, int64_t hi)
     const tg_ew_ctx *c = vc;
     const T *x = c->x, *y = c->y;
     T *o = c->out;
-    const T zero = 0;
+    const T s = (T)c->param, zero = 0;
     switch (c->op) {
     case TG_ADD: TG_LOOP2(u + v);
     case TG_SUB: TG_LOOP2(u - v);
@@ -46,6 +46,7 @@ static void TG_FN(binary_range)(void *vc, int64_t lo, int64_t hi)
     case TG_MAXIMUM: TG_LOOP2((u >= v || u != u) ? u : v);
     case TG_MINIMUM: TG_LOOP2((u <= v || u != u) ? u : v);
     case TG_RELU_BACKWARD: TG_LOOP2(v > zero ? u : zero);
+    case TG_LEAKY_RELU_BACKWARD: TG_LOOP2(v > zero ? u : u * s);
     }
 }
 
@@ -61,11 +62,11 @@ int TG_FN(tg_unary)(int op, double param, const T *x, int64_t n, T *out)
     return 0;
 }
 
-int TG_FN(tg_binary)(int op, const T *a, const T *b, int64_t n, T *out)
+int TG_FN(tg_binary)(int op, double param, const T *a, const T *b, int64_t n, T *out)
 {
-    if (op < TG_ADD || op > TG_RELU_BACKWARD || n < 0)
+    if (op < TG_ADD || op > TG_LEAKY_RELU_BACKWARD || n < 0)
         return -1;
-    tg_ew_ctx c = {op, 0.0, a, b, out};
+    tg_ew_ctx c = {op, param, a, b, out};
     /* weighted 4x: two threads from 64k elements, where the pool, awake between
        the kernels of a step, measured 1.3x (64k) to 1.6x (128k) one thread's speed */
     tg_par_range(n, op == TG_POW ? 8 * n : 4 * n, TG_FN(binary_range), &c);

@@ -1,4 +1,4 @@
-/* Fused nn kernels: activation backward + bias gradient, softmax-cross-entropy. */
+/* Fused nn kernel: softmax-cross-entropy. */
 #include "common.h"
 
 /* exp and row helpers for both dtypes first: the cross-entropy of float32

@@ -6,8 +6,8 @@
    in packing (8x8 AVX transposes), never by a copy. Edge tiles: zero-padded
    panels, masked loads/stores on C. Skinny N < 16: dot products along k
    when A's rows are contiguous (x @ w.T of an output layer), else A read in
-   place; M <= 48: B read in place. The linear epilogue (bias + activation)
-   is applied while the last k-block is stored; C is written before it is
+   place; M <= 48: B read in place. The linear layer's bias is added while
+   the last k-block is stored; C is written before it is
    ever read (beta = 0). Threads (pool.c) split M or N into one range each
    (skinny rows: several tasks per thread); every thread packs into its own
    aligned buffers (tg_gemm_buf), so two Python threads may run a GEMM at
@@ -49,8 +49,6 @@ typedef struct {
     float *c;             /* C (m, n), row-major */
     int64_t m, n, k;
     const float *bias;    /* (n) or NULL */
-    int act;
-    float slope;
     int split_n;          /* threads take column ranges (else row ranges) */
     int inplace_a, inplace_b; /* read where it lies, not packed */
     const float *bt;      /* skinny dot-product path: op(B)^T (n, k), else NULL */
@@ -58,32 +56,13 @@ typedef struct {
     int status;
 } sg_ctx;
 
-static inline __m256 sg_act(__m256 v, int act, __m256 slope)
-{
-    if (act == TG_ACT_RELU) /* max(0, v) returns v when v is NaN, as np.maximum */
-        return _mm256_max_ps(_mm256_setzero_ps(), v);
-    if (act == TG_ACT_LEAKY) /* v > 0 ? v : v*slope (NaN -> NaN*slope) */
-        return _mm256_blendv_ps(_mm256_mul_ps(v, slope), v,
-                                _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ));
-    return v;
-}
-
-static inline float sg_act1(float v, int act, float slope)
-{
-    if (act == TG_ACT_RELU)
-        return v > 0 || v != v ? v : 0.0f;
-    if (act == TG_ACT_LEAKY)
-        return v > 0 ? v : v * slope;
-    return v;
-}
-
 /* Writes the accumulators to the C tile (mr x nr at c): C = acc, or C += acc
-   after the first k-block; on the last one + bias and the activation. */
+   after the first k-block; on the last one + bias. */
 static inline __attribute__((always_inline)) void sg_store(__m256 acc[SG_MR][2], float *c, int64_t rsc, int64_t mr,
                             int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
 {
     const float *bias = last ? g->bias : NULL;
-    __m256 slope = _mm256_set1_ps(g->slope), bv0 = _mm256_setzero_ps(), bv1 = bv0;
+    __m256 bv0 = _mm256_setzero_ps(), bv1 = bv0;
     __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr), lane);
     __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr - 8), lane);
@@ -100,8 +79,8 @@ static inline __attribute__((always_inline)) void sg_store(__m256 acc[SG_MR][2],
                 v1 = _mm256_add_ps(v1, _mm256_loadu_ps(ci + 8));
             }
             if (last) {
-                v0 = sg_act(_mm256_add_ps(v0, bv0), g->act, slope);
-                v1 = sg_act(_mm256_add_ps(v1, bv1), g->act, slope);
+                v0 = _mm256_add_ps(v0, bv0);
+                v1 = _mm256_add_ps(v1, bv1);
             }
             _mm256_storeu_ps(ci, v0);
             _mm256_storeu_ps(ci + 8, v1);
@@ -111,8 +90,8 @@ static inline __attribute__((always_inline)) void sg_store(__m256 acc[SG_MR][2],
                 v1 = _mm256_add_ps(v1, _mm256_maskload_ps(ci + 8, m1));
             }
             if (last) {
-                v0 = sg_act(_mm256_add_ps(v0, bv0), g->act, slope);
-                v1 = sg_act(_mm256_add_ps(v1, bv1), g->act, slope);
+                v0 = _mm256_add_ps(v0, bv0);
+                v1 = _mm256_add_ps(v1, bv1);
             }
             _mm256_maskstore_ps(ci, m0, v0);
             _mm256_maskstore_ps(ci + 8, m1, v1);
@@ -151,8 +130,7 @@ static inline void sg_prefetch_c(float *c, int64_t rsc, int64_t mr)
                             {c30, c31}, {c40, c41}, {c50, c51}};               \
     sg_store(acc, c, ldc, mr, nr, first, last, g, j0)
 
-/* C tile (mr x nr at c) = [C +] Ap Bp over kc, then + bias and act when
-   last; both operands packed (ap[p][6], bp[p][16]). */
+/* C tile (mr x nr at c) = [C +] Ap Bp over kc, then + bias when last; both operands packed (ap[p][6], bp[p][16]). */
 static __attribute__((noinline)) void
 sg_micro(int64_t kc, const float *restrict ap, const float *restrict b, float *c,
          int64_t ldc, int64_t mr, int64_t nr, int first, int last, const sg_ctx *g, int64_t j0)
@@ -296,7 +274,7 @@ static void sg_dot_rows(const sg_ctx *g, int64_t i0, int64_t i1)
                     float v = sg_hsum(acc[r][q]);
                     if (g->bias)
                         v += g->bias[j + q];
-                    g->c[(i + r) * n + j + q] = sg_act1(v, g->act, g->slope);
+                    g->c[(i + r) * n + j + q] = v;
                 }
         }
     }
@@ -324,13 +302,12 @@ static void sg_dot_task(void *vc, int64_t lo, int64_t hi)
     sg_dot_rows(g, 2 * lo, 2 * hi < g->m ? 2 * hi : g->m);
 }
 
-/* One float32 C = act(op(A) op(B) + bias); C is written, never read first. */
+/* One float32 C = op(A) op(B) + bias; C is written, never read first. */
 static int sg_gemm(const float *a, const float *b, const float *bias, int64_t m, int64_t n,
-                   int64_t k, int ta, int tb, int act, float slope, float *c, int parallel)
+                   int64_t k, int ta, int tb, float *c, int parallel)
 {
     sg_ctx g = {.a = a, .b = b, .rsa = ta ? 1 : k, .csa = ta ? m : 1, .rsb = tb ? 1 : n,
-                .csb = tb ? k : 1, .c = c, .m = m, .n = n, .k = k, .bias = bias,
-                .act = act, .slope = slope};
+                .csb = tb ? k : 1, .c = c, .m = m, .n = n, .k = k, .bias = bias};
     /* skinny (N = 10 fills 10 of the 16 lanes): the long operand A is read
        in place instead of packed, and threads split its rows */
     g.inplace_a = n < SG_NR;
@@ -338,10 +315,10 @@ static int sg_gemm(const float *a, const float *b, const float *bias, int64_t m,
        more than it saves when B's rows are contiguous (32x784x512: 0.76x of
        numpy packed) */
     g.inplace_b = m <= SG_SMALL_M && tb == 0;
-    if (k == 0) { /* empty sum: C = act(bias) */
+    if (k == 0) { /* empty sum: C = bias */
         for (int64_t i = 0; i < m; ++i)
             for (int64_t j = 0; j < n; ++j)
-                c[i * n + j] = sg_act1(bias ? bias[j] : 0.0f, act, slope);
+                c[i * n + j] = bias ? bias[j] : 0.0f;
         return 0;
     }
     if (g.inplace_a && g.csa == 1) {

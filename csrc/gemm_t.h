@@ -138,32 +138,19 @@ static int TG_FN(gemm_one)(const T *a, const T *b, int64_t m, int64_t n, int64_t
     return g.status;
 }
 
-/* c (m x n) = act(c + bias[j]) row by row: the linear epilogue of this
-   unpacked path (the AVX2 float32 GEMM applies it while storing instead). */
-static void TG_FN(bias_act)(T *c, int64_t m, int64_t n, const T *bias, int act, double slope)
-{
-    T s = (T)slope;
-    for (int64_t i = 0; i < m; ++i, c += n) {
-        if (bias)
-            for (int64_t j = 0; j < n; ++j)
-                c[j] += bias[j];
-        if (act == TG_ACT_RELU)
-            for (int64_t j = 0; j < n; ++j)
-                c[j] = c[j] > 0 || c[j] != c[j] ? c[j] : 0;
-        else if (act == TG_ACT_LEAKY)
-            for (int64_t j = 0; j < n; ++j)
-                c[j] = c[j] > 0 ? c[j] : c[j] * s;
-    }
-}
-
-/* gemm.c's batch driver calls every path through this signature */
-__attribute__((unused)) static int TG_FN(gemm_generic)(const void *a, const void *b, const void *bias, int64_t m,
-                               int64_t n, int64_t k, int ta, int tb, int act, double slope,
-                               void *c, int parallel)
+/* gemm.c's batch driver calls every path through this signature; the bias of
+   the linear layer is added row by row after the product (the AVX2 float32
+   GEMM adds it while storing instead) */
+__attribute__((unused)) static int TG_FN(gemm_generic)(const void *a, const void *b,
+                                                       const void *bias, int64_t m, int64_t n,
+                                                       int64_t k, int ta, int tb, void *c,
+                                                       int parallel)
 {
     int st = TG_FN(gemm_one)(a, b, m, n, k, ta, tb, c, parallel);
-    if (st == 0 && (bias || act))
-        TG_FN(bias_act)(c, m, n, bias, act, slope);
+    T *row = c;
+    for (int64_t i = 0; st == 0 && bias && i < m; ++i, row += n)
+        for (int64_t j = 0; j < n; ++j)
+            row[j] += ((const T *)bias)[j];
     return st;
 }
 

@@ -12,7 +12,7 @@ enum tg_unary_op {
 
 enum tg_binary_op {
     TG_ADD = 0, TG_SUB = 1, TG_MUL = 2, TG_DIV = 3, TG_POW = 4,
-    TG_MAXIMUM = 5, TG_MINIMUM = 6, TG_RELU_BACKWARD = 7
+    TG_MAXIMUM = 5, TG_MINIMUM = 6, TG_RELU_BACKWARD = 7, TG_LEAKY_RELU_BACKWARD = 8
 };
 
 enum tg_reduce_op { TG_SUM = 0, TG_MAX = 1, TG_MIN = 2 };
@@ -22,9 +22,11 @@ enum tg_reduce_op { TG_SUM = 0, TG_MAX = 1, TG_MIN = 2 };
 int tg_unary_f32(int op, double param, const float *x, int64_t n, float *out);
 int tg_unary_f64(int op, double param, const double *x, int64_t n, double *out);
 
-/* out[i] = op(a[i], b[i]); relu_backward is (grad=a, x=b). */
-int tg_binary_f32(int op, const float *a, const float *b, int64_t n, float *out);
-int tg_binary_f64(int op, const double *a, const double *b, int64_t n, double *out);
+/* out[i] = op(a[i], b[i]); the activation backwards are (grad=a, x=b), param is
+   leaky_relu_backward's slope, ignored otherwise. */
+int tg_binary_f32(int op, double param, const float *a, const float *b, int64_t n, float *out);
+int tg_binary_f64(int op, double param, const double *a, const double *b, int64_t n,
+                  double *out);
 
 /* x viewed as (outer, n, inner), reduced over n into out (outer, inner).
    For max/min, arg (may be NULL) receives the first index of the extremum
@@ -60,16 +62,6 @@ const char *tg_compile_flags(void);
 int tg_tune_malloc(size_t mmap_threshold, size_t trim_threshold);
 
 /* ---- fused kernels (fused.c, optim.c) ---- */
-enum tg_act_op { TG_ACT_NONE = 0, TG_ACT_RELU = 1, TG_ACT_LEAKY = 2 };
-
-/* Backward of an activation over (rows, cols): out = act'(x) * g (x unused
-   for TG_ACT_NONE) and colsum[j] = sum over rows of that (the bias gradient of
-   the linear layer below). Either output may be NULL, not both. */
-int tg_act_backward_f32(int op, double slope, const float *g, const float *x, int64_t rows,
-                        int64_t cols, float *out, float *colsum);
-int tg_act_backward_f64(int op, double slope, const double *g, const double *x, int64_t rows,
-                        int64_t cols, double *out, double *colsum);
-
 /* Softmax-cross-entropy of scores x (rows, n) against target classes, forward
    and backward in one pass, in double inside. weight (per class) may be NULL;
    rows whose target is ignore_index weigh 0. loss[r] = -w_r log p[r, t_r];
@@ -101,14 +93,12 @@ int tg_adam_f64(double *p, const double *g, double *m, double *v, int64_t n, dou
                 double weight_decay, double w1, double beta2, double c2, double eps,
                 double neg_step_size, double bc2_sqrt, int maximize);
 
-/* ---- GEMM with epilogue (gemm.c) ---- */
-/* act is a tg_act_op (above): the epilogue's activation */
-/* out (m, n) = act(x @ w.T + bias): x (m, k), w (n, k), bias (n) or NULL;
-   slope is the leaky_relu slope. The epilogue runs while the GEMM stores
-   its result; out is written without being read. */
+/* ---- the linear layer (gemm.c) ---- */
+/* out (m, n) = x @ w.T + bias: x (m, k), w (n, k), bias (n) or NULL; the bias is
+   added while the GEMM stores its result; out is written without being read. */
 int tg_linear_f32(const float *x, const float *w, const float *bias, int64_t m,
-                  int64_t n, int64_t k, int act, double slope, float *out);
+                  int64_t n, int64_t k, float *out);
 int tg_linear_f64(const double *x, const double *w, const double *bias, int64_t m,
-                  int64_t n, int64_t k, int act, double slope, double *out);
+                  int64_t n, int64_t k, double *out);
 /* 1 when float32 GEMM runs the packed AVX2/FMA kernel */
 int tg_gemm_simd(void);

@@ -127,13 +127,13 @@ def rows(Row):
             linear_args(bias=False)),
         Row("linear_batched", lambda x, w, b: F.linear(x, w, b), lambda x, w, b: x @ w.T + b,
             linear_args(batch_dims=2)),
-        # the fused Linear + activation node (nn.Sequential's): positive inputs keep
-        # every pre-activation away from the kink at 0, on the active side for relu,
-        # on the negative (slope) side for leaky_relu
-        Row("linear_relu_fused", lambda x, w, b: F._linear_act(x, w, b, "relu", 0.0),
+        # a Linear layer and its activation (nn.Sequential's common pair): positive
+        # inputs keep every pre-activation away from the kink at 0, on the active side
+        # for relu, on the negative (slope) side for leaky_relu
+        Row("linear_relu", lambda x, w, b: F.relu(F.linear(x, w, b)),
             lambda x, w, b: np.maximum(x @ w.T + b, 0), linear_args(), "pos"),
-        Row("linear_leaky_relu_fused",
-            lambda x, w, b: F._linear_act(x, -w, -b, "leaky_relu", 0.1),
+        Row("linear_leaky_relu",
+            lambda x, w, b: F.leaky_relu(F.linear(x, -w, -b), 0.1),
             lambda x, w, b: 0.1 * (x @ -w.T - b), linear_args(), "pos"),
         Row("cross_entropy", _ce_tg, _ce_np, class_args(), smooth=True),
         Row("cross_entropy_weight_ignore", _ce_tg, _ce_np,

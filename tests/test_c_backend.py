@@ -8,8 +8,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-C = pytest.importorskip("tinygrad_edu.backend.c_backend")
-from tinygrad_edu.backend import numpy_backend as R  # noqa: E402
+CB = pytest.importorskip("tinygrad_edu.backend.c_backend")
+from tinygrad_edu.backend import numpy_backend as RB  # noqa: E402
+from kernels import Ops  # noqa: E402
+
+C, R = Ops(CB), Ops(RB)  # each kernel by its op's name
 
 DTYPES = [np.float32, np.float64]
 UNARY = ["neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "step"]
@@ -21,10 +24,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 @pytest.fixture(autouse=True, scope="module")
 def _always_c():
-    saved = C._MIN_SIZE
-    C._MIN_SIZE = dict.fromkeys(saved, 0)
+    saved = CB._MIN_SIZE
+    CB._MIN_SIZE = dict.fromkeys(saved, 0)
     yield
-    C._MIN_SIZE = saved
+    CB._MIN_SIZE = saved
 
 
 def rtol(dt, r32=1e-6, r64=1e-13):
@@ -76,8 +79,8 @@ def arrays(draw, dt=None, shape=None, special=None, **kw):
 # ---- interface ----------------------------------------------------------------
 def test_public_names_match_numpy_backend():
     public = lambda m: {n for n in dir(m) if not n.startswith("_")}  # noqa: E731
-    assert public(C) - {"info"} == public(R)
-    assert C.name == "c" and C.xp is np
+    assert public(CB) - {"info"} == public(RB)
+    assert CB.name == "c" and CB.xp is np
 
 
 def test_info():
@@ -366,8 +369,8 @@ def test_guard_region_reduce(dt, dims):
     for op, ref in ((C._lib.TG_SUM, None), (C._lib.TG_MAX, np.argmax), (C._lib.TG_MIN, np.argmin)):
         buf, out = guarded((outer * inner,), dt)
         abuf, arg = guarded((outer * inner,), np.int64)
-        assert k.reduce(op, C._p(k, x), outer, n, inner,
-                        C._ffi.from_buffer("int64_t[]", arg), C._p(k, out)) == 0
+        assert k.reduce(op, C._ptr(k, x), outer, n, inner,
+                        C._ffi.from_buffer("int64_t[]", arg), C._ptr(k, out)) == 0
         assert untouched(buf, outer * inner) and untouched(abuf, outer * inner)
         if ref is not None:
             np.testing.assert_array_equal(arg, ref(x, axis=1).reshape(-1))

@@ -28,7 +28,10 @@ def _backward_twice():
 
 
 def _step_before_backward():
-    model = nn.Linear(3, 2)
+    # two layers: the first one's gradient reads the second one's weight, which the
+    # step changes (a single layer on a constant input would need only the input, and
+    # PyTorch, like tg, raises nothing then)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
     opt = optim.SGD(model.parameters(), lr=0.1)
     model(tg.ones(4, 3)).sum().backward()
     loss = model(tg.ones(4, 3)).sum()

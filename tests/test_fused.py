@@ -1,8 +1,8 @@
-"""Fused kernels (activation backward + bias gradient, softmax-cross-entropy,
-optimizer steps) and the vectorised log/tanh: the C backend equals the numpy
-backend (the specification) on Hypothesis-drawn shapes, outputs are written
-only where they belong, and the autograd/optimizer paths that use the kernels
-equal their composite twins (the Tensor-op formulas)."""
+"""The kernels of training (activation backwards, the column sums of the bias
+gradient, softmax-cross-entropy, optimizer steps) and the vectorised log/tanh:
+the C backend equals the numpy backend (the specification) on Hypothesis-drawn
+shapes, outputs are written only where they belong, and the autograd/optimizer
+paths that use the kernels equal their composite twins (the Tensor-op formulas)."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -10,9 +10,12 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu as tg
 from tinygrad_edu import optim
-from tinygrad_edu.backend import numpy_backend as R
+from tinygrad_edu.backend import numpy_backend as RB
+from kernels import Ops
 
-C = pytest.importorskip("tinygrad_edu.backend.c_backend")
+CB = pytest.importorskip("tinygrad_edu.backend.c_backend")
+from test_c_backend import _always_c  # noqa: E402,F401 - every size runs in C
+C, R = Ops(CB), Ops(RB)  # each kernel by its op's name
 
 DTYPES = [np.float32, np.float64]
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -45,20 +48,18 @@ def untouched(buf, n):
 @pytest.mark.parametrize("dt", DTYPES)
 @SETTINGS
 @given(data=st.data(), slope=st.sampled_from([0.0, 0.01, -0.5, 2.0]))
-def test_act_bias_backward_equals_numpy(dt, data, slope):
+def test_act_backward_and_bias_grad_equal_numpy(dt, data, slope):
     g = data.draw(matrix(dt))
     x = data.draw(matrix(dt, *g.shape))
     x[::3] = 0  # the kink: x == 0 is not > 0
-    got, want = C.act_bias_backward(g, x, slope), R.act_bias_backward(g, x, slope)
-    for a, b in zip(got, want):
-        assert a.dtype == b.dtype and a.shape == b.shape
-    np.testing.assert_array_equal(got[0], want[0])
-    # Column sums in another order (numpy sums an (n, 1) column pairwise): the
-    # standard summation error bound, n * eps * sum|g|, covers cancellation.
-    _assert_sums_close(got[1], want[1], got[0], dt)
-    np.testing.assert_array_equal(C.leaky_relu_backward(g, x, slope),
-                                  R.leaky_relu_backward(g, x, slope))
-    _assert_sums_close(C.bias_grad(g), R.bias_grad(g), g, dt)
+    got, want = C.leaky_relu_backward(g, x, slope), R.leaky_relu_backward(g, x, slope)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(C.relu_backward(g, x), R.relu_backward(g, x))
+    # Column sums (the bias gradient, sum over rows) in another order (numpy sums an
+    # (n, 1) column pairwise): the standard summation error bound, n * eps * sum|g|,
+    # covers cancellation.
+    _assert_sums_close(C.sum(g, (0,)), R.sum(g, (0,)), g, dt)
 
 
 def _assert_sums_close(got, want, terms, dt):
@@ -71,8 +72,9 @@ def test_act_backward_nan_inf_and_views(dt):
     g = np.array([[1, np.nan, np.inf, -2], [3, 4, np.nan, 5]], dt)
     x = np.array([[np.nan, 1, -1, 0], [np.inf, -np.inf, 2, -0.0]], dt)
     for slope in (0.0, 0.1):
-        np.testing.assert_array_equal(C.act_bias_backward(g, x, slope)[0],
-                                      R.act_bias_backward(g, x, slope)[0])
+        np.testing.assert_array_equal(C.leaky_relu_backward(g, x, slope),
+                                      R.leaky_relu_backward(g, x, slope))
+    np.testing.assert_array_equal(C.relu_backward(g, x), R.relu_backward(g, x))
     gt, xt = g.T, x.T  # non-contiguous inputs are made contiguous first
     np.testing.assert_array_equal(C.leaky_relu_backward(gt, xt, 0.1),
                                   R.leaky_relu_backward(gt, xt, 0.1))
@@ -84,18 +86,19 @@ def test_act_backward_guard_regions(dt, shape):
     rows, cols = shape
     rng = np.random.default_rng(rows)
     g, x = (rng.standard_normal(shape).astype(dt) for _ in range(2))
-    ct = "float[]" if dt == np.float32 else "double[]"
-    kernel = getattr(C._lib, "tg_act_backward_" + ("f32" if dt == np.float32 else "f64"))
-    for op, slope in ((1, 0.0), (2, 0.2), (0, 0.0)):
+    k = CB._KERNELS[np.dtype(dt)]
+    for op, slope in ((CB._lib.TG_RELU_BACKWARD, 0.0), (CB._lib.TG_LEAKY_RELU_BACKWARD, 0.2)):
         obuf, out = guarded(rows * cols, dt)
-        cbuf, cs = guarded(cols, dt)
-        assert kernel(op, slope, C._ffi.from_buffer(ct, g), C._ffi.from_buffer(ct, x), rows,
-                      cols, C._ffi.from_buffer(ct, out), C._ffi.from_buffer(ct, cs)) == 0
-        assert untouched(obuf, rows * cols) and untouched(cbuf, cols)
-        want, wsum = R.act_bias_backward(g, x, slope) if op else (g, R.bias_grad(g))
-        np.testing.assert_array_equal(out.reshape(shape), want)
-        np.testing.assert_allclose(cs, wsum, rtol=50 * EPS[dt], atol=1e-12)
-    assert kernel(3, 0.0, C._ffi.NULL, C._ffi.NULL, 1, 1, C._ffi.NULL, C._ffi.NULL) == -1
+        assert k.binary(op, slope, CB._ptr(k, g), CB._ptr(k, x), rows * cols,
+                        CB._ptr(k, out)) == 0
+        assert untouched(obuf, rows * cols)
+        np.testing.assert_array_equal(out.reshape(shape), R.leaky_relu_backward(g, x, slope))
+    cbuf, cs = guarded(cols, dt)  # the column sums: a reduction over the rows
+    assert k.reduce(CB._lib.TG_SUM, CB._ptr(k, g), 1, rows, cols, CB._ffi.NULL,
+                    CB._ptr(k, cs)) == 0
+    assert untouched(cbuf, cols)
+    np.testing.assert_allclose(cs, R.sum(g, (0,)), rtol=50 * EPS[dt], atol=1e-12)
+    assert k.binary(9, 0.0, CB._ffi.NULL, CB._ffi.NULL, 1, CB._ffi.NULL) == -1
 
 
 # ---- softmax-cross-entropy ---------------------------------------------------------
@@ -111,19 +114,31 @@ def xent_case(draw, dt):
     return x, t, weight, ignore, draw(st.sampled_from(["mean", "sum", "none"]))
 
 
+def _total(t, weight, ignore):
+    """The total weight of the rows kept: the divisor of reduction 'mean'."""
+    keep = t != ignore
+    return float((np.ones(len(t)) if weight is None else weight[np.where(keep, t, 0)])
+                 .astype(np.float64)[keep].sum())
+
+
+def _loss_close(got, want, dt):
+    """Losses made in float64 and rounded once to dt: within an ulp of dt."""
+    assert got.dtype == want.dtype == dt and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=max(EPS[dt], 1e-13), atol=1e-13, equal_nan=True)
+
+
 @pytest.mark.parametrize("dt", DTYPES)
 @SETTINGS
 @given(data=st.data())
 def test_softmax_cross_entropy_equals_numpy(dt, data):
     x, t, weight, ignore, reduction = data.draw(xent_case(dt))
-    lc, tc, gc = C.softmax_cross_entropy(x, t, weight, ignore, reduction)
-    lr, tr, gr = R.softmax_cross_entropy(x, t, weight, ignore, reduction)
-    assert lc.dtype == lr.dtype == np.float64 and gc.dtype == gr.dtype == x.dtype
-    assert lc.shape == lr.shape and gc.shape == gr.shape == x.shape
-    np.testing.assert_allclose(lc, lr, rtol=1e-13, atol=1e-13)
-    assert tc == pytest.approx(tr, rel=1e-14, nan_ok=True)
+    lc, gc = C.softmax_cross_entropy(x, t, weight, ignore, reduction)
+    lr, gr = R.softmax_cross_entropy(x, t, weight, ignore, reduction)
+    assert gc.dtype == gr.dtype == x.dtype and gc.shape == gr.shape == x.shape
+    _loss_close(lc, lr, dt)
     # double inside both; numpy's p = exp(logp) is off by ~1 ulp of 1 before p - 1,
     # so the error bound is absolute: a few eps times the largest row scale
+    tr = _total(t, weight, ignore)
     scale = (1.0 if weight is None else float(weight.max())) / (
         tr if reduction == "mean" and tr else 1.0)
     np.testing.assert_allclose(gc, gr, rtol=4 * EPS[dt], atol=8 * EPS[dt] * scale,
@@ -138,12 +153,14 @@ def test_softmax_cross_entropy_corners(dt):
         got, want = C.softmax_cross_entropy(x, t, None, -100, red), \
             R.softmax_cross_entropy(x, t, None, -100, red)
         np.testing.assert_array_equal(got[0], want[0])
-        np.testing.assert_allclose(got[2], want[2], rtol=4 * EPS[dt], atol=4 * EPS[dt],
+        np.testing.assert_allclose(got[1], want[1], rtol=4 * EPS[dt], atol=4 * EPS[dt],
                                    equal_nan=True)
-    # every row ignored: total 0, mean gradient 0 on ignored rows (as PyTorch)
-    losses, total, grad = C.softmax_cross_entropy(x[[0, 1, 3]], np.full(3, -100), None, -100,
-                                                  "mean")
-    assert total == 0 and not losses.any() and not grad.any()
+    # every row ignored: total 0, so the mean is nan (0/0), the gradient 0 on ignored
+    # rows (as PyTorch) and every row's own loss 0
+    ignored = x[[0, 1, 3]], np.full(3, -100)
+    mean, grad = C.softmax_cross_entropy(*ignored, None, -100, "mean")
+    losses, _ = C.softmax_cross_entropy(*ignored, None, -100, "none")
+    assert np.isnan(mean) and not losses.any() and not grad.any()
     with pytest.raises(IndexError):
         C.softmax_cross_entropy(x, np.array([0, 1, 3, 0]), None, -100, "mean")
 
@@ -156,10 +173,10 @@ def test_softmax_cross_entropy_many_short_rows(dt, c):
     x = (rng.standard_normal((20011, c)) * 4).astype(dt)
     t = rng.integers(0, c, len(x))
     t[::13] = -100
-    lc, tc, gc = C.softmax_cross_entropy(x, t, None, -100, "mean")
-    lr, tr, gr = R.softmax_cross_entropy(x, t, None, -100, "mean")
-    np.testing.assert_allclose(lc, lr, rtol=1e-13, atol=1e-13)
-    assert tc == tr
+    lc, gc = C.softmax_cross_entropy(x, t, None, -100, "mean")
+    lr, gr = R.softmax_cross_entropy(x, t, None, -100, "mean")
+    _loss_close(lc, lr, dt)
+    tr = _total(t, None, -100)
     np.testing.assert_allclose(gc, gr, rtol=4 * EPS[dt], atol=8 * EPS[dt] / tr)
 
 
@@ -171,17 +188,20 @@ def test_softmax_cross_entropy_guard_regions(dt, shape):
     x = rng.standard_normal(shape).astype(dt)
     t = rng.integers(0, c, rows)
     ct = "float[]" if dt == np.float32 else "double[]"
-    kernel = getattr(C._lib, "tg_softmax_xent_" + ("f32" if dt == np.float32 else "f64"))
+    kernel = getattr(CB._lib, "tg_softmax_xent_" + ("f32" if dt == np.float32 else "f64"))
     lbuf, loss = guarded(rows, np.float64)
     tbuf, total = guarded(1, np.float64)
     gbuf, grad = guarded(rows * c, dt)
-    fb = C._ffi.from_buffer
-    assert kernel(fb(ct, x), rows, c, fb("int64_t[]", t), C._ffi.NULL, -100, 1,
+    fb = CB._ffi.from_buffer
+    assert kernel(fb(ct, x), rows, c, fb("int64_t[]", t), CB._ffi.NULL, -100, 1,
                   fb("double[]", loss), fb("double[]", total), fb(ct, grad)) == 0
     assert untouched(lbuf, rows) and untouched(tbuf, 1) and untouched(gbuf, rows * c)
+    # the kernel's per-row losses are float64: the specification's on float64 scores
+    rows_want = R.softmax_cross_entropy(x.astype(np.float64), t, None, -100, "none")[0]
+    np.testing.assert_allclose(loss, rows_want, rtol=1e-13)
+    assert total[0] == rows
     want = R.softmax_cross_entropy(x, t, None, -100, "mean")
-    np.testing.assert_allclose(loss, want[0], rtol=1e-13)
-    np.testing.assert_allclose(grad.reshape(shape), want[2], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(grad.reshape(shape), want[1], rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -363,15 +383,14 @@ def test_one_and_two_threads_give_the_same_bits(dt):
     rng = np.random.default_rng(5)
     g, x = (rng.standard_normal((130, 517)).astype(dt) for _ in range(2))
     logits, t = rng.standard_normal((3001, 10)).astype(dt), rng.integers(0, 10, 3001)
-    before = C._lib.tg_get_num_threads()
+    before = CB._lib.tg_get_num_threads()
     res = []
     try:
         for n in (1, 2):
-            C._lib.tg_set_num_threads(n)
-            res.append([*C.act_bias_backward(g, x, 0.0), C.bias_grad(g),
-                        C.leaky_relu_backward(g, x, 0.1),
-                        *C.softmax_cross_entropy(logits, t, None, -100, "mean")[::2]])
+            CB._lib.tg_set_num_threads(n)
+            res.append([C.relu_backward(g, x), C.sum(g, (0,)), C.leaky_relu_backward(g, x, 0.1),
+                        *C.softmax_cross_entropy(logits, t, None, -100, "mean")])
     finally:
-        C._lib.tg_set_num_threads(before)
+        CB._lib.tg_set_num_threads(before)
     for one, two in zip(*res):
         np.testing.assert_array_equal(one, two)

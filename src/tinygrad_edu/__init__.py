@@ -8,13 +8,14 @@
 from . import autograd, dtypes, functions  # noqa: F401
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from .backend import backend_info  # noqa: F401
-from .device import device, get_default_device, set_default_device  # noqa: F401
+from .device import device  # noqa: F401
 from .dtypes import (bool_ as bool, double, float, float16, float32,  # noqa: F401,A004
                      float64, half, int8, int16, int32, int64, long, short, uint8)
-from .factories import (arange, empty, empty_like, eye, from_dlpack, from_numpy,  # noqa: F401
-                        full, full_like, linspace, manual_seed, normal, ones, ones_like, rand,
-                        rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
-from .ops import *  # noqa: F401,F403
+from .factories import (arange, as_tensor, empty, empty_like, eye, from_dlpack,  # noqa: F401
+                        from_numpy, full, full_like, get_default_device, linspace, manual_seed,
+                        normal, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                        randperm, set_default_device, tensor, zeros, zeros_like)
+from .functional import *  # noqa: F401,F403
 from .tensor import Size, Tensor  # noqa: F401
 from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
 from .utils import load, save  # noqa: F401 - checkpoints (.npz, never pickle)

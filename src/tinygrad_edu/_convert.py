@@ -1,48 +1,14 @@
-"""Conversions at the Tensor's door: data to arrays (numpy's inference with
-PyTorch's dtype rules; GPU arrays stay on their GPU) and the arguments of
-``Tensor.to`` / ``Module.to``."""
+"""Data to arrays at the Tensor's door: numpy's inference with PyTorch's dtype
+rules (Python floats -> float32, ints -> int64); GPU arrays stay on their GPU."""
 import numpy as np
 
 from . import backend as _backend
 from . import dtypes
-from .device import device as _device
-from .tensor_ops import TensorOps
 
 
-def parse_to(*args, **kwargs):
-    """(dtype, device) from the arguments of ``Tensor.to`` / ``Module.to``: a dtype, a
-    device (string or tg.device), a tensor to match, or keywords. A CUDA device that
-    cannot be used here raises, saying why."""
-    dtype = kwargs.pop("dtype", None)
-    device = kwargs.pop("device", None)
-    kwargs.pop("non_blocking", None)  # copies here are ordered on one stream anyway
-    kwargs.pop("copy", None)
-    if kwargs:
-        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-    for a in args:
-        if isinstance(a, TensorOps):
-            dtype, device = a.dtype, a.device
-        elif isinstance(a, str):
-            device = a
-        else:
-            dtype = a
-    if device is not None:
-        device = _device(device)
-        if device.type != "cpu":
-            _backend.get(device)
-    return (None if dtype is None else dtypes.to_dtype(dtype)), device
-
-
-def _moves(src, dst):
-    """True if a tensor on src must be copied to be on dst ('cuda' means the current GPU)."""
-    return dst is not None and (src.type != dst.type or dst.index not in (None, src.index))
-
-
-def _to_array(data, dtype):
-    """numpy array from nested lists, scalars, arrays or Tensors (PyTorch's inference:
+def to_array(data, dtype):
+    """numpy array from nested lists, scalars or arrays (PyTorch's inference:
     Python floats -> float32, ints -> int64, bools -> bool)."""
-    if isinstance(data, TensorOps):
-        data = data._data
     if not isinstance(data, np.ndarray) and hasattr(data, "__cuda_array_interface__"):
         return _device_array(data, dtype)
     if isinstance(data, (str, bytes)):

@@ -1,8 +1,8 @@
-"""Devices, PyTorch's names: ``tg.device("cuda:0")``, ``tg.set_default_device``.
+"""Devices, PyTorch's names: ``tg.device("cuda:0")``, ``tg.device("cpu")``.
 
 A tensor's device is where its array lives: a numpy array is on the CPU, a
 CuPy array on its GPU. The backend layer maps arrays to devices; this module
-only names them and keeps the default for factory functions.
+only names them (factories.py keeps the default device).
 """
 from __future__ import annotations
 
@@ -48,20 +48,3 @@ class device(str):  # noqa: N801 - PyTorch's spelling
 
 
 CPU = device("cpu")
-_default = CPU
-
-
-def set_default_device(dev: object) -> None:
-    """Where factory functions (tg.tensor, tg.zeros, tg.randn, ...) and new layers put
-    their tensors when no ``device=`` is given; ``None`` restores the CPU."""
-    global _default
-    new = CPU if dev is None else device(dev)
-    if new.type == "cuda":
-        from .backend import get  # fails here, with the reason, if CUDA is unusable
-        get(new)
-    _default = new
-
-
-def get_default_device() -> device:
-    """The device factory functions use when no ``device=`` is given."""
-    return _default

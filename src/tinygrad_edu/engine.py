@@ -1,13 +1,37 @@
 """The backward engine: walk the recorded graph in reverse topological order (an
 explicit stack, so a 100,000-op chain is fine), call each node's backward once its
 gradient is complete, and accumulate into the leaves' ``.grad`` (or hand the
-gradients back, for ``autograd.grad``). The nodes themselves are in autograd.py.
+gradients back, for ``autograd.grad``).
+
+The engine knows a node only as a ``Node``: its parents, its output's shape and a
+``backward``. ``autograd.Function``, which records nodes, subclasses it.
 """
 from . import anomaly_mode as _anomaly_mode
 from .anomaly_mode import _anomaly
-from .autograd import _FREED_MSG, Function, _shape_of
 from .backend import writeable as _writeable
 from .grad_mode import set_grad_enabled
+
+FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved "
+             "tensors after they have already been freed). Saved intermediate values of the "
+             "graph are freed when you call .backward() or autograd.grad(). Specify "
+             "retain_graph=True if you need to backward through the graph a second time.")
+
+
+class Node:
+    """A recorded op. ``parents`` has one entry per input: the node that made it, the
+    leaf tensor itself, or None (no gradient wanted there); ``shape`` is the output's.
+    The engine calls ``type(node).backward(node, grad)`` and ``node.release()``."""
+    parents = ()
+    shape = ()
+    fresh_grads = False   # backward returns new arrays that nothing else holds
+    _retained = None      # weakref to the output tensor if it called retain_grad()
+    _freed = False
+
+    def name(self):
+        return type(self).__name__ + "Backward"
+
+    def release(self):
+        """Drop what backward needed (a second backward then raises)."""
 
 
 def _topological_order(roots):
@@ -26,7 +50,7 @@ def _topological_order(roots):
         push(node)
         push(None)
         for p in node.parents:
-            if isinstance(p, Function) and p not in seen:
+            if isinstance(p, Node) and p not in seen:
                 push(p)
     return order
 
@@ -38,8 +62,8 @@ def _needed_for(order, capture, capture_nodes):
     needed = set()
     for node in order:
         for p in node.parents:
-            if (isinstance(p, Function) and (p in needed or p in capture_nodes)) or \
-                    (p is not None and not isinstance(p, Function) and id(p) in leaves):
+            if (isinstance(p, Node) and (p in needed or p in capture_nodes)) or \
+                    (p is not None and not isinstance(p, Node) and id(p) in leaves):
                 needed.add(node)
                 break
     return needed
@@ -53,6 +77,24 @@ def _bad_grad(node, i, g, shape):
                         f"got {got} but expected shape {list(shape)}")
 
 
+def _fit(node, i, g, shape):
+    """g, summed back to ``shape`` where the op broadcast its input to g's shape (as
+    PyTorch's engine does: each backward may return the gradient of the broadcast
+    input); an error naming the node for any other shape."""
+    try:
+        have = g._data.shape
+    except AttributeError:  # not a Tensor: say what came back, as for a bad shape
+        raise _bad_grad(node, i, g, shape) from None
+    if have == shape:
+        return g
+    lead = len(have) - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, have[lead:])):
+        raise _bad_grad(node, i, g, shape)
+    axes = tuple(range(lead)) + tuple(lead + j for j, n in enumerate(shape)
+                                      if n == 1 and have[lead + j] != 1)
+    return (g.sum(dim=axes, keepdim=True) if axes else g).reshape(shape)
+
+
 def _accumulate_leaf(leaf, g, create_graph, fresh=False):
     if create_graph:  # clone: the incoming gradient may be a view or the user's tensor
         leaf.grad = g.clone() if leaf.grad is None else leaf.grad + g
@@ -61,7 +103,7 @@ def _accumulate_leaf(leaf, g, create_graph, fresh=False):
         # the caller's. A node with fresh_grads made this array for this leaf alone
         # (a weight gradient of a matmul): adopting it saves a pass over memory.
         fresh = fresh and g._data.base is None and _writeable(g._data)
-        leaf.grad = leaf._cls._make(g._data if fresh else g._data.copy(), False)
+        leaf.grad = g._make(g._data if fresh else g._data.copy())
     else:
         leaf.grad._data = leaf.grad._data + g._data
 
@@ -74,14 +116,10 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
     """
     grads = {}        # node -> gradient of its output, summed over consumers
     captured = {}     # id(tensor) -> gradient
-    capture_nodes = {}
-    if capture is not None:
-        for t in capture:
-            if t._ctx is not None:
-                capture_nodes[t._ctx] = t
+    capture_nodes = {t._ctx: t for t in capture or () if t._ctx is not None}
 
     def deliver(parent, g, fresh=False):
-        if isinstance(parent, Function):
+        if isinstance(parent, Node):
             prev = grads.get(parent)
             grads[parent] = g if prev is None else prev + g
         elif capture is not None:
@@ -93,11 +131,9 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
     roots = []
     with set_grad_enabled(create_graph):
         for t, g in zip(tensors, grad_tensors):
-            if t._ctx is None:
-                deliver(t, g)
-            else:
-                deliver(t._ctx, g)
+            if t._ctx is not None:
                 roots.append(t._ctx)
+            deliver(t if t._ctx is None else t._ctx, g)
         order = _topological_order(roots)
         needed = _needed_for(order, capture, capture_nodes) if capture is not None else None
         # the loop below runs once per node: kept free of helper calls on the common path
@@ -116,35 +152,35 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                 if owner is not None:
                     _accumulate_leaf(owner, g, create_graph)
             if node._freed:
-                raise RuntimeError(_FREED_MSG)
+                raise RuntimeError(FREED_MSG)
             if _anomaly.enabled:
                 in_grads = _anomaly_mode.checked_backward(node, g)
             else:
                 in_grads = type(node).backward(node, g)
-            if not isinstance(in_grads, tuple):
+            if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
             parents = node.parents
             if len(in_grads) != len(parents):
                 raise RuntimeError(f"Function {node.name()} returned {len(in_grads)} gradients, "
                                    f"expected {len(parents)}")
             if not retain_graph:
-                node._release()
+                node.release()
             for i, parent in enumerate(parents):
                 ig = in_grads[i]
                 if parent is None or ig is None:
                     continue
+                to_node = isinstance(parent, Node)
+                want = parent.shape if to_node else parent._data.shape
                 try:
-                    have = ig._data.shape
-                except AttributeError:  # not a Tensor: say what came back, as for a bad shape
-                    raise _bad_grad(node, i, ig, _shape_of(parent)) from None
-                if isinstance(parent, Function):
-                    if have != parent.shape:
-                        raise _bad_grad(node, i, ig, parent.shape)
+                    fits = ig._data.shape == want
+                except AttributeError:
+                    fits = False
+                if not fits:  # a broadcast input's gradient summed back, or an error
+                    ig = _fit(node, i, ig, want)
+                if to_node:
                     prev = grads.get(parent)
                     grads[parent] = ig if prev is None else prev + ig
                 else:
-                    if have != parent._data.shape:
-                        raise _bad_grad(node, i, ig, parent._data.shape)
                     deliver(parent, ig, node.fresh_grads)
     if capture is not None:
         return [captured.get(id(t)) for t in capture]

@@ -6,11 +6,30 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .backend import cuda_backend, to_device
-from .device import CPU, device as _device, get_default_device
-from .tensor import Tensor, _to_array
+from ._convert import to_array
+from .backend import cuda_backend, get as _get_backend, to_device
+from .device import CPU, device as _device
+from .tensor import Tensor
 from .shapes import size_arg
 from ._rng import draw, generator, manual_seed  # noqa: F401 - re-exported
+
+_default = CPU
+
+
+def set_default_device(dev: object) -> None:
+    """Where factory functions (tg.tensor, tg.zeros, tg.randn, ...) and new layers put
+    their tensors when no ``device=`` is given; ``None`` restores the CPU."""
+    global _default
+    new = CPU if dev is None else _device(dev)
+    if new.type == "cuda":
+        _get_backend(new)  # fails here, with the reason, if CUDA is unusable
+    _default = new
+
+
+def get_default_device() -> _device:
+    """The device factory functions use when no ``device=`` is given."""
+    return _default
+
 
 def _new(array: Any, dtype: Any = None, requires_grad: bool = False,
          device: Any = None) -> Tensor:
@@ -32,7 +51,20 @@ def _float(dtype: Any) -> np.dtype:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
            device: str | None = None) -> Tensor:
     """A new tensor holding a copy of data; dtype inferred (float -> float32, int -> int64)."""
-    return _new(_to_array(data, dtypes.to_dtype(dtype)).copy(), None, requires_grad, device)
+    data = data._data if isinstance(data, Tensor) else data
+    return _new(to_array(data, dtypes.to_dtype(dtype)).copy(), None, requires_grad, device)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: str | None = None) -> Tensor:
+    """data as a tensor, sharing memory where it can, as ``torch.as_tensor``: a tensor
+    as it is (converted if dtype or device say so), a numpy array without a copy,
+    other data (lists, numbers) as ``tg.tensor`` reads it."""
+    if isinstance(data, Tensor):
+        return data if dtype is None and device is None else \
+            data.to(device=device, dtype=dtype)
+    if isinstance(data, np.ndarray) and data.dtype in dtypes._BY_NP:
+        return _new(np.asarray(data), dtype, False, device)
+    return _new(to_array(data, dtypes.to_dtype(dtype)), None, False, device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -52,7 +84,7 @@ def from_dlpack(ext_tensor: Any) -> Tensor:
                         f"tensor or a numpy array), got {type(ext_tensor).__name__}")
     dev = ext_tensor.__dlpack_device__() if hasattr(ext_tensor, "__dlpack_device__") else None
     if dev is not None and int(dev[0]) == 2:  # kDLCUDA
-        return Tensor._make(_to_array(cuda_backend().xp.from_dlpack(ext_tensor), None))
+        return Tensor._make(to_array(cuda_backend().xp.from_dlpack(ext_tensor), None))
     if dev is not None and int(dev[0]) != 1:
         raise RuntimeError(f"from_dlpack: only CPU and CUDA memory can be shared (DLPack "
                            f"device type {int(dev[0])}); move it to the CPU first")

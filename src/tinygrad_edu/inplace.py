@@ -34,25 +34,20 @@ class InplaceOps:
             self._requires_grad or bool(getattr(other, "_requires_grad", False)))
 
     def _keep_old_values(self, node):
-        """Give nodes that read self's current values a private copy of them."""
-        old_node = self._ctx
-        inputs = node._inputs or ()
-        uses_self = any(t is self for t in inputs) or any(t is self for t in node.saved)
-        old_out = old_node is not None and old_node._out is self._data
-        if not (uses_self or old_out):
+        """Give the nodes that read self's current values a private copy of them: the
+        new node if it saved self (``y.mul_(y)``), self's own node if it saved its output."""
+        old = self._ctx
+        uses_self = any(t is self for t in node.saved)
+        out = old.saved[old._out_at] if old is not None and old._out_at >= 0 else None
+        if not uses_self and (out is None or out._data is not self._data):
             return
-        snap = self._cls._make(self._data.copy(), self._requires_grad)
-        snap._ctx = old_node
+        snap = self._make(self._data.copy(), self._requires_grad)
+        snap._ctx = old
         snap._version = [self._version[0]]
         if uses_self:
-            if node._inputs is not None:
-                node._inputs = tuple(snap if t is self else t for t in node._inputs)
-            node.saved = tuple(snap if t is self else t for t in node.saved)
-            node._versions = tuple((snap._version, v) if c is self._version else (c, v)
-                                   for c, v in node._versions)
-        if old_out:
-            old_node._out = snap._data
-            old_node._out_version = (snap._version, snap._version[0])
+            node._replace_saved(self, snap)
+        if out is not None and out._data is self._data:
+            old._replace_saved(out, snap.detach())
 
     def _commit(self, result, op):
         """Write result's values into self; a recorded result makes self its output."""
@@ -80,9 +75,9 @@ class InplaceOps:
         if node is not None:
             self._ctx = node
             self._requires_grad = True
-            if node._out is result._data:
-                node._out = self._data
-                node._out_version = (self._version, self._version[0])
+            out = node.saved[node._out_at] if node._out_at >= 0 else None
+            if out is not None and out._data is result._data:  # its output lives in self now
+                node._replace_saved(out, self.detach(), self._version[0])
         return self
 
     def _inplace(self, op, other, name):
@@ -99,7 +94,7 @@ class InplaceOps:
             return False
         if type(other) in (int, float):
             b = other
-        elif isinstance(other, self._cls) and other._data.dtype == a.dtype and \
+        elif isinstance(other, InplaceOps) and other._data.dtype == a.dtype and \
                 broadcasts_to(other._data.shape, a.shape):
             b = other._data
         else:
@@ -140,8 +135,8 @@ class InplaceOps:
             xp.copyto(self._data, src._data, casting="unsafe")
             self._version[0] += 1
             return self
-        keep_none = self._cls._make(xp.zeros(self._data.shape, dtype=bool), False)
-        return self._commit(self._cls._where(keep_none, self, src), op)
+        keep_none = self._make(xp.zeros(self._data.shape, dtype=bool))
+        return self._commit(self.where(keep_none, src), op)
 
     def zero_(self):
         """Fill with zeros in place."""
@@ -155,7 +150,7 @@ class InplaceOps:
         if self._data.dtype.kind != "f":
             raise RuntimeError(f"{op} expects a floating point tensor, got {self.dtype!r}")
         values = draw(kind, self._data.shape, self._data.dtype) * scale + shift
-        return self._overwrite(self._cls._make(values.astype(self._data.dtype, copy=False)), op)
+        return self._overwrite(self._make(values.astype(self._data.dtype, copy=False)), op)
 
     def normal_(self, mean=0.0, std=1.0):
         """Fill in place with samples of N(mean, std^2) (the global generator)."""
@@ -191,8 +186,8 @@ class InplaceOps:
         writer = xp.full(self._data.shape, -1, dtype=np.int64)
         ids = xp.arange(int(np.prod(target)), dtype=np.int64).reshape(target)
         writer[index] = ids
-        won = self._cls._make((writer[index] == ids).astype(self._data.dtype), False)
+        won = self._make((writer[index] == ids).astype(self._data.dtype))
         placed = F.IndexAdd.apply(value.to(self.dtype).expand(target) * won,
                                   shape=self._data.shape, index=index)
-        mask = self._cls._make(writer >= 0, False)
-        self._commit(self._cls._where(mask, placed, self), "setitem")
+        mask = self._make(writer >= 0)
+        self._commit(placed.where(mask, self), "setitem")

@@ -1,7 +1,7 @@
 """Handing tensors to other array libraries: ``np.asarray(t)`` and DLPack (CPU
 tensors to numpy/PyTorch CPU, CUDA tensors to CuPy/PyTorch CUDA, no copy).
 
-A mixin of the Tensor (like ``tensor_ops``); the way back in, ``tg.from_dlpack``,
+A mixin of the Tensor (like ``tensor_math``); the way back in, ``tg.from_dlpack``,
 lives with the other constructors in ``factories``.
 """
 from __future__ import annotations

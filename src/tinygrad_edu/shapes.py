@@ -1,5 +1,6 @@
 """Shape arithmetic shared by the primitives and the Tensor API (pure Python:
 for the short shapes of real programs this is faster than numpy's helpers)."""
+import functools
 import operator
 
 
@@ -54,3 +55,16 @@ def size_arg(args, op):
     if n >= 1 << 60:  # 8-byte elements past 2**63 bytes: numpy says ValueError, not MemoryError
         raise MemoryError(f"{op}(): cannot allocate a tensor of {n} elements ({list(shape)})")
     return shape
+
+
+def numpy_names(method):
+    """Also accept numpy's spellings axis= and keepdims=, as PyTorch does."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kw):
+        if kw:
+            if "axis" in kw:
+                kw["dim"] = kw.pop("axis")
+            if "keepdims" in kw:
+                kw["keepdim"] = kw.pop("keepdims")
+        return method(self, *args, **kw)
+    return wrapper

@@ -1,24 +1,25 @@
 """The Tensor: an array, its device, its gradient and the graph node that made it.
 
-Operators and composite ops live in ``tensor_ops.py`` and reductions in
-``tensor_reduce.py`` (mixins); this file holds
-storage, conversion and the autograd-facing API.
+This file holds storage, conversion and the autograd-facing API; the methods that
+compute are mixins: arithmetic in ``tensor_math.py``, reductions in
+``tensor_reduce.py``, shapes and indexing in ``tensor_shape.py``, in-place ops in
+``inplace.py``. Every op runs through ``Function.apply`` (autograd.py).
 """
 import weakref
-
-import numpy as np
 
 from . import autograd, dtypes
 from . import functions as F
 from . import backend as _backend
-from ._convert import _moves, _to_array, parse_to  # noqa: F401 - parse_to: nn, utils
+from ._convert import to_array
+from .device import device as _device
 from ._repr import format_tensor
-from .shapes import broadcast_shapes
 from .inplace import InplaceOps
 from .interop import InteropOps
-from .tensor_ops import TensorOps
+from .tensor_math import TensorMath
 from .tensor_reduce import ReduceOps
 from .tensor_shape import ShapeOps
+
+_new = object.__new__
 
 
 _TYPE_NAMES = {dtypes.float32: "FloatTensor", dtypes.float64: "DoubleTensor",
@@ -42,7 +43,7 @@ class Size(tuple):
         return n
 
 
-class Tensor(InplaceOps, ShapeOps, TensorOps, ReduceOps, InteropOps):
+class Tensor(InplaceOps, ShapeOps, TensorMath, ReduceOps, InteropOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``
@@ -53,7 +54,8 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, ReduceOps, InteropOps):
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor operator
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self._data = _to_array(data, dtypes.to_dtype(dtype) or dtypes.default_float)
+        data = data._data if isinstance(data, Tensor) else data
+        self._data = to_array(data, dtypes.to_dtype(dtype) or dtypes.default_float)
         self._requires_grad = False
         self._grad = None
         self._ctx = None
@@ -63,31 +65,16 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, ReduceOps, InteropOps):
 
     @classmethod
     def _make(cls, data, requires_grad=False):
-        """Fast internal constructor around an existing array (no copy, no checks)."""
-        t = object.__new__(cls)
+        """A Tensor around an existing backend array (no copy, no checks): how ops,
+        backwards and factories wrap their results. Always a plain Tensor, also when
+        called on a subclass (an op on an nn.Parameter gives a Tensor)."""
+        t = _new(Tensor)
         t._data = data
         t._requires_grad = requires_grad
         t._grad = None
         t._ctx = None
         t._version = [0]
         return t
-
-    @classmethod
-    def _lift_data(cls, data):
-        """A constant tensor from lists, arrays or scalars, dtype inferred like tg.tensor."""
-        return cls._make(_to_array(data, None), False)
-
-    @classmethod
-    def _where(cls, condition, a, b):
-        cond = condition if isinstance(condition, Tensor) else cls._lift_data(condition)
-        if cond.dtype != dtypes.bool_:
-            cond = cond != 0
-        a = a if isinstance(a, Tensor) else (b._lift(a) if isinstance(b, Tensor)
-                                               else cls._lift_data(a))
-        a, b = a._pair(b, op="where")
-        broadcast_shapes(tuple(cond.shape), broadcast_shapes(a._data.shape, b._data.shape),
-                         "where")
-        return F.Where.apply(cond, a, b)
 
     # ---- basic attributes -------------------------------------------------------
     @property
@@ -219,7 +206,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, ReduceOps, InteropOps):
 
     def detach(self):
         """The same data, cut from the graph (shares memory and the version counter)."""
-        t = self._cls._make(self._data, False)
+        t = self._make(self._data)
         t._version = self._version
         return t
 
@@ -231,7 +218,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, ReduceOps, InteropOps):
     @data.setter
     def data(self, value):
         new = (value._data if isinstance(value, Tensor) else
-               _backend.to_device(_to_array(value, self.dtype), self.device))
+               _backend.to_device(to_array(value, self.dtype), self.device))
         if self._requires_grad and new.dtype.kind != "f":
             raise RuntimeError("data set to a tensor that requires gradients must be floating "
                                f"point, got {dtypes.of_array(new)!r}")
@@ -240,9 +227,9 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, ReduceOps, InteropOps):
 
     def _ones_like(self):
         if self._data.ndim == 0:  # the seed of loss.backward(): a constant, on any device
-            return self._const(np.ones((), self._data.dtype))
+            return self._lift(1.0)
         xp = _backend.of_array(self._data).xp
-        return self._cls._make(xp.ones(self._data.shape, self._data.dtype), False)
+        return self._make(xp.ones(self._data.shape, self._data.dtype))
 
     # ---- conversion ---------------------------------------------------------------
     def numpy(self):
@@ -288,7 +275,7 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, ReduceOps, InteropOps):
         """Convert dtype and/or device: ``to(tg.float64)``, ``to('cuda')``, ``to(other)``;
         self when nothing changes, else a copy that gradients flow back through."""
         dtype, dev = parse_to(*args, **kwargs)
-        move = _moves(self.device, dev)
+        move = moves(self.device, dev)
         if dtype == self.dtype:
             dtype = None
         if dtype is None and not move:
@@ -366,5 +353,30 @@ class Tensor(InplaceOps, ShapeOps, TensorOps, ReduceOps, InteropOps):
         return repr(self)  # subclasses (nn.Parameter) print their own repr
 
 
-TensorOps._cls = Tensor
-autograd.Function._tensor_cls = Tensor  # what nodes wrap arrays in, unless a subclass made them
+def parse_to(*args, **kwargs):
+    """(dtype, device) from the arguments of ``Tensor.to`` / ``Module.to``: a dtype, a
+    device (string or tg.device), a tensor to match, or keywords. A CUDA device that
+    cannot be used here raises, saying why."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)  # copies here are ordered on one stream anyway
+    kwargs.pop("copy", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, str):
+            device = a
+        else:
+            dtype = a
+    if device is not None:
+        device = _device(device)
+        if device.type != "cpu":
+            _backend.get(device)
+    return (None if dtype is None else dtypes.to_dtype(dtype)), device
+
+
+def moves(src, dst):
+    """True if a tensor on src must be copied to be on dst ('cuda' means the current GPU)."""
+    return dst is not None and (src.type != dst.type or dst.index not in (None, src.index))

@@ -1,12 +1,12 @@
-"""Reductions of the Tensor (a mixin like ``tensor_ops``): sum, mean, var, max and
-argmax, logsumexp, softmax, all/any. Each validates dims in Python, then calls one
+"""Reductions of the Tensor (a mixin like ``tensor_math``): sum, mean, var, max and
+argmax, logsumexp, all/any. Each validates dims in Python, then calls one
 primitive from ``functions`` or composes several."""
 import collections
 import math
 
 from . import functions as F
 from .backend import of_array as _backend_of
-from .tensor_ops import TensorOps, _numpy_names
+from .shapes import numpy_names
 
 max_result = collections.namedtuple("max", ["values", "indices"])
 min_result = collections.namedtuple("min", ["values", "indices"])
@@ -20,7 +20,7 @@ class ReduceOps:
         shape = self._data.shape
         return math.prod([shape[a] for a in axes] if axes is not None else shape)
 
-    @_numpy_names
+    @numpy_names
     def sum(self, dim=None, keepdim=False, dtype=None):
         """Sum over ``dim`` (int, tuple, or all), keeping reduced dims as size 1 if asked."""
         x = self if dtype is None else self.to(dtype)
@@ -28,7 +28,7 @@ class ReduceOps:
             x = x.long()
         return F.Sum.apply(x, axis=self._axes(dim), keepdim=keepdim)
 
-    @_numpy_names
+    @numpy_names
     def mean(self, dim=None, keepdim=False):
         """Average over dim (all elements by default)."""
         if not self.is_floating_point():
@@ -37,7 +37,7 @@ class ReduceOps:
         # an empty reduction divides 0 by 0: nan, as in PyTorch
         return self.sum(dim, keepdim) / float(self._count(self._axes(dim)))
 
-    @_numpy_names
+    @numpy_names
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
         """Variance; unbiased (n - 1) by default, or ``correction`` as in PyTorch 2."""
         corr = (1 if unbiased else 0) if correction is None else correction
@@ -48,7 +48,7 @@ class ReduceOps:
         diff = x - x.mean(dim, keepdim=True)
         return (diff * diff).sum(dim, keepdim) / float(max(self._count(self._axes(dim)) - corr, 0))
 
-    @_numpy_names
+    @numpy_names
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
         """Standard deviation, sqrt of var (unbiased by default)."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
@@ -60,20 +60,20 @@ class ReduceOps:
                                f"{list(shape)}): there is no identity for {op}")
         return axes
 
-    @_numpy_names
+    @numpy_names
     def amax(self, dim=None, keepdim=False):
         """Largest values over dim; ties share the gradient evenly."""
         axes = self._nonempty_reduction(self._axes(dim), "amax")
         return F.Amax.apply(self, axis=axes, keepdim=keepdim)
 
-    @_numpy_names
+    @numpy_names
     def amin(self, dim=None, keepdim=False):
         """Smallest values over dim; ties share the gradient evenly."""
         axes = self._nonempty_reduction(self._axes(dim), "amin")
         return F.Amin.apply(self, axis=axes, keepdim=keepdim)
 
     def _extreme(self, dim, keepdim, reduce, arg, result):
-        if isinstance(dim, TensorOps):
+        if isinstance(dim, ReduceOps):  # max(a, b): the elementwise maximum
             return self.maximum(dim) if result is max_result else self.minimum(dim)
         if dim is None:
             self._check_nonempty(result.__name__)
@@ -81,22 +81,22 @@ class ReduceOps:
         ax = self._axis(dim)
         self._check_nonempty(result.__name__, ax)
         be = _backend_of(self._data)
-        idx = getattr(be, arg)(self._data, axis=ax, keepdims=True)
+        idx = be.reduce(arg, self._data, ax, keepdims=True)
         grid = tuple(idx if i == ax else be.xp.arange(n).reshape([-1 if j == i else 1
                                                                for j in range(idx.ndim)])
                      for i, n in enumerate(self._data.shape))
         values = F.GetItem.apply(self, index=grid)
-        indices = self._cls._make(idx, False)
+        indices = self._make(idx)
         if not keepdim:
             values, indices = values.squeeze(ax), indices.squeeze(ax)
         return result(values, indices)
 
-    @_numpy_names
+    @numpy_names
     def max(self, dim=None, keepdim=False):
         """No dim: the largest value; with dim: (values, indices); with a tensor: maximum."""
         return self._extreme(dim, keepdim, lambda x: x.amax(), "argmax", max_result)
 
-    @_numpy_names
+    @numpy_names
     def min(self, dim=None, keepdim=False):
         """No dim: the smallest value; with dim: (values, indices); with a tensor: minimum."""
         return self._extreme(dim, keepdim, lambda x: x.amin(), "argmin", min_result)
@@ -115,22 +115,20 @@ class ReduceOps:
         be = _backend_of(self._data)
         self._check_nonempty(kernel, None if dim is None else self._axis(dim))
         if dim is None:
-            return self._cls._make(be.xp.asarray(getattr(be, kernel)(self._data.reshape(-1),
-                                                                     axis=0)), False)
-        return self._cls._make(getattr(be, kernel)(self._data, axis=self._axis(dim),
-                                                   keepdims=keepdim), False)
+            return self._make(be.xp.asarray(be.reduce(kernel, self._data.reshape(-1), 0)))
+        return self._make(be.reduce(kernel, self._data, self._axis(dim), keepdim))
 
-    @_numpy_names
+    @numpy_names
     def argmax(self, dim=None, keepdim=False):
         """Index of the largest value (of the flattened tensor when dim is None)."""
         return self._arg("argmax", dim, keepdim)
 
-    @_numpy_names
+    @numpy_names
     def argmin(self, dim=None, keepdim=False):
         """Index of the smallest value (of the flattened tensor when dim is None)."""
         return self._arg("argmin", dim, keepdim)
 
-    @_numpy_names
+    @numpy_names
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over dim, computed without overflow."""
         x = self._floating()
@@ -139,26 +137,16 @@ class ReduceOps:
             return out if keepdim else out.squeeze(self._axes(dim))
         m = x.detach().amax(dim, keepdim=True)
         xp = _backend_of(m._data).xp
-        m = self._cls._make(xp.where(xp.isfinite(m._data), m._data, 0).astype(m._data.dtype), False)
+        m = self._make(xp.where(xp.isfinite(m._data), m._data, 0).astype(m._data.dtype))
         out = (x - m).exp().sum(dim, keepdim=True).log() + m
         return out if keepdim else out.squeeze(self._axes(dim))
 
-    @_numpy_names
-    def softmax(self, dim):
-        """exp(x) / sum(exp(x)) along dim, computed after subtracting the max."""
-        return F.Softmax.apply(self._floating(), axis=self._axis(dim))
-
-    @_numpy_names
-    def log_softmax(self, dim):
-        """log(softmax(x)) along dim, computed as x - logsumexp(x)."""
-        return F.LogSoftmax.apply(self._floating(), axis=self._axis(dim))
-
-    @_numpy_names
+    @numpy_names
     def all(self, dim=None, keepdim=False):
         """True where every element (over dim) is non-zero."""
-        return self._cls._make(self._data.all(axis=self._axes(dim), keepdims=keepdim)[...])
+        return self._make(self._data.all(axis=self._axes(dim), keepdims=keepdim)[...])
 
-    @_numpy_names
+    @numpy_names
     def any(self, dim=None, keepdim=False):
         """True where any element (over dim) is non-zero."""
-        return self._cls._make(self._data.any(axis=self._axes(dim), keepdims=keepdim)[...])
+        return self._make(self._data.any(axis=self._axes(dim), keepdims=keepdim)[...])

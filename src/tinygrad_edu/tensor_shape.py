@@ -1,4 +1,4 @@
-"""Shape, movement, indexing and matmul methods of ``Tensor`` (a mixin).
+"""Shape, movement and indexing methods of ``Tensor`` (a mixin).
 
 Shapes are resolved and checked here, in Python, so a shape mistake is a
 clear error before any kernel runs.
@@ -9,7 +9,7 @@ import numpy as np
 
 from . import functions as F
 from . import backend as _backend
-from .shapes import shape_arg, broadcast_shapes
+from .shapes import shape_arg
 
 
 class ShapeOps:
@@ -135,7 +135,7 @@ class ShapeOps:
         items = index if isinstance(index, tuple) else (index,)
         out = []
         for it in items:
-            if isinstance(it, self._cls):
+            if isinstance(it, ShapeOps):
                 it = it._data
                 it = int(it) if it.ndim == 0 and it.dtype.kind in "iu" else it
             elif isinstance(it, list):
@@ -149,36 +149,3 @@ class ShapeOps:
 
     def __getitem__(self, index):
         return F.GetItem.apply(self, index=self._index(index))
-
-    # ---- matmul ------------------------------------------------------------------------------
-    def matmul(self, other):
-        """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims."""
-        if not isinstance(other, type(self)._cls) and self.is_floating_point():
-            other = self._cls._make(np.asarray(other, dtype=self._data.dtype), False)
-        if isinstance(other, type(self)._cls) and other.dtype != self.dtype:
-            # as PyTorch: no silent promotion inside a matrix product
-            raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
-                               f"{self.dtype!r} and {other.dtype!r}; convert one first, e.g. "
-                               f"with .float() or .double()")
-        a, b = self._pair(other, op="matmul", broadcast=False)
-        if a.ndim == 0 or b.ndim == 0:
-            raise RuntimeError("both arguments to matmul need to be at least 1D, got "
-                               f"{a.ndim}D and {b.ndim}D")
-        va, vb = a.ndim == 1, b.ndim == 1
-        a = a.unsqueeze(0) if va else a
-        b = b.unsqueeze(1) if vb else b
-        if a.shape[-1] != b.shape[-2]:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[-2]}x"
-                               f"{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
-        if a.ndim > 2 or b.ndim > 2:
-            batch = broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]), "matmul")
-            a = a.expand(batch + tuple(a.shape[-2:]))
-            b = b.expand(batch + tuple(b.shape[-2:]))
-        out = F.MatMul.apply(a, b)
-        if va:
-            out = out.squeeze(-2)
-        if vb:
-            out = out.squeeze(-1)
-        return out
-
-    mm = matmul

@@ -1,5 +1,5 @@
-"""CUDA C++ source of the row kernels of cupy_backend (softmax, log_softmax and
-softmax-cross-entropy), compiled by CuPy's NVRTC on first use and cached.
+"""CUDA C++ source of the row kernels of cupy_backend (softmax, log_softmax,
+softmax-cross-entropy and column sums), compiled by CuPy's NVRTC on first use and cached.
 
 One block per row. Sums and the row maximum are kept in double, so a float32
 row of any length rounds like numpy's float32 pairwise sum or better.
@@ -59,26 +59,16 @@ __global__ void softmax_rows(const T* x, T* y, int c) {
     }
 }
 
-// Column sums of a row-major (n, c) matrix, the bias gradient. Blocks of 32 x 8
+// Column sums of a row-major (n, c) matrix (the bias gradient). Blocks of 32 x 8
 // threads: 32 columns per block (coalesced reads), 8 partial sums per column, each
-// walking every 8th row, added in shared memory. MASK: first g * act'(x) (ReLU at
-// slope 0, else leaky), written to gm: act_bias_backward in one pass.
-template <typename T, bool MASK>
-__global__ void col_sums(const T* g, const T* x, T slope, T* gm, T* out, long long n, int c) {
+// walking every 8th row, added in shared memory.
+template <typename T>
+__global__ void col_sums(const T* g, T* out, long long n, int c) {
     __shared__ double part[8][33];
     const int col = blockIdx.x * 32 + threadIdx.x;
     double acc = 0.0;
-    if (col < c) {
-        for (long long r = threadIdx.y; r < n; r += 8) {
-            const long long k = r * c + col;
-            T v = g[k];
-            if (MASK) {
-                v = x[k] > 0 ? v : (slope == (T)0 ? (T)0 : v * slope);
-                gm[k] = v;
-            }
-            acc += (double)v;
-        }
-    }
+    if (col < c)
+        for (long long r = threadIdx.y; r < n; r += 8) acc += (double)g[r * c + col];
     part[threadIdx.y][threadIdx.x] = acc;
     __syncthreads();
     if (threadIdx.y == 0 && col < c) {

@@ -2,17 +2,18 @@
 
 Imported only when a CUDA device is first asked for (``backend.get('cuda')``);
 without CuPy or without a GPU, ``unavailable_reason()`` says why and nothing
-else here is used. GEMM is ``cupy.matmul`` (cuBLAS). On a GPU a small op costs
-its launch, not its arithmetic, so the fused kernels below exist to cut
-launches: bias + activation after the GEMM, activation backward, softmax and
-log_softmax by rows, softmax-cross-entropy forward and backward in one kernel,
-and each optimizer update in one pass. Each is tested equal to numpy_backend.
+else here is used. GEMM is ``cupy.dot`` / ``cupy.matmul`` (cuBLAS). On a GPU a
+small op costs its launch, not its arithmetic, so the kernels below exist to cut
+launches: the activations and their backwards, softmax and log_softmax by rows,
+column sums, softmax-cross-entropy forward and backward in one kernel, and each
+optimizer update in one pass. Each is tested equal to numpy_backend. Beyond the
+interface, the device plumbing (unavailable_reason, device_of, check_index,
+from_host, to_host, scalar, synchronize) is CuPy's alone.
 """
 import numpy as np
 
 from ..device import device as _device
 from ._cuda_src import ROW_KERNELS as _ROW_KERNELS
-from .numpy_backend import check_classes  # noqa: F401 - array-API only: works on CuPy
 
 try:
     import cupy as cp
@@ -86,12 +87,6 @@ def scalar(arr):
     return s
 
 
-class errstate:  # noqa: N801 - numpy's name; GPUs never trap on IEEE results
-    def __init__(self, **_): pass
-    def __enter__(self): return self
-    def __exit__(self, *exc): return False
-
-
 def synchronize():
     """Wait until every queued kernel of the current GPU has finished."""
     cp.cuda.Stream.null.synchronize()
@@ -113,14 +108,6 @@ if cp is not None:
     _relu_bw = _ek("T g, T x", "T y", "y = x > 0 ? g : (T)0", "relu_backward")
     _leaky_bw = _ek("T g, T x, T slope", "T y", "y = g * (x > 0 ? (T)1 : slope)",
                     "leaky_relu_backward")
-    # y is the GEMM result, updated in place: + bias, then the activation (ReLU keeps NaN)
-    _ACT = {None: "", "relu": "v = (v > 0 || v != v) ? v : (T)0;",
-            "leaky_relu": "v = v > 0 ? v : v * slope;"}
-    _bias_act = {(bias, act): _ek("T b, T slope" if bias else "T slope", "T y",
-                                  f"T v = y{' + b' if bias else ''}; {code} y = v;",
-                                  f"bias_act_{int(bias)}_{act}")
-                 for bias in (False, True) for act in _ACT for code in [_ACT[act]]
-                 if bias or act}
     _sgd_plain = _ek("T g, T wd, T neg_lr", "T p",
                      "T d = g; if (wd != (T)0) d = d + p * wd; p = p + d * neg_lr", "sgd")
     _sgd_mom = _ek(
@@ -139,8 +126,7 @@ if cp is not None:
         code=_ROW_KERNELS, options=("--std=c++14",), name_expressions=[
             f"{k}<{t}{flag}>" for t in ("float", "double")
             for k, flag in (("softmax_rows", ", false"), ("softmax_rows", ", true"),
-                            ("xent_rows", ""), ("xent_reduce", ""), ("col_sums", ", false"),
-                            ("col_sums", ", true"))])
+                            ("xent_rows", ""), ("xent_reduce", ""), ("col_sums", ""))])
 
 
 def _t(x, v):
@@ -148,62 +134,53 @@ def _t(x, v):
     return x.dtype.type(v)
 
 
-# ---- elementwise unary ------------------------------------------------------
-def neg(x): return cp.negative(x)
-def exp(x): return cp.exp(x)
-def log(x): return cp.log(x)
-def sqrt(x): return cp.sqrt(x)
-def abs(x): return cp.abs(x)  # noqa: A001 - backend names mirror the ops
-def sign(x): return _sign(x)
-def sin(x): return cp.sin(x)
-def cos(x): return cp.cos(x)
-def tanh(x): return cp.tanh(x)
-def sigmoid(x): return _sigmoid(x)
-def relu(x): return cp.maximum(x, _t(x, 0))
-def leaky_relu(x, slope): return _leaky(x, _t(x, slope))
-def step(x): return _step(x)
+# ---- elementwise ---------------------------------------------------------------------
+if cp is not None:
+    _UNARY = {"neg": cp.negative, "exp": cp.exp, "log": cp.log, "log1p": cp.log1p,
+             "sqrt": cp.sqrt, "abs": cp.abs, "sign": _sign, "sin": cp.sin, "cos": cp.cos,
+             "tanh": cp.tanh, "sigmoid": _sigmoid, "relu": lambda x: cp.maximum(x, _t(x, 0)),
+             "leaky_relu": lambda x, slope: _leaky(x, _t(x, slope)), "step": _step}
+    _BINARY = {"add": cp.add, "sub": cp.subtract, "mul": cp.multiply, "div": cp.true_divide,
+              "pow": cp.power, "maximum": cp.maximum, "minimum": cp.minimum,
+              "eq": cp.equal, "ne": cp.not_equal, "lt": cp.less, "le": cp.less_equal,
+              "gt": cp.greater, "ge": cp.greater_equal, "relu_backward": _relu_bw,
+              "leaky_relu_backward": lambda g, x, slope: _leaky_bw(g, x, _t(g, slope))}
 
 
-# ---- elementwise binary (same dtype, broadcastable shapes) -------------------
-def add(a, b): return cp.add(a, b)
-def sub(a, b): return cp.subtract(a, b)
-def mul(a, b): return cp.multiply(a, b)
-def div(a, b): return cp.true_divide(a, b)
-def pow(a, b): return cp.power(a, b)  # noqa: A001
-def maximum(a, b): return cp.maximum(a, b)
-def minimum(a, b): return cp.minimum(a, b)
-def eq(a, b): return cp.equal(a, b)
-def ne(a, b): return cp.not_equal(a, b)
-def lt(a, b): return cp.less(a, b)
-def le(a, b): return cp.less_equal(a, b)
-def gt(a, b): return cp.greater(a, b)
-def ge(a, b): return cp.greater_equal(a, b)
-def where(cond, a, b): return cp.where(cond, a, b)
+def unary(op, x, *params):
+    """numpy_backend.unary on the GPU."""
+    return _UNARY[op](x, *params)
 
 
-# ---- reductions -------------------------------------------------------------
-def sum(x, axis=None, keepdims=False):  # noqa: A001
-    return cp.sum(x, axis=axis, keepdims=keepdims)
+def binary(op, a, b, *params):
+    """numpy_backend.binary on the GPU."""
+    return _BINARY[op](a, b, *params)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    return cp.amax(x, axis=axis, keepdims=keepdims)
+# ---- reductions ----------------------------------------------------------------------
+def _col_sums(x):
+    """Column sums of a 2-D array in one launch (CuPy's general reduction costs
+    several times the launch in Python): the bias gradient of a linear layer."""
+    n, c = x.shape
+    out = cp.empty(c, x.dtype)
+    if c:
+        _row_kernel("col_sums", x.dtype)(((c + 31) // 32,), (32, 8),
+                                         (cp.ascontiguousarray(x), out, np.int64(n), np.int32(c)))
+    return out
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
-    return cp.amin(x, axis=axis, keepdims=keepdims)
+def reduce(op, x, axis=None, keepdims=False):  # noqa: A001 - the interface's name
+    """numpy_backend.reduce on the GPU."""
+    if (op == "sum" and axis == (0,) and x.ndim == 2 and not keepdims
+            and x.dtype in (np.float32, np.float64)):
+        return _col_sums(x)
+    if op in ("argmax", "argmin"):
+        found = (cp.argmax if op == "argmax" else cp.argmin)(x, axis=axis, keepdims=keepdims)
+        return found.astype(np.int64, copy=False)
+    return {"sum": cp.sum, "max": cp.amax, "min": cp.amin}[op](x, axis=axis, keepdims=keepdims)
 
 
-def argmax(x, axis=None, keepdims=False):
-    """Index of the first maximum along one int axis (None: flattened)."""
-    return cp.argmax(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
-
-
-def argmin(x, axis=None, keepdims=False):
-    return cp.argmin(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
-
-
-# ---- matmul -----------------------------------------------------------------
+# ---- matmul and the linear layer ----------------------------------------------------------
 def matmul(a, b, ta=False, tb=False):
     """op(a) @ op(b); cuBLAS reads a transposed operand in place (no copy)."""
     if ta:
@@ -214,7 +191,15 @@ def matmul(a, b, ta=False, tb=False):
     return cp.dot(a, b) if a.ndim == 2 and b.ndim == 2 else cp.matmul(a, b)
 
 
-# ---- row kernels: softmax, log_softmax, cross-entropy -----------------------------
+def linear(x, w, b=None):
+    """x @ w.T + b: cuBLAS, then the bias added in place (one more launch)."""
+    out = cp.dot(x, w.T)
+    if b is not None:
+        out += b
+    return out
+
+
+# ---- row kernels: softmax, log_softmax, cross-entropy -----------------------------------
 def _threads(c):
     """Threads per row block: a multiple of 32 (the reductions shuffle whole warps)."""
     return 32 if c <= 32 else 128 if c <= 1024 else 256
@@ -226,37 +211,31 @@ def _row_kernel(kind, dtype, flag=None):
     return _rows.get_function(f"{kind}<{t}{flag}>")
 
 
-def _softmax(x, axis, log_):
+def softmax(x, axis=-1, log=False):
+    """numpy_backend.softmax, one block per row."""
     if x.size == 0:
         return x.copy()
     if x.dtype not in (np.float32, np.float64):  # float16: numpy_backend's formula
-        m = cp.amax(x, axis=axis, keepdims=True)
-        s = x - m
-        return s - cp.log(cp.exp(s).sum(axis=axis, keepdims=True)) if log_ else \
+        s = x - cp.amax(x, axis=axis, keepdims=True)
+        return s - cp.log(cp.exp(s).sum(axis=axis, keepdims=True)) if log else \
             cp.exp(s) / cp.exp(s).sum(axis=axis, keepdims=True)
     moved = cp.ascontiguousarray(cp.moveaxis(x, axis, -1))
     c = moved.shape[-1]
     out = cp.empty_like(moved)
     rows = moved.size // c
-    _row_kernel("softmax_rows", x.dtype, log_)((rows,), (_threads(c),), (moved, out, np.int32(c)))
+    _row_kernel("softmax_rows", x.dtype, log)((rows,), (_threads(c),), (moved, out, np.int32(c)))
     return cp.moveaxis(out, -1, axis)
 
 
-def softmax(x, axis=-1):
-    return _softmax(x, axis, False)
-
-
-def log_softmax(x, axis=-1):
-    return _softmax(x, axis, True)
-
-
 def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
-    """numpy_backend's contract in one launch, except that ``total`` is a 0-d device
-    array (reading it would wait for the GPU) and an out-of-range class index gives
-    a NaN loss and gradient row instead of raising (nothing on the GPU can raise)."""
+    """numpy_backend's contract in two launches, reading nothing back, except that an
+    out-of-range class index gives a NaN loss and gradient row instead of raising
+    (raising would mean waiting for the GPU)."""
     n, c = x.shape
     if n == 0:
-        return cp.zeros(0, np.float64), 0.0, cp.empty_like(x)
+        loss = cp.zeros(0, x.dtype) if reduction == "none" else \
+            cp.asarray(np.nan if reduction == "mean" else 0.0, x.dtype)
+        return loss, cp.empty_like(x)
     if c == 0:
         raise IndexError("cross_entropy: target is out of bounds for 0 classes")
     x = cp.ascontiguousarray(x)
@@ -269,90 +248,15 @@ def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="
         (n,), (_threads(c),),
         (x, target, w, np.int32(weight is not None), np.int64(ignore_index),
          np.int32(reduction == "mean"), np.int64(n), np.int32(c), losses, grad, total))
-    return losses, total, grad
-
-
-def reduce_losses(losses, total, reduction, dtype):
-    """numpy_backend.reduce_losses in one launch, reading nothing back (0/0 is NaN on
-    the GPU without a test)."""
     if reduction == "none":
-        return losses.astype(dtype)
-    if np.dtype(dtype) not in (np.float32, np.float64):
+        return losses.astype(x.dtype), grad
+    if x.dtype not in (np.float32, np.float64):
         s = losses.sum()
-        return (s / total if reduction == "mean" else s).astype(dtype)
-    out = cp.empty((), dtype)
-    total = cp.asarray(total, dtype=np.float64)  # a float when there were no rows
-    _row_kernel("xent_reduce", dtype)((1,), (256,), (losses, total, np.int64(losses.size),
-                                                     np.int32(reduction == "mean"), out))
-    return out
-
-
-def is_one(a):
-    """True if a is the cached device scalar 1 that seeds loss.backward(): comparing
-    values would wait for the GPU."""
-    return a.ndim == 0 and a is _SCALARS.get((a.dtype.char, np.ones((), a.dtype).tobytes()))
-
-
-# ---- activation backward and bias gradient ----------------------------------------
-def relu_backward(grad, x):
-    """grad where x > 0, else 0."""
-    return _relu_bw(grad, x)
-
-
-def leaky_relu_backward(grad, x, slope):
-    """grad where x > 0, else grad * slope."""
-    return _leaky_bw(grad, x, _t(grad, slope))
-
-
-def _fits_rows(*arrays):
-    a = arrays[0]
-    return a.ndim == 2 and a.dtype in (np.float32, np.float64) and all(
-        b.shape == a.shape and b.dtype == a.dtype and b.flags.c_contiguous for b in arrays)
-
-
-def _col_sums(grad, x, slope, gm):
-    n, c = grad.shape
-    out = cp.empty(c, grad.dtype)
-    if c:
-        _row_kernel("col_sums", grad.dtype, gm is not None)(
-            ((c + 31) // 32,), (32, 8),
-            (grad, grad if x is None else x, _t(grad, slope), grad if gm is None else gm, out,
-             np.int64(n), np.int32(c)))
-    return out
-
-
-def bias_grad(grad):
-    """Column sums of a 2-D gradient: the bias gradient of x @ w.T + b (one launch;
-    CuPy's general reduction costs several times the launch in Python)."""
-    if not _fits_rows(grad):
-        return cp.sum(grad, axis=0)
-    return _col_sums(grad, None, 0.0, None)
-
-
-def act_bias_backward(grad, x, slope=0.0):
-    """(grad * act'(x), its column sums); act = leaky_relu(slope), ReLU at slope 0:
-    one pass over grad and x."""
-    if not _fits_rows(grad, x):
-        g = relu_backward(grad, x) if slope == 0 else leaky_relu_backward(grad, x, slope)
-        return g, cp.sum(g, axis=0)
-    gm = cp.empty_like(grad)
-    return gm, _col_sums(grad, x, slope, gm)
-
-
-# ---- linear layer ------------------------------------------------------------------
-def linear(x, w, b=None, act=None, slope=0.01):
-    """act(x @ w.T + b): cuBLAS, then bias and activation in one in-place pass."""
-    if act not in _ACT:
-        raise ValueError(f"linear: act must be one of {tuple(_ACT)}, got {act!r}")
-    out = cp.dot(x, w.T)
-    if b is None and act is None:
-        return out
-    k = _bias_act[(b is not None, act)]
-    if b is None:
-        k(_t(out, slope), out)
-    else:
-        k(b, _t(out, slope), out)
-    return out
+        return (s / total if reduction == "mean" else s).astype(x.dtype), grad
+    loss = cp.empty((), x.dtype)  # 0/0 is NaN on the GPU without a test
+    _row_kernel("xent_reduce", x.dtype)((1,), (256,), (losses, total, np.int64(n),
+                                                       np.int32(reduction == "mean"), loss))
+    return loss, grad
 
 
 # ---- optimizer updates, in place, one launch per parameter ----------------------------

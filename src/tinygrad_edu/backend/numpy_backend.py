@@ -1,114 +1,118 @@
 """The reference backend: plain numpy, written to be obviously correct.
 
-Every other backend exposes exactly these names with the same semantics and is
-tested equal to this module. Inputs are numpy arrays; binary kernels receive
-arrays of one dtype whose shapes broadcast (numpy's rules: the caller has
-checked them), so a scalar operand costs no broadcast copy; ``axis`` arguments
-are a tuple of non-negative ints or ``None`` (all axes).
+Every backend has exactly these public names, with the same semantics, and is
+tested equal to this module (the specification):
+
+- ``unary(op, x, *params)``: elementwise, op a key of _UNARY (leaky_relu takes
+  its slope as a param)
+- ``binary(op, a, b, *params)``: elementwise on arrays of one dtype whose shapes
+  broadcast (numpy's rules; the caller has checked them), op a key of _BINARY
+- ``reduce(op, x, axis, keepdims)``: op a key of _REDUCE; ``axis`` is a tuple of
+  non-negative ints or None (all axes); argmax/argmin take one int or None
+  (the flattened array)
+- ``matmul(a, b, ta, tb)``: 2-D or equally batched, with transpose flags
+- the fused kernels, where one pass beats a chain of the above:
+  ``softmax(x, axis, log)``, ``linear(x, w, b)``, ``softmax_cross_entropy``,
+  ``sgd_step``, ``adam_step``
+
+Movement (reshape, transpose, where, concatenate, indexing) uses ``xp``
+(numpy here, CuPy on a GPU) directly: no kernel needed.
 """
 import numpy as np
 
 name = "numpy"
 xp = np
-errstate = np.errstate  # cupy has none: backends carry their own
 
 
 def _quiet(fn):
     # log(0) = -inf, 0/0 = nan, exp(1000) = inf are IEEE results, not errors.
-    def wrapped(*args, **kwargs):
+    def quiet(*args, **kwargs):
         with np.errstate(all="ignore"):
             return fn(*args, **kwargs)
-    wrapped.__name__ = fn.__name__
-    wrapped.__doc__ = fn.__doc__
-    return wrapped
+    quiet.__name__, quiet.__doc__ = fn.__name__, fn.__doc__
+    return quiet
 
 
-# ---- elementwise unary ------------------------------------------------------
-def neg(x): return np.negative(x)
-@_quiet
-def exp(x): return np.exp(x)
-@_quiet
-def log(x): return np.log(x)
-@_quiet
-def sqrt(x): return np.sqrt(x)
-def abs(x): return np.abs(x)  # noqa: A001 - backend names mirror the ops
-# sign(nan) = 0 as in PyTorch
-def sign(x): return np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype, copy=False)
-def sin(x): return np.sin(x)
-def cos(x): return np.cos(x)
-def tanh(x): return np.tanh(x)
+# ---- elementwise -------------------------------------------------------------------
+def _sign(x):  # sign(nan) = 0, as in PyTorch
+    return np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype, copy=False)
 
 
 @_quiet
-def sigmoid(x):
-    # exp of a non-positive number only: no overflow for any |x|.
+def _sigmoid(x):  # exp of a non-positive number only: no overflow for any |x|
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-def relu(x): return np.maximum(x, x.dtype.type(0))
+def _relu(x):
+    return np.maximum(x, x.dtype.type(0))
 
 
-def leaky_relu(x, slope):
+def _leaky_relu(x, slope):
     return np.where(x > 0, x, x * x.dtype.type(slope))
 
 
-def step(x):
-    """Heaviside step: 1 where x > 0, else 0 (step(0) = 0)."""
+def _step(x):  # Heaviside with step(0) = 0
     return (x > 0).astype(x.dtype)
 
 
-# ---- elementwise binary (same dtype, broadcastable shapes) -------------------
-def add(a, b): return np.add(a, b)
-def sub(a, b): return np.subtract(a, b)
-def mul(a, b): return np.multiply(a, b)
-@_quiet
-def div(a, b): return np.true_divide(a, b)
-@_quiet
-def pow(a, b): return np.power(a, b)  # noqa: A001
-def maximum(a, b): return np.maximum(a, b)
-def minimum(a, b): return np.minimum(a, b)
-def eq(a, b): return np.equal(a, b)
-def ne(a, b): return np.not_equal(a, b)
-def lt(a, b): return np.less(a, b)
-def le(a, b): return np.less_equal(a, b)
-def gt(a, b): return np.greater(a, b)
-def ge(a, b): return np.greater_equal(a, b)
-def where(cond, a, b): return np.where(cond, a, b)
+def _relu_backward(g, x):  # g where x > 0, else 0
+    return np.where(x > 0, g, g.dtype.type(0))
 
 
-# ---- reductions -------------------------------------------------------------
-# The ufunc reductions are np.sum / np.max without their dispatch layer (2x
-# cheaper on small arrays, same results).
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def _leaky_relu_backward(g, x, slope):  # g where x > 0, else g * slope
+    return g * np.where(x > 0, 1.0, slope).astype(g.dtype)
+
+
+_UNARY = {"neg": np.negative, "exp": _quiet(np.exp), "log": _quiet(np.log),
+         "log1p": _quiet(np.log1p), "sqrt": _quiet(np.sqrt), "abs": np.absolute,
+         "sign": _sign, "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "sigmoid": _sigmoid,
+         "relu": _relu, "leaky_relu": _leaky_relu, "step": _step}
+
+_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+          "div": _quiet(np.true_divide), "pow": _quiet(np.power),
+          "maximum": np.maximum, "minimum": np.minimum,
+          "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+          "gt": np.greater, "ge": np.greater_equal,
+          "relu_backward": _relu_backward, "leaky_relu_backward": _leaky_relu_backward}
+
+
+def unary(op, x, *params):
+    """op(x) elementwise, in x's dtype."""
+    return _UNARY[op](x, *params)
+
+
+def binary(op, a, b, *params):
+    """op(a, b) elementwise, broadcasting; comparisons give bool."""
+    return _BINARY[op](a, b, *params)
+
+
+# ---- reductions ------------------------------------------------------------------
+def _sum(x, axis=None, keepdims=False):
     if x.dtype.kind != "f":  # np.sum widens small ints to int64; keep that
         return np.sum(x, axis=axis, keepdims=keepdims)
-    return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum without its dispatch
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
+def _arg(fn):
+    def arg(x, axis=None, keepdims=False):  # the first index of the extremum
+        return fn(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
+    return arg
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
-    return np.minimum.reduce(x, axis=axis, keepdims=keepdims)
+_REDUCE = {"sum": _sum, "max": np.maximum.reduce, "min": np.minimum.reduce,
+          "argmax": _arg(np.argmax), "argmin": _arg(np.argmin)}
 
 
-def argmax(x, axis=None, keepdims=False):
-    """Index of the first maximum along one int axis (None: flattened)."""
-    return np.argmax(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
+def reduce(op, x, axis=None, keepdims=False):  # noqa: A001 - the interface's name
+    """x reduced by op over axis (keeping size-1 dims if asked)."""
+    return _REDUCE[op](x, axis=axis, keepdims=keepdims)
 
 
-def argmin(x, axis=None, keepdims=False):
-    return np.argmin(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
-
-
-# ---- matmul -----------------------------------------------------------------
+# ---- matmul ----------------------------------------------------------------------
 def matmul(a, b, ta=False, tb=False):
-    """op(a) @ op(b) where op transposes the last two axes when its flag is set.
-
-    a and b are 2-D, or >=3-D with identical batch dimensions.
-    """
+    """op(a) @ op(b), where op transposes the last two axes when its flag is set;
+    a and b are 2-D, or >= 3-D with identical batch dimensions."""
     if ta:
         a = np.swapaxes(a, -1, -2)
     if tb:
@@ -116,95 +120,59 @@ def matmul(a, b, ta=False, tb=False):
     return np.matmul(a, b)
 
 
-# ---- nn ---------------------------------------------------------------------
+# ---- fused kernels -----------------------------------------------------------------
 @_quiet
-def softmax(x, axis=-1):
+def softmax(x, axis=-1, log=False):
+    """softmax (or log_softmax with ``log``) along axis, after subtracting the max."""
     if x.size == 0:  # no row to normalise (max of nothing is undefined)
         return x.copy()
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    if log:
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    e = np.exp(shifted)
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
-@_quiet
-def log_softmax(x, axis=-1):
-    if x.size == 0:
-        return x.copy()
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-def relu_backward(grad, x):
-    """grad where x > 0, else 0."""
-    return np.where(x > 0, grad, grad.dtype.type(0))
-
-
-# ---- fused kernels (c_fused.py has the C twins) --------------------------------
-def leaky_relu_backward(grad, x, slope):
-    """grad where x > 0, else grad * slope."""
-    return grad * np.where(x > 0, 1.0, slope).astype(grad.dtype)
-
-
-def bias_grad(grad):
-    """Column sums of a 2-D gradient: the bias gradient of x @ w.T + b."""
-    return np.add.reduce(grad, axis=0)
-
-
-def act_bias_backward(grad, x, slope=0.0):
-    """(grad * act'(x), its column sums) for act = leaky_relu(slope), ReLU at
-    slope 0: an activation's backward and the bias gradient below it in one go."""
-    g = relu_backward(grad, x) if slope == 0 else leaky_relu_backward(grad, x, slope)
-    return g, bias_grad(g)
-
-
-def check_classes(target, c, ignore_index):
-    """IndexError naming the first class index outside 0..c-1 that is not
-    ignore_index (PyTorch's check; works on CuPy arrays too, with a wait)."""
-    bad = (target != ignore_index) & ((target < 0) | (target >= c))
-    if bad.any():
-        raise IndexError(f"Target {int(target[bad][0])} is out of bounds (valid class indices "
-                         f"are 0..{c - 1}, or ignore_index={ignore_index}).")
+def linear(x, w, b=None):
+    """x @ w.T + b for 2-D x (rows, in), w (out, in), b (out,) or None."""
+    out = np.matmul(x, w.T)
+    return out if b is None else out + b
 
 
 @_quiet
 def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
     """Cross-entropy of scores x [N, C] against int64 class indices, forward and
-    backward together: (per-row losses -w_i log softmax(x)[i, t_i] as float64,
-    total weight sum(w_i) as a float, gradient (softmax(x) - onehot) * w_i of
-    x's dtype, divided by the total for reduction 'mean'). w_i is weight[t_i]
-    (1 without weight), 0 where t_i == ignore_index. float64 inside, so the
-    loss rounds once. A class index out of range raises check_classes' error."""
-    check_classes(target, x.shape[1], ignore_index)
-    n = x.shape[0]
-    logp = log_softmax(x.astype(np.float64, copy=False), axis=1)
+    backward in one go: (loss, grad). loss_i = -w_i log softmax(x)[i, t_i] with
+    w_i = weight[t_i] (1 without weight) and 0 where t_i == ignore_index; the loss
+    is those values ('none'), their sum, or their sum / sum(w_i) ('mean'; 0/0 is nan
+    as in PyTorch), in x's dtype after float64 inside, so it rounds once.
+    grad = (softmax(x) - onehot(t)) * w_i, divided by sum(w_i) for 'mean': the
+    gradient of the loss for an upstream gradient of 1. A class index out of range
+    raises IndexError naming it."""
+    n, c = x.shape
+    bad = (target != ignore_index) & ((target < 0) | (target >= c))
+    if bad.any():
+        raise IndexError(f"Target {int(target[bad][0])} is out of bounds (valid class indices "
+                         f"are 0..{c - 1}, or ignore_index={ignore_index}).")
+    logp = softmax(x.astype(np.float64, copy=False), axis=1, log=True)
     keep = target != ignore_index
     safe = np.where(keep, target, 0)
-    w = (weight[safe] if weight is not None else np.ones(n)) * keep
-    w = w.astype(np.float64, copy=False)
-    # an ignored row reads no score (as the C kernel): 0, also where logp[i, 0] is -inf
+    w = ((weight[safe] if weight is not None else np.ones(n)) * keep).astype(np.float64)
+    # an ignored row reads no score: 0, also where logp[i, 0] is -inf
     losses = np.where(keep, -logp[np.arange(n), safe] * w, 0.0)
-    total = float(w.sum())
+    total = w.sum()
     scale = w
     if reduction == "mean":  # as PyTorch: ignored rows get 0 even when total is 0
         scale = w / total if total != 0 else np.where(keep, np.nan, 0.0)
     p = np.exp(logp)
     p[np.arange(n)[keep], safe[keep]] -= 1
-    return losses, total, (p * scale[:, None]).astype(x.dtype, copy=False)
-
-
-def reduce_losses(losses, total, reduction, dtype):
-    """softmax_cross_entropy's per-row float64 losses as the loss of x's dtype: as they
-    are ('none'), summed, or summed / total ('mean'; 0/0 is nan as in PyTorch)."""
+    grad = (p * scale[:, None]).astype(x.dtype, copy=False)
     if reduction == "none":
-        return losses.astype(dtype)
-    s = losses.sum()
+        return losses.astype(x.dtype), grad
+    loss = losses.sum()
     if reduction == "mean":
-        s = s / total if total != 0 else np.nan
-    return np.asarray(s, dtype=dtype)
-
-
-def is_one(a):
-    """True if 0-d array a holds 1 (the gradient seed of loss.backward())."""
-    return a.ndim == 0 and a == 1
+        loss = loss / total if total != 0 else np.nan
+    return np.asarray(loss, dtype=x.dtype), grad
 
 
 def sgd_step(p, grad, buf, lr, weight_decay=0.0, momentum=0.0, dampening=0.0,
@@ -245,19 +213,3 @@ def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
     denom = np.sqrt(v) / bc2
     denom += eps
     np.add(p, m * -step_size / denom, out=p)
-
-# ---- linear layer (c_gemm.py has the C twin) ------------------------------------
-_ACTS = (None, "relu", "leaky_relu")
-
-
-def linear(x, w, b=None, act=None, slope=0.01):
-    """act(x @ w.T + b) for 2-D x (n_rows, in), w (out, in), b (out,) or None;
-    act is None, "relu" or "leaky_relu" (negative slope ``slope``)."""
-    if act not in _ACTS:
-        raise ValueError(f"linear: act must be one of {_ACTS}, got {act!r}")
-    out = matmul(x, w, False, True)
-    if b is not None:
-        out = add(out, b)
-    if act == "relu":
-        return relu(out)
-    return leaky_relu(out, slope) if act == "leaky_relu" else out

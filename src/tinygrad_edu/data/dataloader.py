@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import factories
-from ..ops import stack
+from ..functional import stack
 from ..tensor import Tensor
 from .dataset import batch_fetcher, resolve_generator
 

@@ -1,169 +1,202 @@
-"""Elementwise primitives: unary, binary (broadcasting), where, clamp, cast."""
+"""Elementwise primitives: arithmetic (broadcasting), math functions, where, clamp
+and cast. Each forward calls one backend kernel by name and saves what its
+backward reads, nothing more; each backward is Tensor ops. A gradient for a
+broadcast input may keep the broadcast shape: the engine sums it back.
+"""
 from ..autograd import Function
-from ..backend import device_of as _device_of, to_device as _to_device
-from ._util import _grads_to_inputs, _unbroadcast
+from ..backend import device_of, to_device
 
 
-# ---- elementwise unary ----------------------------------------------------------
 class _Unary(Function):
-    """Elementwise op computed by the backend kernel of the same name."""
-    kernel = ""
+    """op(x) by the backend's unary kernel; ``save`` names what backward reads
+    ("input", "output" or nothing)."""
+    op = ""
+    save = ""
 
     @classmethod
     def forward(cls, ctx, x):
-        return getattr(ctx.backend, cls.kernel)(x)
+        y = ctx.backend.unary(cls.op, x)
+        if cls.save:
+            ctx.save_for_backward(x if cls.save == "input" else y)
+        return y
 
 
 class Neg(_Unary):
-    kernel = "neg"
+    op = "neg"
     @staticmethod
     def backward(ctx, g): return -g
 
 
 class Exp(_Unary):
-    kernel = "exp"
-    keep_output = True
+    op, save = "exp", "output"
     @staticmethod
-    def backward(ctx, g): return g * ctx.output
+    def backward(ctx, g): return g * ctx.saved_tensors[0]
 
 
 class Log(_Unary):
-    kernel = "log"
-    keep_inputs = True
+    op, save = "log", "input"
     @staticmethod
-    def backward(ctx, g): return g / ctx.inputs[0]
+    def backward(ctx, g): return g / ctx.saved_tensors[0]
 
 
 class Sqrt(_Unary):
-    kernel = "sqrt"
-    keep_output = True
+    op, save = "sqrt", "output"
     @staticmethod
-    def backward(ctx, g): return g / (ctx.output * 2)
+    def backward(ctx, g): return g / (ctx.saved_tensors[0] * 2)
 
 
 class Abs(_Unary):
-    kernel = "abs"
-    keep_inputs = True
+    op, save = "abs", "input"
     @staticmethod
-    def backward(ctx, g): return g * ctx.inputs[0].sign()
+    def backward(ctx, g): return g * ctx.saved_tensors[0].sign()
 
 
 class Sin(_Unary):
-    kernel = "sin"
-    keep_inputs = True
+    op, save = "sin", "input"
     @staticmethod
-    def backward(ctx, g): return g * ctx.inputs[0].cos()
+    def backward(ctx, g): return g * ctx.saved_tensors[0].cos()
 
 
 class Cos(_Unary):
-    kernel = "cos"
-    keep_inputs = True
+    op, save = "cos", "input"
     @staticmethod
-    def backward(ctx, g): return -(g * ctx.inputs[0].sin())
+    def backward(ctx, g): return -(g * ctx.saved_tensors[0].sin())
 
 
-class Tanh(_Unary):
-    kernel = "tanh"
-    keep_output = True
+class Sign(_Unary):
+    """-1, 0 or 1: piecewise constant, so the gradient is zero (as PyTorch's)."""
+    op = "sign"
     @staticmethod
-    def backward(ctx, g):
-        y = ctx.output
-        return g * (1 - y * y)
+    def backward(ctx, g): return g._make(ctx.backend.xp.zeros_like(g._data))
 
 
-class Sigmoid(_Unary):
-    kernel = "sigmoid"
-    keep_output = True
-    @staticmethod
-    def backward(ctx, g):
-        y = ctx.output
-        return g * y * (1 - y)
+class Step(Sign):
+    """Heaviside step with step(0) = 0: zero gradient."""
+    op = "step"
 
 
-class _ZeroGrad(_Unary):
-    """Piecewise-constant ops: the gradient is zero almost everywhere."""
-    keep_inputs = True
-    @staticmethod
-    def backward(ctx, g):
-        return (_unbroadcast(g * 0, ctx.parents[0].shape),) + (None,) * (len(ctx.parents) - 1)
-
-
-class Sign(_ZeroGrad):
-    kernel = "sign"
-
-
-class Step(_ZeroGrad):
-    """Heaviside step with step(0) = 0."""
-    kernel = "step"
-
-
-class Heaviside(_ZeroGrad):
-    """PyTorch's heaviside(x, values): ``values`` where x == 0."""
+class Heaviside(Function):
+    """PyTorch's heaviside(x, values): step(x), ``values`` where x == 0; zero gradient."""
     @staticmethod
     def forward(ctx, x, values):
-        return ctx.backend.xp.where(x == 0, values, ctx.backend.step(x))
-
-
-class Relu(_Unary):
-    kernel = "relu"
-    keep_inputs = True
+        return ctx.backend.xp.where(x == 0, values, ctx.backend.unary("step", x))
     @staticmethod
-    def backward(ctx, g): return ReluGrad.apply(g, ctx.inputs[0])
+    def backward(ctx, g): return Sign.backward(ctx, g), None
 
 
-class ReluGrad(Function):
-    """relu's backward as an op of its own, so it runs as one fused kernel and
-    still has a gradient (the mask again) under create_graph."""
-    keep_inputs = True
+# ---- arithmetic (broadcasting) ------------------------------------------------------
+class Add(Function):
     @staticmethod
-    def forward(ctx, g, x): return ctx.backend.relu_backward(g, x)
+    def forward(ctx, a, b): return ctx.backend.binary("add", a, b)
     @staticmethod
-    def backward(ctx, gg): return ReluGrad.apply(gg, ctx.inputs[1]), None
+    def backward(ctx, g): return g, g
 
 
-class LeakyRelu(Function):
-    keep_inputs = True
+class Sub(Function):
     @staticmethod
-    def forward(ctx, x, negative_slope=0.01):
-        ctx.slope = negative_slope
-        return ctx.backend.leaky_relu(x, negative_slope)
+    def forward(ctx, a, b): return ctx.backend.binary("sub", a, b)
     @staticmethod
-    def backward(ctx, g): return LeakyReluGrad.apply(g, ctx.inputs[0], slope=ctx.slope)
+    def backward(ctx, g): return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class LeakyReluGrad(Function):
-    """leaky_relu's backward as one fused kernel, like ReluGrad; under create_graph
-    its own gradient is the same mask again (none for x)."""
-    keep_inputs = True
+class Mul(Function):
     @staticmethod
-    def forward(ctx, g, x, slope=0.01):
-        ctx.slope = slope
-        return ctx.backend.leaky_relu_backward(g, x, slope)
+    def forward(ctx, a, b):
+        need_a, need_b = ctx.needs_input_grad  # each side's gradient reads the other side
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)
+        return ctx.backend.binary("mul", a, b)
     @staticmethod
-    def backward(ctx, gg): return LeakyReluGrad.apply(gg, ctx.inputs[1], slope=ctx.slope), None
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        return (None if b is None else g * b), (None if a is None else g * a)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        return ctx.backend.binary("div", a, b)
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return (g / b if ctx.needs_input_grad[0] else None), \
+            (None if a is None else -g * a / (b * b))
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = ctx.backend.binary("pow", a, b)
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
+        return out
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        # d/da a**b = b a**(b-1); where b == 0 the exponent is swapped for 1 so that
+        # 0 * 0**-1 cannot make a nan (PyTorch's gradient there is 0)
+        ga = g * b * a ** (b - 1).where(b != 0, 1.0) if ctx.needs_input_grad[0] else None
+        # d/db a**b = a**b log a; PyTorch takes it as 0 where a == 0 (and b >= 0)
+        gb = None if out is None else g * out * a.where(a != 0, 1.0).log()
+        return ga, gb
+
+
+class _Extremum(Function):
+    """maximum / minimum: ties split the gradient evenly, as PyTorch does."""
+    op = pick_a = ""
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.backend.binary(cls.op, a, b)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_tensors
+        x, y = a._data, b._data
+        share = (ctx.backend.binary(cls.pick_a, x, y) + 0.5 * (x == y)).astype(g._data.dtype)
+        wa = g._make(share)  # a's part of the gradient, a constant
+        return g * wa, g * (1 - wa)
+
+
+class Maximum(_Extremum):
+    op, pick_a = "maximum", "gt"
+
+
+class Minimum(_Extremum):
+    op, pick_a = "minimum", "lt"
+
+
+class Where(Function):
+    """a where cond else b (broadcasting); cond is a bool tensor."""
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return ctx.backend.xp.where(cond, a, b)
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        return None, g.where(cond, 0.0), g.where(~cond, 0.0)
 
 
 class Clamp(Function):
-    keep_inputs = True
+    """x limited to [min, max]; the gradient passes where min <= x <= max."""
     @staticmethod
     def forward(ctx, x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+        ctx.save_for_backward(x)
         ctx.lo, ctx.hi = min, max
-        xp = ctx.backend.xp
         out = x
         if min is not None:
-            out = xp.maximum(out, x.dtype.type(min))
+            out = ctx.backend.binary("maximum", out, x.dtype.type(min))
         if max is not None:
-            out = xp.minimum(out, x.dtype.type(max))
-        return out if out is not x else x.copy()
+            out = ctx.backend.binary("minimum", out, x.dtype.type(max))
+        return out
     @staticmethod
     def backward(ctx, g):
-        x = ctx.inputs[0]._data
-        keep = x == x  # all True, NaN excluded like PyTorch's mask
-        if ctx.lo is not None:
-            keep = keep & (x >= ctx.lo)
-        if ctx.hi is not None:
+        (x,) = ctx.saved_tensors
+        keep = x >= ctx.lo if ctx.lo is not None else x <= ctx.hi  # NaN: no gradient
+        if ctx.lo is not None and ctx.hi is not None:
             keep = keep & (x <= ctx.hi)
-        return g * ctx.const(keep.astype(x.dtype))
+        return g.where(keep, 0.0)
 
 
 class Cast(Function):
@@ -172,95 +205,11 @@ class Cast(Function):
     moves_device = True
     @staticmethod
     def forward(ctx, x, dtype=None, device=None):
-        ctx.src, ctx.src_device = x.dtype, None
+        ctx.src, ctx.src_device, ctx.out_dtype = x.dtype, None, dtype or x.dtype
         if device is not None:
-            ctx.src_device = _device_of(x)
-            x = _to_device(x, device)
+            ctx.src_device = device_of(x)
+            x = to_device(x, device)
         return x if dtype is None else x.astype(dtype)  # astype copies: a clone is a copy
     @staticmethod
     def backward(ctx, g):
         return g.to(ctx.src) if ctx.src_device is None else g.to(ctx.src_device, ctx.src)
-
-
-# ---- elementwise binary (broadcasting) ---------------------------------------------
-class _Binary(Function):
-    kernel = ""
-    @classmethod
-    def forward(cls, ctx, a, b):
-        return getattr(ctx.backend, cls.kernel)(a, b)  # backends broadcast
-
-
-class Add(_Binary):
-    kernel = "add"
-    @staticmethod
-    def backward(ctx, g): return _grads_to_inputs(ctx, lambda: g, lambda: g)
-
-
-class Sub(_Binary):
-    kernel = "sub"
-    @staticmethod
-    def backward(ctx, g): return _grads_to_inputs(ctx, lambda: g, lambda: -g)
-
-
-class Mul(_Binary):
-    kernel = "mul"
-    keep_inputs = True
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.inputs
-        return _grads_to_inputs(ctx, lambda: g * b, lambda: g * a)
-
-
-class Div(_Binary):
-    kernel = "div"
-    keep_inputs = True
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.inputs
-        return _grads_to_inputs(ctx, lambda: g / b, lambda: -g * a / (b * b))
-
-
-class Pow(_Binary):
-    kernel = "pow"
-    keep_inputs = True
-    keep_output = True
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.inputs
-        # d/db a**b = a**b log a; PyTorch takes it as 0 where a == 0 (and b >= 0).
-        # d/da a**b = b a**(b-1); where b == 0 the exponent is swapped for 1 so that
-        # 0 * 0**-1 cannot make a nan (PyTorch's gradient there is 0)
-        return _grads_to_inputs(ctx, lambda: g * b * a ** (b - 1).where(b != 0, 1.0),
-                                lambda: g * ctx.output * a.where(a != 0, 1.0).log())
-
-
-class _Extremum(_Binary):
-    """maximum / minimum: ties split the gradient evenly, as PyTorch does."""
-    keep_inputs = True
-    pick_a = ""
-    @classmethod
-    def backward(cls, ctx, g):
-        a, b = ctx.inputs
-        xp, a2, b2 = ctx.backend.xp, a._data, b._data
-        wa = (getattr(xp, cls.pick_a)(a2, b2) + 0.5 * (a2 == b2)).astype(g.dtype.np)
-        return _grads_to_inputs(ctx, lambda: g * ctx.const(wa), lambda: g * ctx.const(1 - wa))
-
-
-class Maximum(_Extremum):
-    kernel, pick_a = "maximum", "greater"
-
-
-class Minimum(_Extremum):
-    kernel, pick_a = "minimum", "less"
-
-
-class Where(Function):
-    keep_inputs = True
-    @staticmethod
-    def forward(ctx, cond, a, b):
-        return ctx.backend.where(cond, a, b)
-    @staticmethod
-    def backward(ctx, g):
-        cond, a, b = ctx.inputs
-        mask = ctx.const(cond._data.astype(g.dtype.np))
-        return _grads_to_inputs(ctx, None, lambda: g * mask, lambda: g * (1 - mask))

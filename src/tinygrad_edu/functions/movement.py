@@ -1,16 +1,19 @@
-"""Shape and indexing primitives: reshape, permute, expand, getitem, cat."""
+"""Shape and indexing primitives: reshape, permute, expand, getitem, its adjoint
+index-add, and cat. They move no numbers (getitem with arrays and cat copy), so
+their gradients are movements too."""
 from ..autograd import Function
-from ._util import _shape_of, _unbroadcast
+
+_BASIC = (int, slice, type(None), type(Ellipsis))  # index items that give a view
 
 
-# ---- movement ---------------------------------------------------------------------
 class Reshape(Function):
     is_view = True
     @staticmethod
     def forward(ctx, x, shape=()):
+        ctx.shape_in = x.shape
         return x.reshape(shape)
     @staticmethod
-    def backward(ctx, g): return Reshape.apply(g, shape=tuple(_shape_of(ctx.parents[0])))
+    def backward(ctx, g): return Reshape.apply(g, shape=ctx.shape_in)
 
 
 class Permute(Function):
@@ -33,26 +36,19 @@ class Expand(Function):
     def forward(ctx, x, shape=()):
         return ctx.backend.xp.broadcast_to(x, shape)
     @staticmethod
-    def backward(ctx, g): return _unbroadcast(g, ctx.parents[0].shape)
-
-
-def expand_reduced(g, kshape, shape):
-    """The gradient g of a reduction, reshaped to its keepdim shape and broadcast back
-    to the input's shape (both known valid here: no Tensor-method checks)."""
-    if g._data.shape != kshape:
-        g = Reshape.apply(g, shape=kshape)
-    return g if kshape == shape else Expand.apply(g, shape=shape)
+    def backward(ctx, g):
+        return g  # the engine sums a broadcast input's gradient back to its shape
 
 
 class GetItem(Function):
     """x[index] for a normalised index (ints, slices, None, Ellipsis, int/bool arrays)."""
     @staticmethod
     def forward(ctx, x, index=()):
-        ctx.index = index
-        ctx.is_view = all(isinstance(i, (int, slice, type(None), type(Ellipsis))) for i in index)
+        ctx.index, ctx.shape_in = index, x.shape
+        ctx.is_view = all(isinstance(i, _BASIC) for i in index)
         return x[index]
     @staticmethod
-    def backward(ctx, g): return IndexAdd.apply(g, shape=ctx.parents[0].shape, index=ctx.index)
+    def backward(ctx, g): return IndexAdd.apply(g, shape=ctx.shape_in, index=ctx.index)
 
 
 class IndexAdd(Function):
@@ -60,12 +56,11 @@ class IndexAdd(Function):
     @staticmethod
     def forward(ctx, g, shape=(), index=()):
         ctx.index = index
-        xp = ctx.backend.xp
-        out = xp.zeros(shape, dtype=g.dtype)
-        if any(not isinstance(i, (int, slice, type(None), type(Ellipsis))) for i in index):
-            xp.add.at(out, index, g)
-        else:  # basic indexing never repeats an element
-            out[index] = g
+        out = ctx.backend.xp.zeros(shape, dtype=g.dtype)
+        if all(isinstance(i, _BASIC) for i in index):
+            out[index] = g  # basic indexing never repeats an element
+        else:
+            ctx.backend.xp.add.at(out, index, g)
         return out
     @staticmethod
     def backward(ctx, g): return GetItem.apply(g, index=ctx.index)
@@ -81,7 +76,7 @@ class Cat(Function):
     def backward(ctx, g):
         grads, start = [], 0
         lead = (slice(None),) * ctx.axis
-        for parent, n in zip(ctx.parents, ctx.sizes):
-            grads.append(g[lead + (slice(start, start + n),)] if parent is not None else None)
+        for need, n in zip(ctx.needs_input_grad, ctx.sizes):
+            grads.append(g[lead + (slice(start, start + n),)] if need else None)
             start += n
         return tuple(grads)

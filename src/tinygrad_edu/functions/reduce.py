@@ -1,97 +1,50 @@
-"""Reductions, matmul and the row-wise nn primitives (softmax, log_softmax)."""
-from ..autograd import Function, _shape_of
-from .movement import expand_reduced
+"""Reductions: sum, and amax / amin (ties share the gradient)."""
+from ..autograd import Function
+from .movement import Expand, Reshape
 
 
-# ---- reductions --------------------------------------------------------------------
-def _keepdim_shape(shape, axes):
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+def _expand_back(g, kshape, shape):
+    """The gradient g of a reduction, reshaped to its keepdim shape ``kshape`` and
+    broadcast back to the input's ``shape``."""
+    if g._data.shape != kshape:
+        g = Reshape.apply(g, shape=kshape)
+    return g if kshape == shape else Expand.apply(g, shape=shape)
 
 
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdim=False):
-        ctx.axes = tuple(range(x.ndim)) if axis is None else axis
-        ctx.keepdim = keepdim
-        return ctx.backend.sum(x, axis=ctx.axes, keepdims=keepdim)
+        axes = tuple(range(x.ndim)) if axis is None else axis
+        ctx.shape_in = x.shape
+        ctx.kshape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+        return ctx.backend.reduce("sum", x, axes, keepdim)
     @staticmethod
-    def backward(ctx, g):
-        shape = tuple(_shape_of(ctx.parents[0]))
-        return expand_reduced(g, _keepdim_shape(shape, ctx.axes), shape)
+    def backward(ctx, g): return _expand_back(g, ctx.kshape, ctx.shape_in)
 
 
-class _ExtremumReduce(Function):
-    """max / min over axes; the gradient is shared evenly among ties (amax)."""
-    keep_inputs = True
-    keep_output = True
-    kernel = ""
+class _Extreme(Function):
+    """max / min over axes; the gradient is shared evenly among ties (amax's rule)."""
+    op = ""
+
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdim=False):
-        ctx.axes = tuple(range(x.ndim)) if axis is None else axis
-        return getattr(ctx.backend, cls.kernel)(x, axis=ctx.axes, keepdims=keepdim)
+        axes = ctx.axes = tuple(range(x.ndim)) if axis is None else axis
+        ctx.kshape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+        y = ctx.backend.reduce(cls.op, x, axes, keepdim)
+        ctx.save_for_backward(x, y)
+        return y
+
     @staticmethod
     def backward(ctx, g):
-        x = ctx.inputs[0]
-        kshape = _keepdim_shape(x.shape, ctx.axes)
-        hit = (x._data == ctx.output._data.reshape(kshape)).astype(x._data.dtype)
-        share = ctx.const(hit / hit.sum(axis=ctx.axes, keepdims=True))
-        return expand_reduced(g, kshape, tuple(x.shape)) * share
+        x, y = ctx.saved_tensors
+        hit = (x._data == y._data.reshape(ctx.kshape)).astype(x._data.dtype)
+        share = g._make(hit / hit.sum(axis=ctx.axes, keepdims=True))  # a constant
+        return _expand_back(g, ctx.kshape, x._data.shape) * share
 
 
-class Amax(_ExtremumReduce):
-    kernel = "max"
+class Amax(_Extreme):
+    op = "max"
 
 
-class Amin(_ExtremumReduce):
-    kernel = "min"
-
-
-# ---- matmul -----------------------------------------------------------------------
-class MatMul(Function):
-    """op(a) @ op(b) on 2-D or equally batched arrays; op transposes the last two
-    axes when ta / tb is set, so backward never copies a transpose."""
-    keep_inputs = True
-    fresh_grads = True  # every gradient is a new matmul / kernel result
-    @staticmethod
-    def forward(ctx, a, b, ta=False, tb=False):
-        ctx.ta, ctx.tb = ta, tb
-        return ctx.backend.matmul(a, b, ta, tb)
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.inputs
-        ta, tb = ctx.ta, ctx.tb
-        need_a, need_b = ctx.needs_input_grad
-        ga = gb = None
-        if need_a:  # dA = G op(B)^T, transposed back when A entered transposed
-            ga = (MatMul.apply(b, g, ta=tb, tb=True) if ta else
-                  MatMul.apply(g, b, ta=False, tb=not tb))
-        if need_b:  # dB = op(A)^T G, transposed back when B entered transposed
-            gb = (MatMul.apply(g, a, ta=True, tb=ta) if tb else
-                  MatMul.apply(a, g, ta=not ta, tb=False))
-        return ga, gb
-
-
-# ---- nn ---------------------------------------------------------------------------
-class _RowOp(Function):
-    """softmax-like ops along one axis, computed by the backend kernel of that name."""
-    keep_output = True
-    kernel = ""
-    @classmethod
-    def forward(cls, ctx, x, axis=-1):
-        ctx.axis = axis
-        return getattr(ctx.backend, cls.kernel)(x, axis=axis)
-
-
-class Softmax(_RowOp):
-    kernel = "softmax"
-    @staticmethod
-    def backward(ctx, g):
-        y = ctx.output
-        return y * (g - (g * y).sum(dim=ctx.axis, keepdim=True))
-
-
-class LogSoftmax(_RowOp):
-    kernel = "log_softmax"
-    @staticmethod
-    def backward(ctx, g):
-        return g - ctx.output.exp() * g.sum(dim=ctx.axis, keepdim=True)
+class Amin(_Extreme):
+    op = "min"

@@ -7,9 +7,9 @@ import numpy as np
 
 from .. import functions as _fn
 from ..backend import device_of as _device_of, of_array as _backend_of
-from ..factories import from_numpy, rand, tensor as _tensor
+from ..factories import as_tensor, from_numpy, rand, tensor as _tensor
 from ..grad_mode import is_grad_enabled
-from ..ops import where
+from ..functional import where
 from ..shapes import broadcasts_to
 from ..tensor import Tensor
 
@@ -23,7 +23,7 @@ def _input(input, name):  # noqa: A002
     if isinstance(input, Tensor):
         return input
     try:
-        return Tensor._lift_data(input)
+        return as_tensor(input)
     except (TypeError, ValueError) as e:
         raise TypeError(f"{name}(): argument 'input' must be a tg.Tensor or numeric data, not "
                         f"{type(input).__name__} ({e})") from None
@@ -31,13 +31,6 @@ def _input(input, name):  # noqa: A002
 
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     """input @ weight.T + bias, for input of shape [..., in_features]."""
-    return _linear_act(input, weight, bias, None, 0.0)
-
-
-def _linear_act(input, weight, bias, act, slope):  # noqa: A002
-    """act(linear(input, weight, bias)) for act None, "relu" or "leaky_relu": one
-    fused node where it applies (nn.Sequential's Linear + activation), else the
-    separate ops."""
     input = _input(input, "linear")
     # checked on the raw arrays: this runs for every layer of every step
     x, w, b = input._data, weight._data, None if bias is None else bias._data
@@ -58,13 +51,9 @@ def _linear_act(input, weight, bias, act, slope):  # noqa: A002
         raise RuntimeError(f"linear: bias of shape {list(bias.shape)} does not match "
                            f"out_features={weight.shape[0]}")
     if x.ndim == 2 and (b is None or (b.ndim == 1 and b.dtype == w.dtype)):
-        return _fn.Linear.apply(input, weight, *([bias] if bias is not None else []),
-                                act=act, slope=slope)
+        return _fn.Linear.apply(input, weight, *([bias] if bias is not None else []))
     out = input.matmul(weight.t())
-    out = out if bias is None else out + bias
-    if act is None:
-        return out
-    return out.relu() if act == "relu" else out.leaky_relu(slope)
+    return out if bias is None else out + bias
 
 
 def _apply(fn, input, inplace):  # noqa: A002
@@ -329,9 +318,11 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     x, t, back = _class_targets(input, target, "nll_loss")
     dtype = _array(x).dtype
     w = _weight_array(weight, x.shape[1], dtype, t)  # a bad weight is reported first, as in torch
-    be = _backend_of(t)
-    be.check_classes(t, x.shape[1], ignore_index)  # on every device: off the hot path
-    xp = be.xp
+    xp = _backend_of(t).xp
+    bad = (t != ignore_index) & ((t < 0) | (t >= x.shape[1]))  # on every device (a GPU waits)
+    if bad.any():  # the words of the cross-entropy kernels (numpy_backend)
+        raise IndexError(f"Target {int(t[bad][0])} is out of bounds (valid class indices are "
+                         f"0..{x.shape[1] - 1}, or ignore_index={ignore_index}).")
     keep = t != ignore_index
     safe = xp.where(keep, t, 0)
     w = _wrap(((xp.ones(len(t), dtype) if w is None else w[safe]) * keep).astype(dtype))

@@ -185,33 +185,9 @@ class Sequential(_Container):
         return cls(OrderedDict(items))
 
     def forward(self, input):  # noqa: A002
-        mods = list(self._modules.values())
-        i = 0
-        while i < len(mods):
-            act = _fusable(mods[i], mods[i + 1]) if i + 1 < len(mods) else None
-            if act:  # Linear + ReLU/LeakyReLU as one node: same values and grads
-                lin = mods[i]
-                input = F._linear_act(input, lin.weight, lin.bias, *act)
-                i += 2
-            else:
-                input = mods[i](input)
-                i += 1
+        for module in self._modules.values():
+            input = module(input)
         return input
-
-
-def _fusable(m, nxt):
-    """(act, slope) when ``m`` then ``nxt`` is a plain Linear then a plain ReLU or
-    LeakyReLU (slope >= 0), else None. Subclasses and modules whose forward was
-    replaced on the instance (Module.summary's recorder, a user's wrapper) run
-    unfused, so whatever they observe or change still happens."""
-    if type(m) is not Linear or "forward" in m.__dict__ or "forward" in nxt.__dict__:
-        return None
-    if type(nxt) is ReLU:
-        return ("relu", 0.0)
-    if type(nxt) is LeakyReLU and isinstance(nxt.negative_slope, numbers.Real) \
-            and nxt.negative_slope >= 0:  # a negative slope flips the sign test
-        return ("leaky_relu", float(nxt.negative_slope))
-    return None
 
 
 class ModuleList(_Container):

@@ -18,6 +18,7 @@ from .. import dtypes
 from ..grad_mode import no_grad
 from ..tensor import Tensor, parse_to
 from ._state import _checked_values
+from .summary import summarize
 
 
 class Parameter(Tensor):
@@ -334,7 +335,6 @@ class Module:
     def summary(self, input_size: Any, dtype: Any = None, file: TextIO | None = None) -> Any:
         """Print the layers, output shapes and parameter counts for an input of
         ``input_size`` (batch dimension included), like torchinfo; returns a ModelSummary."""
-        from .summary import summarize  # the table code lives beside, not in, Module
         return summarize(self, input_size, dtype=dtype, file=file)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -97,7 +97,6 @@ def _inputs(input_size: Any, dtype: Any, device: Any) -> list[Tensor]:
 def summarize(model: Any, input_size: Any, dtype: Any = None,
               file: TextIO | None = None) -> ModelSummary:
     """Run ``model`` once on a random input of ``input_size`` and print the table."""
-    from .layers import Sequential  # the containers live above Module
     if dtype is None:
         dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()),
                      dtypes.default_float)
@@ -109,7 +108,6 @@ def summarize(model: Any, input_size: Any, dtype: Any = None,
     seen: set[int] = set()
 
     def wrap(m: Any) -> Any:
-        steps = isinstance(m, Sequential) and type(m).forward is Sequential.forward
         inner = m.forward
 
         def forward(*args: Any, **kwargs: Any) -> Any:
@@ -120,12 +118,7 @@ def summarize(model: Any, input_size: Any, dtype: Any = None,
             rows.append(row)
             depth[0] += 1
             try:
-                if steps:
-                    out = args[0]
-                    for child in m:
-                        out = child(out)
-                else:
-                    out = inner(*args, **kwargs)
+                out = inner(*args, **kwargs)
             finally:
                 depth[0] -= 1
             row.output_shape = _shape_of(out)  # the shape, not the tensor

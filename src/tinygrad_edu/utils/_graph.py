@@ -76,18 +76,12 @@ def _param_names(params: ParamsArg) -> dict[int, str]:
 def _known_outputs(fns: Iterable[Function]) -> dict[int, Any]:
     """id(op) -> a Tensor or array holding its output, wherever the graph keeps one."""
     known: dict[int, Any] = {}
-    parent: Any
     item: Any
-    t: Any
     for f in fns:
-        if f._out is not None:
-            known.setdefault(id(f), f._out)
-        kept = f._inputs or ()
-        for parent, t in zip(f.parents, kept):
-            if isinstance(parent, Function):
-                known.setdefault(id(parent), t)
-        for item in f.saved:
-            if isinstance(item, Tensor) and item._ctx is not None:
+        for i, item in enumerate(f.saved):  # the inputs and output its backward reads
+            if i == f._out_at:
+                known.setdefault(id(f), item)
+            elif isinstance(item, Tensor) and item._ctx is not None:
                 known.setdefault(id(item._ctx), item)
         if f._retained is not None and f._retained() is not None:
             known[id(f)] = f._retained()  # the owner also has the grad: prefer it
@@ -174,10 +168,11 @@ def _build(root: Tensor, order: list[Any], index: dict[int, int],
             parents: tuple[Any, ...] = obj.parents
             inputs = [index[id(p)] for p in parents if p is not None]
             # An op keeps its output's shape, not its dtype: without the values, the
-            # dtype is its first input's (ops see inputs already promoted to one dtype).
+            # dtype is its first input's (ops see inputs already promoted to one
+            # dtype), but for a Cast, which notes the dtype it casts to.
             dtype = (_dtype_name(held) if held is not None else
-                     nodes[inputs[0]].tensor.dtype if inputs and type(obj).__name__ != "Cast"
-                     else None)
+                     str(obj.out_dtype) if type(obj).__name__ == "Cast" else
+                     nodes[inputs[0]].tensor.dtype if inputs else None)
             info = TensorInfo(shape=tuple(obj.shape), dtype=dtype, name=names.get(id(obj)),
                               values=None if held is None else _as_array(held))
             if isinstance(held, Tensor) and held.grad is not None:

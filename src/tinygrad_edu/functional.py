@@ -1,6 +1,8 @@
-"""The functional API: ``tg.exp(x)``, ``tg.cat([...])``, ``tg.where(c, a, b)``..."""
+"""The functional API (PyTorch's torch.functional): ``tg.exp(x)``, ``tg.cat([...])``,
+``tg.where(c, a, b)``..., each the Tensor method of the same name."""
 from . import dtypes
 from . import functions as F
+from .factories import as_tensor
 from .tensor import Tensor
 
 
@@ -8,9 +10,7 @@ def _method(name):
     method = getattr(Tensor, name)
 
     def fn(input, *args, **kwargs):  # noqa: A002 - PyTorch's argument name
-        if not isinstance(input, Tensor):
-            input = Tensor._lift_data(input)
-        return method(input, *args, **kwargs)
+        return method(as_tensor(input), *args, **kwargs)
     fn.__name__ = name
     fn.__qualname__ = name
     fn.__doc__ = method.__doc__ or f"Functional form of ``Tensor.{name}``."
@@ -30,12 +30,14 @@ globals().update({name: _method(name) for name in _FUNCTIONAL})
 
 def where(condition, input, other):  # noqa: A002
     """Elements of ``input`` where condition holds, else of ``other`` (broadcasting)."""
-    return Tensor._where(condition, input, other)
+    if not isinstance(input, Tensor):
+        input = other._lift(input) if isinstance(other, Tensor) else as_tensor(input)
+    return input.where(condition, other)
 
 
 def cat(tensors, dim=0):
     """Join tensors along an existing dimension."""
-    tensors = [t if isinstance(t, Tensor) else Tensor._lift_data(t) for t in tensors]
+    tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     first = tensors[0]
@@ -62,7 +64,7 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0):
     """Join equally shaped tensors along a new dimension."""
-    tensors = [t if isinstance(t, Tensor) else Tensor._lift_data(t) for t in tensors]
+    tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise RuntimeError("stack(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):

@@ -1,6 +1,7 @@
-"""The operators' fast lane (tensor_ops._arith) must give exactly what the general
-path (_pair + Function.apply) gives: values, dtype, graph, gradients and the
-in-place checks, for tensor-tensor and tensor-number operands on both sides."""
+"""The operators (+ - * / ** and their reflected forms) are their Function applied
+to the operands in order, a Python number taking the tensor's dtype: the same
+values, dtype, graph and gradients as ``F.Add.apply(a, b)`` and the rest, and
+the in-place checks, for tensor-tensor and tensor-number operands on both sides."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -28,24 +29,25 @@ def _leaf(data, grad):
     return tg.tensor(data, requires_grad=grad)
 
 
-def _both(name, fn, reverse, x, other):
-    """(lane result, general-path result) of x <op> other."""
-    lane = getattr(x, name)(other)
-    general = x._binary(fn, other, reverse, floating=fn is F.Div)
-    return lane, general
+def _apply(fn, x, other, reverse):
+    """fn applied to x and other (other first if reverse), a number as a 0-d tensor
+    of x's dtype: what x <op> other must give."""
+    if not isinstance(other, tg.Tensor):
+        other = tg.tensor(other, dtype=x.dtype)
+    return fn.apply(other, x) if reverse else fn.apply(x, other)
 
 
-def _check_same(lane, general):
-    assert lane.dtype == general.dtype and lane.shape == general.shape
-    np.testing.assert_array_equal(lane.detach().numpy(), general.detach().numpy())
-    assert type(lane._data) is np.ndarray
-    assert lane.requires_grad == general.requires_grad
-    assert (lane.grad_fn is None) == (general.grad_fn is None)
-    if lane.grad_fn is not None:
-        assert lane.grad_fn.name() == general.grad_fn.name()
-        assert lane.grad_fn.needs_input_grad == general.grad_fn.needs_input_grad
-        assert [type(p) for p, _ in lane.grad_fn.next_functions] == \
-            [type(p) for p, _ in general.grad_fn.next_functions]
+def _check_same(op_result, applied):
+    assert op_result.dtype == applied.dtype and op_result.shape == applied.shape
+    np.testing.assert_array_equal(op_result.detach().numpy(), applied.detach().numpy())
+    assert type(op_result._data) is np.ndarray
+    assert op_result.requires_grad == applied.requires_grad
+    assert (op_result.grad_fn is None) == (applied.grad_fn is None)
+    if op_result.grad_fn is not None:
+        assert op_result.grad_fn.name() == applied.grad_fn.name()
+        assert op_result.grad_fn.needs_input_grad == applied.grad_fn.needs_input_grad
+        assert [type(p) for p, _ in op_result.grad_fn.next_functions] == \
+            [type(p) for p, _ in applied.grad_fn.next_functions]
 
 
 @pytest.mark.parametrize("name,fn,reverse", OPS)
@@ -53,7 +55,7 @@ def _check_same(lane, general):
 @given(pair=st.one_of(shapes.map(lambda s: (s, s)), broadcast_pair()),
        dtype=st.sampled_from([np.float32, np.float64]),
        grads=st.tuples(st.booleans(), st.booleans()), seed=st.integers(0, 2**16))
-def test_tensor_tensor_matches_general_path(name, fn, reverse, pair, dtype, grads, seed):
+def test_tensor_tensor_is_the_function_applied(name, fn, reverse, pair, dtype, grads, seed):
     rng = np.random.default_rng(seed)
     a0, b0 = (rng.uniform(0.5, 2.0, s).astype(dtype) for s in pair)
     results = []
@@ -61,12 +63,12 @@ def test_tensor_tensor_matches_general_path(name, fn, reverse, pair, dtype, grad
         a, b = _leaf(a0, grads[0]), _leaf(b0, grads[1])
         results.append((a, b))
     (a1, b1), (a2, b2) = results
-    lane = getattr(a1, name)(b1)
-    general = a2._binary(fn, b2, reverse, floating=fn is F.Div)
-    _check_same(lane, general)
-    if lane.requires_grad:
-        lane.sum().backward()
-        general.sum().backward()
+    op_result = getattr(a1, name)(b1)
+    applied = _apply(fn, a2, b2, reverse)
+    _check_same(op_result, applied)
+    if op_result.requires_grad:
+        op_result.sum().backward()
+        applied.sum().backward()
         for x, y in ((a1, a2), (b1, b2)):
             assert (x.grad is None) == (y.grad is None)
             if x.grad is not None:
@@ -75,20 +77,20 @@ def test_tensor_tensor_matches_general_path(name, fn, reverse, pair, dtype, grad
 
 @pytest.mark.parametrize("name,fn,reverse", OPS)
 @pytest.mark.parametrize("number", [3, -2, 0.5, 2.0])
-def test_tensor_number_matches_general_path(name, fn, reverse, number):
+def test_tensor_number_is_the_function_applied(name, fn, reverse, number):
     data = np.array([[0.5, 1.5, 2.0], [1.0, 3.0, 0.25]], np.float32)
     x1, x2 = _leaf(data, True), _leaf(data, True)
-    lane = getattr(x1, name)(number)
-    general = x2._binary(fn, number, reverse, floating=fn is F.Div)
-    _check_same(lane, general)
-    assert lane.dtype == tg.float32  # the number takes the tensor's dtype
-    lane.sum().backward()
-    general.sum().backward()
+    op_result = getattr(x1, name)(number)
+    applied = _apply(fn, x2, number, reverse)
+    _check_same(op_result, applied)
+    assert op_result.dtype == tg.float32  # the number takes the tensor's dtype
+    op_result.sum().backward()
+    applied.sum().backward()
     np.testing.assert_array_equal(x1.grad.numpy(), x2.grad.numpy())
 
 
-def test_lane_results_are_plain_arrays_for_0d_and_mixed_operands():
-    """Shapes the lane leaves to the general path still come out as before."""
+def test_results_are_plain_arrays_for_0d_and_mixed_operands():
+    """0-d operands (numpy would answer with a scalar), broadcasting, promotion."""
     s = tg.tensor(2.0)
     assert type((s + s)._data) is np.ndarray and (s * 3)._data.shape == ()
     v = tg.ones(3)
@@ -106,7 +108,7 @@ def test_shapes_that_do_not_broadcast_get_pytorchs_error():
         tg.ones(2, 3) * tg.ones(2, 4, requires_grad=True)
 
 
-def test_lane_keeps_inplace_checks():
+def test_operators_keep_inplace_checks():
     a = tg.ones(3, requires_grad=True)
     b = tg.ones(3) * 2
     y = a * b  # Mul keeps its inputs: changing b afterwards must be caught
@@ -115,7 +117,7 @@ def test_lane_keeps_inplace_checks():
         y.sum().backward()
 
 
-def test_lane_respects_no_grad_and_anomaly_mode():
+def test_operators_respect_no_grad_and_anomaly_mode():
     a = tg.ones(3, requires_grad=True)
     with tg.no_grad():
         y = a * 2
@@ -123,14 +125,14 @@ def test_lane_respects_no_grad_and_anomaly_mode():
     zero = tg.zeros(3, requires_grad=True)
     with tg.autograd.detect_anomaly():
         with pytest.raises(RuntimeError, match="NaN|nan"):
-            zero / zero  # the lane steps aside so anomaly mode sees the forward
+            zero / zero  # anomaly mode sees the forward
 
 
 @pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 @pytest.mark.parametrize("name,fn,reverse", OPS)
-def test_lane_gives_plain_arrays_around_ndarray_subclasses(name, fn, reverse):
-    """A tensor around an np.matrix (made without from_numpy) takes the general path,
-    whose result is a plain array: indexing it then drops a dim, as in PyTorch."""
+def test_operators_give_plain_arrays_around_ndarray_subclasses(name, fn, reverse):
+    """A tensor around an np.matrix (made without from_numpy) gives a result that is a
+    plain array: indexing it then drops a dim, as in PyTorch."""
     raw = tg.Tensor._make(np.asmatrix(np.full((2, 2), 2.0, np.float32)))
     for other in (raw, tg.Tensor._make(np.asmatrix(np.ones((2, 2), np.float32)))):
         out = getattr(raw, name)(other)

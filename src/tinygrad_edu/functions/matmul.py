@@ -1,0 +1,44 @@
+"""Matrix products: MatMul (2-D and batched, with transpose flags so that no
+backward copies a transpose) and Linear, x @ w.T + b as one GEMM that adds the
+bias as it stores its result (nn.Linear's forward)."""
+from ..autograd import Function
+
+
+class MatMul(Function):
+    """op(a) @ op(b) on 2-D or equally batched arrays; op transposes the last two
+    axes when ta / tb is set."""
+    fresh_grads = True  # every gradient is a new GEMM result: a leaf may adopt it
+    @staticmethod
+    def forward(ctx, a, b, ta=False, tb=False):
+        need_a, need_b = ctx.needs_input_grad  # each side's gradient reads the other side
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.ta, ctx.tb = ta, tb
+        return ctx.backend.matmul(a, b, ta, tb)
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ta, tb = ctx.ta, ctx.tb
+        ga = gb = None
+        if b is not None:  # dA = G op(B)^T, transposed back when A entered transposed
+            ga = MatMul.apply(b, g, ta=tb, tb=True) if ta else MatMul.apply(g, b, tb=not tb)
+        if a is not None:  # dB = op(A)^T G, transposed back when B entered transposed
+            gb = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta)
+        return ga, gb
+
+
+class Linear(Function):
+    """x @ w.T + b for 2-D x [rows, in], w [out, in] and b [out] (optional)."""
+    fresh_grads = True  # new GEMM results and a new column sum
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        need_x, need_w = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(x if need_w else None, w if need_x else None)
+        return ctx.backend.linear(x, w, b)
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        gx = None if w is None else MatMul.apply(g, w)
+        gw = None if x is None else MatMul.apply(g, x, ta=True)
+        if len(ctx.needs_input_grad) == 2:
+            return gx, gw
+        return gx, gw, (g.sum(dim=0) if ctx.needs_input_grad[2] else None)
