@@ -20,6 +20,11 @@ def broadcast_shapes(a, b, op="operation"):
     return tuple(out)
 
 
+def broadcasts(a, b):
+    """Whether shapes a and b broadcast together."""
+    return all(x == y or x == 1 or y == 1 for x, y in zip(a[::-1], b[::-1]))
+
+
 def broadcasts_to(shape, target):
     """Whether shape broadcasts to exactly target (an in-place result keeps its shape)."""
     shape, target = tuple(shape), tuple(target)

@@ -63,8 +63,8 @@ class Tensor(InplaceOps, ShapeOps, TensorMath, ReduceOps, InteropOps):
         if requires_grad:
             self.requires_grad = True
 
-    @classmethod
-    def _make(cls, data, requires_grad=False):
+    @staticmethod
+    def _make(data, requires_grad=False):
         """A Tensor around an existing backend array (no copy, no checks): how ops,
         backwards and factories wrap their results. Always a plain Tensor, also when
         called on a subclass (an op on an nn.Parameter gives a Tensor)."""

@@ -9,9 +9,10 @@ from .elementwise import _Unary
 
 
 class Relu(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = ctx.backend.unary("relu", x)
+    op = "relu"
+    @classmethod
+    def forward(cls, ctx, x):
+        y = ctx.backend.unary(cls.op, x)
         ctx.save_for_backward(y)  # y > 0 exactly where x > 0
         return y
     @staticmethod
@@ -20,10 +21,11 @@ class Relu(Function):
 
 class ReluGrad(Function):
     """g where y > 0, else 0."""
-    @staticmethod
-    def forward(ctx, g, y):
+    op = "relu_backward"
+    @classmethod
+    def forward(cls, ctx, g, y):
         ctx.save_for_backward(y)
-        return ctx.backend.binary("relu_backward", g, y)
+        return ctx.backend.binary(cls.op, g, y)
     @staticmethod
     def backward(ctx, gg): return ReluGrad.apply(gg, ctx.saved_tensors[0]), None
 

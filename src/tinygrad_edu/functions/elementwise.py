@@ -1,7 +1,8 @@
 """Elementwise primitives: arithmetic (broadcasting), math functions, where, clamp
-and cast. Each forward calls one backend kernel by name and saves what its
-backward reads, nothing more; each backward is Tensor ops. A gradient for a
-broadcast input may keep the broadcast shape: the engine sums it back.
+and cast. Each forward calls one backend kernel (most by the name in ``op``) and
+saves what its backward reads, nothing more; each backward is Tensor ops. A
+gradient for a broadcast input may keep the broadcast shape: the engine sums it
+back.
 """
 from ..autograd import Function
 from ..backend import device_of, to_device
@@ -10,7 +11,6 @@ from ..backend import device_of, to_device
 class _Unary(Function):
     """op(x) by the backend's unary kernel; ``save`` names what backward reads
     ("input", "output" or nothing)."""
-    op = ""
     save = ""
 
     @classmethod
@@ -86,25 +86,28 @@ class Heaviside(Function):
 
 # ---- arithmetic (broadcasting) ------------------------------------------------------
 class Add(Function):
-    @staticmethod
-    def forward(ctx, a, b): return ctx.backend.binary("add", a, b)
+    op = "add"
+    @classmethod
+    def forward(cls, ctx, a, b): return ctx.backend.binary(cls.op, a, b)
     @staticmethod
     def backward(ctx, g): return g, g
 
 
 class Sub(Function):
-    @staticmethod
-    def forward(ctx, a, b): return ctx.backend.binary("sub", a, b)
+    op = "sub"
+    @classmethod
+    def forward(cls, ctx, a, b): return ctx.backend.binary(cls.op, a, b)
     @staticmethod
     def backward(ctx, g): return g, (-g if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Function):
-    @staticmethod
-    def forward(ctx, a, b):
+    op = "mul"
+    @classmethod
+    def forward(cls, ctx, a, b):
         need_a, need_b = ctx.needs_input_grad  # each side's gradient reads the other side
         ctx.save_for_backward(b if need_a else None, a if need_b else None)
-        return ctx.backend.binary("mul", a, b)
+        return ctx.backend.binary(cls.op, a, b)
     @staticmethod
     def backward(ctx, g):
         b, a = ctx.saved_tensors
@@ -112,10 +115,11 @@ class Mul(Function):
 
 
 class Div(Function):
-    @staticmethod
-    def forward(ctx, a, b):
+    op = "div"
+    @classmethod
+    def forward(cls, ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return ctx.backend.binary("div", a, b)
+        return ctx.backend.binary(cls.op, a, b)
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
@@ -124,9 +128,10 @@ class Div(Function):
 
 
 class Pow(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        out = ctx.backend.binary("pow", a, b)
+    op = "pow"
+    @classmethod
+    def forward(cls, ctx, a, b):
+        out = ctx.backend.binary(cls.op, a, b)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
     @staticmethod
@@ -142,7 +147,7 @@ class Pow(Function):
 
 class _Extremum(Function):
     """maximum / minimum: ties split the gradient evenly, as PyTorch does."""
-    op = pick_a = ""
+    pick_a = ""
 
     @classmethod
     def forward(cls, ctx, a, b):

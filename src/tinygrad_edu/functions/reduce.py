@@ -24,13 +24,13 @@ class Sum(Function):
 
 class _Extreme(Function):
     """max / min over axes; the gradient is shared evenly among ties (amax's rule)."""
-    op = ""
+    reduction = ""
 
     @classmethod
     def forward(cls, ctx, x, axis=None, keepdim=False):
         axes = ctx.axes = tuple(range(x.ndim)) if axis is None else axis
         ctx.kshape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
-        y = ctx.backend.reduce(cls.op, x, axes, keepdim)
+        y = ctx.backend.reduce(cls.reduction, x, axes, keepdim)
         ctx.save_for_backward(x, y)
         return y
 
@@ -43,8 +43,8 @@ class _Extreme(Function):
 
 
 class Amax(_Extreme):
-    op = "max"
+    reduction = "max"
 
 
 class Amin(_Extreme):
-    op = "min"
+    reduction = "min"
