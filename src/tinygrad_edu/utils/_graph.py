@@ -171,7 +171,7 @@ def _build(root: Tensor, order: list[Any], index: dict[int, int],
             # dtype is its first input's (ops see inputs already promoted to one
             # dtype), but for a Cast, which notes the dtype it casts to.
             dtype = (_dtype_name(held) if held is not None else
-                     str(obj.out_dtype) if type(obj).__name__ == "Cast" else
+                     str(vars(obj)["out_dtype"]) if type(obj).__name__ == "Cast" else
                      nodes[inputs[0]].tensor.dtype if inputs else None)
             info = TensorInfo(shape=tuple(obj.shape), dtype=dtype, name=names.get(id(obj)),
                               values=None if held is None else _as_array(held))
