@@ -137,3 +137,30 @@ def test_operators_give_plain_arrays_around_ndarray_subclasses(name, fn, reverse
     for other in (raw, tg.Tensor._make(np.asmatrix(np.ones((2, 2), np.float32)))):
         out = getattr(raw, name)(other)
         assert type(out._data) is np.ndarray and out[0].shape == (2,)
+
+
+def _op_functions():
+    """Every Function whose forward is one elementwise kernel (``op``)."""
+    found, stack = [], [tg.autograd.Function]
+    while stack:
+        for c in stack.pop().__subclasses__():
+            stack.append(c)
+            if c.op and c.__module__.startswith("tinygrad_edu.functions"):
+                found.append(c)
+    return sorted(found, key=lambda c: c.__name__)
+
+
+@pytest.mark.parametrize("fn", _op_functions(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("shape", [(), (5,), (3, 1 << 15)])  # 0-d, numpy-sized, C-sized
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_apply_outside_the_graph_equals_forward(fn, shape, dtype):
+    """Outside the graph apply runs an op's kernel alone (its one fast case); recording,
+    it runs forward: the same values, dtype and shape, to the bit."""
+    rng = np.random.default_rng(3)
+    arity = 2 if fn.forward.__code__.co_argcount == 4 else 1  # (cls, ctx, a[, b])
+    arrays = [rng.uniform(0.2, 3.0, shape).astype(dtype) for _ in range(arity)]
+    plain = fn.apply(*[tg.tensor(a) for a in arrays])
+    recorded = fn.apply(*[tg.tensor(a, requires_grad=True) for a in arrays])
+    assert plain.grad_fn is None and recorded.grad_fn is not None
+    assert plain.dtype == recorded.dtype and plain.shape == recorded.shape
+    np.testing.assert_array_equal(plain.numpy(), recorded.detach().numpy())
