@@ -1,10 +1,12 @@
 """Make the pictures the docs show (docs/img/): graphs of the curriculum's 2-2-2
-network and of the main job's MLP (.dot always; .svg with Graphviz), activation
-plots and training curves (.png with matplotlib).
+network and of the main job's MLP, the layers of the library's own modules (.dot
+always; .svg with Graphviz), activation plots and training curves (.png with
+matplotlib).
 
     PYTHONPATH=src python docs/make_figures.py [--out docs/img]
 """
 import argparse
+import ast
 import os
 import shutil
 
@@ -15,6 +17,14 @@ from tinygrad_edu import nn
 from tinygrad_edu.train import build_mlp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGE = os.path.join(os.path.dirname(HERE), "src", "tinygrad_edu")
+# the packages above the core, drawn as one box each; the core's files one box each
+_GROUPS = ("nn", "optim", "data", "utils")
+_CLUSTERS = {"backend": "backend/: the kernels' Python side",
+             "functions": "functions/: forward and backward of each op"}
+# small modules every layer uses (names and helpers): arrows into them are drawn grey
+_HELPERS = {"dtypes", "shapes", "device", "grad_mode", "anomaly_mode", "_convert", "_repr",
+            "_rng"}
 
 
 class Net222(nn.Module):
@@ -35,7 +45,7 @@ class Net222(nn.Module):
 
 
 def graphs():
-    """{name: DOT source} of the two graphs the docs show."""
+    """{name: DOT source} of the graphs the docs show."""
     net = Net222()
     x = tg.tensor([[0.05, 0.10]], dtype=tg.float64)
     loss = nn.MSELoss()(net(x), tg.tensor([[0.01, 0.99]], dtype=tg.float64))
@@ -47,7 +57,62 @@ def graphs():
     mlp_loss = nn.CrossEntropyLoss()(mlp(image), tg.tensor([3]))
     mlp_loss.backward(retain_graph=True)
     out["mlp"] = tg.viz.to_dot(mlp_loss, params=mlp)
+    out["layers"] = layers()
     return out
+
+
+def _node(rel):
+    """The box a module of the package is drawn in: 'nn' for nn/*, a package's
+    __init__ as the package ('backend/'), else its path."""
+    top = rel.split("/")[0]
+    if top in _GROUPS:
+        return top
+    return rel[:-len("__init__")] if rel.endswith("/__init__") else rel
+
+
+def _imports(rel, tree):
+    """The modules of the package that module ``rel`` imports at module level."""
+    parts = rel.split("/")[:-1]
+    for node in tree.body:
+        if not isinstance(node, ast.ImportFrom) or not node.level:
+            continue
+        base = parts[:len(parts) - (node.level - 1)]
+        names = [node.module] if node.module else [a.name for a in node.names]
+        for name in names:
+            target = "/".join(base + name.split("."))
+            if os.path.isdir(os.path.join(PACKAGE, target)):
+                yield target + "/__init__"
+            elif os.path.exists(os.path.join(PACKAGE, target + ".py")):
+                yield target
+
+
+def layers():
+    """DOT source of the library's layers: a box per core module (a package above
+    the core: one box), an arrow from each module to those it imports at module level
+    (down the page: imports point down), read from the source itself."""
+    edges, nodes = set(), set()
+    for root, _, files in os.walk(PACKAGE):
+        for f in sorted(files):
+            rel = os.path.relpath(os.path.join(root, f), PACKAGE)[:-3].replace(os.sep, "/")
+            if not f.endswith(".py") or rel in ("__init__", "__main__"):
+                continue
+            with open(os.path.join(root, f)) as fh:
+                tree = ast.parse(fh.read())
+            src = _node(rel)
+            nodes.add(src)
+            edges |= {(src, _node(t)) for t in _imports(rel, tree) if _node(t) != src}
+    lines = ["digraph layers {", "  rankdir=TB; node [shape=box, style=filled, "
+             "fillcolor=white, fontname=Helvetica, fontsize=11];"]
+    for name, label in _CLUSTERS.items():
+        lines.append(f'  subgraph "cluster_{name}" {{ label="{label}"; fontname=Helvetica; '
+                     f'fontsize=10; style=dashed;')
+        lines += [f'    "{n}";' for n in sorted(nodes) if n.startswith(name + "/")]
+        lines.append("  }")
+    lines += [f'  "{n}" [fillcolor=lightblue];' for n in _GROUPS if n in nodes]
+    lines += [f'  "{a}" -> "{b}"' + (" [color=gray75];" if b in _HELPERS else ";")
+              for a, b in sorted(edges)]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def history():

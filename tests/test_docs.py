@@ -3,7 +3,9 @@ page, in a temporary folder. A block preceded by ``<!-- doctest: needs X -->`` (
 of matplotlib, torch, graphviz, fashion-mnist) skips the rest of its page without X.
 A ```text block right after a python block is what that block prints, exactly."""
 import contextlib
+import importlib
 import importlib.util
+import inspect
 import io
 import os
 import re
@@ -14,7 +16,7 @@ import sys
 import pytest
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
-PAGES = ["a_layers.md", "b_losses.md", "c_gradients.md", "d_training.md"]
+PAGES = ["a_layers.md", "b_losses.md", "c_gradients.md", "d_training.md", "architecture.md"]
 _BLOCK = re.compile(r"(?:<!-- doctest: needs ([\w-]+) -->\n)?```python\n(.*?)```"
                     r"(?:\n\n```text\n(.*?)```)?", re.S)
 
@@ -61,6 +63,23 @@ def test_page_runs(page, tmp_path, monkeypatch):
                 raise AssertionError(f"{page}, code block {i + 1} failed: {e!r}\n{code}") from e
         if expected is not None:
             assert out.getvalue() == expected, f"{page}, code block {i + 1} prints otherwise"
+
+
+def test_architecture_line_ranges_are_current():
+    """docs/architecture.md names the lines to open for each step: they must hold the
+    function or class named beside them, from its first line to its last."""
+    with open(os.path.join(DOCS, "architecture.md")) as f:
+        rows = re.findall(r"^\| \d+ \| `([\w.]+)` \| `src/(tinygrad_edu/[\w/]+)\.py` \| "
+                          r"(\d+)-(\d+) \|", f.read(), re.M)
+    assert len(rows) >= 10
+    for qual, path, first, last in rows:
+        obj = importlib.import_module(path.replace("/", "."))
+        for part in qual.split("."):
+            obj = vars(obj)[part] if isinstance(obj, type) else getattr(obj, part)
+        obj = getattr(obj, "__func__", getattr(obj, "fget", obj))  # methods, properties
+        lines, start = inspect.getsourcelines(obj)
+        assert (start, start + len(lines) - 1) == (int(first), int(last)), \
+            f"architecture.md: {qual} is at lines {start}-{start + len(lines) - 1} of {path}.py"
 
 
 def test_the_index_links_every_page():
