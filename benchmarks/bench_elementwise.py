@@ -15,12 +15,14 @@ torch = H.optional("torch")
 
 # name: (backend call, public op, numpy, torch); binary ops get two operands
 OPS = {
-    "add": (lambda be, a, b: be.add(a, b), lambda A, B: A + B, np.add, lambda a, b: a + b),
-    "mul": (lambda be, a, b: be.mul(a, b), lambda A, B: A * B, np.multiply, lambda a, b: a * b),
-    "exp": (lambda be, a, b: be.exp(a), lambda A, B: A.exp(), lambda a, b: np.exp(a),
+    "add": (lambda be, a, b: be.binary("add", a, b), lambda A, B: A + B, np.add,
+            lambda a, b: a + b),
+    "mul": (lambda be, a, b: be.binary("mul", a, b), lambda A, B: A * B, np.multiply,
+            lambda a, b: a * b),
+    "exp": (lambda be, a, b: be.unary("exp", a), lambda A, B: A.exp(), lambda a, b: np.exp(a),
             lambda a, b: a.exp()),
-    "relu": (lambda be, a, b: be.relu(a), lambda A, B: A.relu(), lambda a, b: np.maximum(a, 0),
-             lambda a, b: a.relu()),
+    "relu": (lambda be, a, b: be.unary("relu", a), lambda A, B: A.relu(),
+             lambda a, b: np.maximum(a, 0), lambda a, b: a.relu()),
 }
 TARGET_SIZES = {1 << 10: "1K", 1 << 16: "64K", 1 << 24: "16M"}
 
