@@ -68,28 +68,30 @@ class Tanh(_Unary):
         return g * (1 - y * y)
 
 
-class Softmax(Function):
-    """exp(x) / sum(exp(x)) along axis (the backend subtracts the max first)."""
-    @staticmethod
-    def forward(ctx, x, axis=-1):
-        y = ctx.backend.softmax(x, axis)
+class _Softmax(Function):
+    """softmax (or, with ``log``, log_softmax) along axis: the backend subtracts the max."""
+    log = False
+
+    @classmethod
+    def forward(cls, ctx, x, axis=-1):
+        y = ctx.backend.softmax(x, axis, cls.log)
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
+
+
+class Softmax(_Softmax):
+    """exp(x) / sum(exp(x)) along axis."""
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return y * (g - (g * y).sum(dim=ctx.axis, keepdim=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(_Softmax):
     """x - logsumexp(x) along axis."""
-    @staticmethod
-    def forward(ctx, x, axis=-1):
-        y = ctx.backend.softmax(x, axis, log=True)
-        ctx.save_for_backward(y)
-        ctx.axis = axis
-        return y
+    log = True
+
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
