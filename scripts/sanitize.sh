@@ -46,7 +46,7 @@ x = np.ones(8, np.float32)
 out = np.empty(8, np.float32)
 k = c._KERNELS[x.dtype]
 # 9 elements of 8-element buffers: one float past the end of each
-c._lib.tg_unary_f32(c._lib.TG_NEG, 0.0, c._p(k, x), 9, c._p(k, out))
+c._lib.tg_unary_f32(c._lib.TG_NEG, 0.0, c._ptr(k, x), 9, c._ptr(k, out))
 PYEOF
 set -e
 if grep -q "heap-buffer-overflow" selftest.log; then
