@@ -61,8 +61,9 @@ class Function(Node):
         first, last = inputs[0], inputs[-1]
         kind = type(first._data)
         backend = _BY_TYPE.get(kind)
-        if (cls.op and backend is not None and type(last._data) is kind and not _anomaly.enabled
-                and not ((first._requires_grad or last._requires_grad) and _mode.enabled)):
+        if (cls.op and not ((first._requires_grad or last._requires_grad) and _mode.enabled)
+                and backend is not None and type(last._data) is kind
+                and not _anomaly.enabled):
             # The one fast case: outside the graph (no input requires grad, or grad mode
             # is off) an op whose forward is one elementwise kernel (``op``: one or two
             # inputs) is that kernel alone. No node, so no ctx, no forward call, no
@@ -81,9 +82,9 @@ class Function(Node):
         if backend is None:  # an ndarray subclass (np.matrix): the result is made plain
             backend = of_array(arrays[0])
             kind = backend.xp.ndarray
-        for a in arrays:
-            if type(a) is not kind:
-                _check_same_device(cls, arrays)
+        if type(last._data) is not kind or (len(arrays) > 2 and any(
+                type(a) is not kind for a in arrays)):
+            _check_same_device(cls, arrays)
         recording = True in needs and _mode.enabled
         ctx = cls()
         ctx.needs_input_grad = needs
