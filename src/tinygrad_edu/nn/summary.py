@@ -2,9 +2,7 @@
 
 It runs one forward pass on a random input (no graph, eval mode, a private random
 generator so the global one is untouched) and records every module call. No hooks:
-each module's ``forward`` is wrapped on the instance for the duration of the pass,
-and a plain ``Sequential`` is stepped child by child here, so its children are listed
-even if its own forward fuses layers into one kernel.
+each module's ``forward`` is wrapped on the instance for the duration of the pass.
 """
 from __future__ import annotations
 
