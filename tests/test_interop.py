@@ -25,6 +25,22 @@ def test_asarray_shares_memory_and_honours_dtype_and_copy():
     assert np.add(t, 1).tolist() == [10.0, 3.0, 4.0]
 
 
+def test_as_tensor_shares_what_it_can_as_torch_does():
+    a = np.arange(6, dtype=np.float64).reshape(2, 3)
+    t = tg.as_tensor(a)  # a numpy array: no copy
+    a[0, 0] = 100
+    assert t[0, 0].item() == 100 and t.dtype == tg.float64
+    assert tg.as_tensor(t) is t  # a tensor as it is
+    assert tg.as_tensor(t, dtype=tg.float32).dtype == tg.float32
+    lst = tg.as_tensor([[1.0, 2.0]])  # other data as tg.tensor reads it
+    assert lst.dtype == tg.float32 and lst.shape == (1, 2)
+    assert tg.as_tensor(3).dtype == tg.int64
+    torch = pytest.importorskip("torch")
+    for data in ([[1.0, 2.0]], 3, np.arange(3, dtype=np.int32), np.ones(2, np.float32)):
+        assert str(tg.as_tensor(data).dtype).split(".")[1] == \
+            str(torch.as_tensor(data).dtype).split(".")[1]
+
+
 def test_from_numpy_shares_memory_both_ways():
     a = np.arange(6, dtype=np.float64).reshape(2, 3)
     t = tg.from_numpy(a)
