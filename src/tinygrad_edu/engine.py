@@ -157,7 +157,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                 in_grads = _anomaly_mode.checked_backward(node, g)
             else:
                 in_grads = type(node).backward(node, g)
-            if type(in_grads) is not tuple:
+            if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             parents = node.parents
             if len(in_grads) != len(parents):
