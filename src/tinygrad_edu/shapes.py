@@ -73,3 +73,9 @@ def numpy_names(method):
                 kw["keepdim"] = kw.pop("keepdims")
         return method(self, *args, **kw)
     return wrapper
+
+
+def conv_out_size(n, k, dilation=1, padding=0, stride=1):
+    """Windows of a convolution or pooling along one axis of length n (PyTorch's
+    formula): floor((n + 2 padding - dilation (k - 1) - 1) / stride) + 1."""
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1

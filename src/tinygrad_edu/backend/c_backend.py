@@ -17,6 +17,7 @@ from ._c_lib import KERNELS as _KERNELS, buf as _buf, check as _check, contig as
 from ._c_lib import ffi as _ffi, lib as _lib, ptr as _ptr, result as _result
 from .numpy_backend import _BINARY, _UNARY
 from .c_fused import adam_step, sgd_step, softmax_cross_entropy  # noqa: F401
+from .numpy_backend import fold, unfold  # noqa: F401 - no C kernel yet
 
 name = "c"
 xp = np

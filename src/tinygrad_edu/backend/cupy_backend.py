@@ -13,6 +13,7 @@ from_host, to_host, scalar, synchronize) is CuPy's alone.
 import numpy as np
 
 from ..device import device as _device
+from . import numpy_backend as _ref
 from ._cuda_src import ROW_KERNELS as _ROW_KERNELS
 
 try:
@@ -282,3 +283,13 @@ def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
     _adam(g, _t(p, wd), _t(p, decay), _t(p, w), _t(p, 1 - w), w < 0.5, _t(p, beta2),
           _t(p, 1 - beta2), _t(p, -(lr / (1 - beta1 ** step))), _t(p, bc2), _t(p, eps),
           p, m, v)
+
+
+def unfold(x, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
+    """numpy_backend.unfold on the GPU (one strided copy per kernel tap)."""
+    return _ref._unfold_with(cp, x, kernel, dilation, padding, stride)
+
+
+def fold(cols, size, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
+    """numpy_backend.fold on the GPU (one strided add per kernel tap)."""
+    return _ref._fold_with(cp, cols, size, kernel, dilation, padding, stride)

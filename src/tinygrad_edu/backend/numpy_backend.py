@@ -11,6 +11,8 @@ tested equal to this module (the specification):
   non-negative ints or None (all axes); argmax/argmin take one int or None
   (the flattened array)
 - ``matmul(a, b, ta, tb)``: 2-D or equally batched, with transpose flags
+- ``unfold(x, kernel, dilation, padding, stride)`` (im2col) and its adjoint
+  ``fold(cols, size, ...)`` (col2im): the windows of a convolution or pooling
 - the fused kernels, where one pass beats a chain of the above:
   ``softmax(x, axis, log)``, ``linear(x, w, b)``, ``softmax_cross_entropy``,
   ``sgd_step``, ``adam_step``
@@ -19,6 +21,8 @@ Movement (reshape, transpose, where, concatenate, indexing) uses ``xp``
 (numpy here, CuPy on a GPU) directly: no kernel needed.
 """
 import numpy as np
+
+from ..shapes import conv_out_size as _out_size
 
 name = "numpy"
 xp = np
@@ -118,6 +122,56 @@ def matmul(a, b, ta=False, tb=False):
     if tb:
         b = np.swapaxes(b, -1, -2)
     return np.matmul(a, b)
+
+
+# ---- convolution: im2col and col2im -------------------------------------------------
+def _windows(size, kernel, dilation, padding, stride):
+    """For each kernel tap (i, j), the strided slices of the padded image it reads."""
+    (h, w), (kh, kw), (dh, dw) = size, kernel, dilation
+    oh = _out_size(h, kh, dh, padding[0], stride[0])
+    ow = _out_size(w, kw, dw, padding[1], stride[1])
+    taps = [(i, j, slice(i * dh, i * dh + stride[0] * (oh - 1) + 1, stride[0]),
+             slice(j * dw, j * dw + stride[1] * (ow - 1) + 1, stride[1]))
+            for i in range(kh) for j in range(kw)]
+    return oh, ow, taps
+
+
+def _unfold_with(xp, x, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
+    """im2col on module xp (numpy or cupy): see unfold."""
+    n, c, h, w = x.shape
+    (kh, kw), (ph, pw) = kernel, padding
+    oh, ow, taps = _windows((h, w), kernel, dilation, padding, stride)
+    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    cols = xp.empty((n, c, kh, kw, oh, ow), x.dtype)
+    for i, j, rows, columns in taps:
+        cols[:, :, i, j] = padded[:, :, rows, columns]
+    return cols.reshape(n, c * kh * kw, oh * ow)
+
+
+def _fold_with(xp, cols, size, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
+    """col2im on module xp (numpy or cupy): see fold."""
+    (h, w), (kh, kw), (ph, pw) = size, kernel, padding
+    n, ck = cols.shape[0], cols.shape[1]
+    oh, ow, taps = _windows((h, w), kernel, dilation, padding, stride)
+    c = ck // (kh * kw)
+    cols = cols.reshape(n, c, kh, kw, oh, ow)
+    out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), cols.dtype)
+    for i, j, rows, columns in taps:  # one tap's windows never overlap each other
+        out[:, :, rows, columns] += cols[:, :, i, j]
+    return xp.ascontiguousarray(out[:, :, ph:ph + h, pw:pw + w])
+
+
+def unfold(x, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
+    """im2col: x (N, C, H, W) -> (N, C*kh*kw, L), column l holding window l (row-major
+    over the oh x ow output positions), rows ordered (channel, kernel row, kernel
+    column): PyTorch's F.unfold layout. Zero padding; each argument a pair (h, w)."""
+    return _unfold_with(np, x, kernel, dilation, padding, stride)
+
+
+def fold(cols, size, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
+    """col2im, the adjoint of unfold: cols (N, C*kh*kw, L) -> (N, C, *size), every
+    window's values added back where unfold read them (padding dropped)."""
+    return _fold_with(np, cols, size, kernel, dilation, padding, stride)
 
 
 # ---- fused kernels -----------------------------------------------------------------
