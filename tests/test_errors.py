@@ -234,6 +234,45 @@ CATALOGUE = [
      "CUDA is not available: CuPy is not installed"),
     ("loading a missing checkpoint", lambda: tg.load("/nonexistent/model.npz"), FileNotFoundError,
      "No such file or directory"),
+    # ---- convolution and pooling ----------------------------------------------------------
+    ("conv2d on a 2-D input", lambda: F.conv2d(tg.ones(3, 5), tg.ones(2, 3, 3, 3)),
+     RuntimeError, r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got "
+     r"input of size: \[3, 5\]"),
+    ("conv2d channels", lambda: F.conv2d(tg.ones(1, 3, 5, 5), tg.ones(2, 2, 3, 3)), RuntimeError,
+     r"weight of size \[2, 2, 3, 3\], expected input\[1, 3, 5, 5\] to have 2 channels, but got "
+     r"3 channels instead"),
+    ("conv2d groups", lambda: F.conv2d(tg.ones(1, 4, 5, 5), tg.ones(3, 2, 3, 3), groups=2),
+     RuntimeError, "expected weight to be divisible by 2 at dimension 0"),
+    ("conv2d kernel larger than the input", lambda: F.conv2d(tg.ones(1, 3, 5, 5),
+                                                             tg.ones(2, 3, 7, 7)),
+     RuntimeError, r"padded input size per channel: \(5 x 5\). Kernel size: \(7 x 7\)"),
+    ("conv2d negative padding", lambda: F.conv2d(tg.ones(1, 3, 5, 5), tg.ones(2, 3, 3, 3),
+                                                 padding=-1),
+     RuntimeError, "negative padding is not supported"),
+    ("conv2d zero stride", lambda: F.conv2d(tg.ones(1, 3, 5, 5), tg.ones(2, 3, 3, 3), stride=0),
+     RuntimeError, "non-positive stride is not supported"),
+    ("conv2d fractional stride", lambda: F.conv2d(tg.ones(1, 3, 5, 5), tg.ones(2, 3, 3, 3),
+                                                  stride=1.5),
+     TypeError, "argument 'stride' must be an int or a tuple of 2 ints"),
+    ("conv2d same padding with stride", lambda: F.conv2d(
+        tg.ones(1, 3, 5, 5), tg.ones(2, 3, 3, 3), stride=2, padding="same"),
+     RuntimeError, "padding='same' is not supported for strided convolutions"),
+    ("Conv2d same padding with stride", lambda: nn.Conv2d(3, 2, 3, stride=2, padding="same"),
+     ValueError, "padding='same' is not supported for strided convolutions"),
+    ("conv2d bias size", lambda: F.conv2d(tg.ones(1, 3, 5, 5), tg.ones(2, 3, 3, 3),
+                                          tg.ones(3)),
+     RuntimeError, r"expected bias to be 1-dimensional with 2 elements, but got bias of size "
+     r"\[3\]"),
+    ("max_pool2d window larger than the input", lambda: F.max_pool2d(tg.ones(1, 1, 4, 4), 5),
+     RuntimeError, r"Given input size: \(1x4x4\). Calculated output size: \(1x0x0\). Output "
+     r"size is too small"),
+    ("avg_pool2d padding over half the window", lambda: F.avg_pool2d(tg.ones(1, 1, 4, 4), 3,
+                                                                     padding=2),
+     RuntimeError, "pad should be at most half of effective kernel size, but got pad=2, "
+     "kernel_size=3"),
+    ("fold with the wrong number of blocks", lambda: F.fold(tg.ones(1, 4, 8), (4, 4), 2),
+     RuntimeError, r"expected size of input's dimension 2 to match the calculated number of "
+     r"sliding blocks 3 \* 3 = 9, but got input.size\(2\)=8"),
 ]
 
 

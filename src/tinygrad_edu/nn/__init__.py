@@ -1,5 +1,8 @@
 """tg.nn: Modules, layers, losses, init and functional, with PyTorch's names."""
 from . import functional, init  # noqa: F401
+from .conv import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,  # noqa: F401
+                   Conv1d, Conv2d, ConvTranspose2d, Dropout2d, Fold, MaxPool1d, MaxPool2d,
+                   Unfold, ZeroPad2d)
 from .layers import (Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax,  # noqa: F401
                      ModuleDict, ModuleList, ReLU, Sequential, Sigmoid, Softmax, Step, Tanh)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss,  # noqa: F401
