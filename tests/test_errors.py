@@ -273,6 +273,25 @@ CATALOGUE = [
     ("fold with the wrong number of blocks", lambda: F.fold(tg.ones(1, 4, 8), (4, 4), 2),
      RuntimeError, r"expected size of input's dimension 2 to match the calculated number of "
      r"sliding blocks 3 \* 3 = 9, but got input.size\(2\)=8"),
+    # ---- batch normalisation ------------------------------------------------------------------
+    ("batch_norm with one value per channel", lambda: F.batch_norm(
+        tg.ones(1, 3), tg.zeros(3), tg.ones(3), training=True), ValueError,
+     r"Expected more than 1 value per channel when training, got input size \[1, 3\]"),
+    ("batch_norm running stats of another size", lambda: F.batch_norm(
+        x23(), tg.zeros(4), tg.ones(4)), RuntimeError,
+     "running_mean should contain 3 elements not 4"),
+    ("batch_norm in eval without running stats", lambda: F.batch_norm(x23(), None, None),
+     RuntimeError, "running_mean must be defined in evaluation mode"),
+    ("batch_norm of an integer tensor", lambda: F.batch_norm(
+        tg.ones(2, 3, dtype=tg.int64), None, None, training=True), NotImplementedError,
+     '"batch_norm" not implemented for tg.int64'),
+    ("batch_norm of mixed dtypes", lambda: F.batch_norm(
+        x23().double(), tg.zeros(3), tg.ones(3)), RuntimeError,
+     r"batch_norm: mixed dtype: input is tg\.float64 but running_mean is tg\.float32"),
+    ("BatchNorm1d of a 4-D input", lambda: nn.BatchNorm1d(3)(tg.ones(2, 3, 4, 5)),
+     ValueError, r"expected 2D or 3D input \(got 4D input\)"),
+    ("BatchNorm2d of a 3-D input", lambda: nn.BatchNorm2d(3)(tg.ones(2, 3, 4)),
+     ValueError, r"expected 4D input \(got 3D input\)"),
 ]
 
 

@@ -55,6 +55,21 @@ def test_build_mlp_layers_and_d2l_init():
     assert m(tg.zeros(3, 1, 28, 28)).shape == (3, 10)
 
 
+def test_model_recipes_and_shapes():
+    a = train.parse_args(["--model", "lenet"])
+    assert (a.optimizer, a.lr, a.batch_size, a.momentum, a.normalize) == ("sgd", 0.9, 256, 0.0,
+                                                                          False)
+    assert train.parse_args(["--model", "lenet", "--lr", "0.1"]).lr == 0.1
+    assert train.parse_args(["--model", "cnn"]).optimizer == "adam"
+    lenet = train.build_lenet()
+    names = [type(m).__name__ for m in lenet]
+    assert names[:4] == ["Unflatten", "Conv2d", "Sigmoid", "AvgPool2d"]
+    assert lenet(tg.zeros(2, 784)).shape == (2, 10)
+    cnn = train.build_cnn()
+    assert cnn(tg.zeros(2, 784)).shape == (2, 10)
+    assert any(isinstance(m, nn.BatchNorm2d) for m in cnn.modules())
+
+
 def test_unknown_optimizer_is_a_clear_exit():
     with pytest.raises(SystemExit, match="unknown optimizer"):
         train.make_optimizer("lbfgs", [nn.Parameter(tg.zeros(1))], 0.1)

@@ -2,6 +2,7 @@
 
     python -m tinygrad_edu.train            # or: tg-train
     python -m tinygrad_edu.train --recipe d2l
+    python -m tinygrad_edu.train --model lenet    # or --model cnn (a small ResNet)
     python -m tinygrad_edu.train --dataset mnist --data ~/mnist --optimizer sgd --lr 0.1
 
 Each epoch shows a progress bar (tqdm, if installed) with the running loss and
@@ -36,6 +37,13 @@ RECIPES = {
     "d2l": dict(hidden="256", optimizer="sgd", lr=0.5, epochs=5, batch_size=256,
                 momentum=0.0, init="normal0.01", normalize=False, lr_schedule="none"),
 }
+# What each --model trains with unless a flag says otherwise: LeNet as d2l's chapter
+# (SGD 0.9, batch 256, raw pixels); the CNN with the default recipe's Adam and schedule.
+MODEL_RECIPES = {
+    "lenet": dict(optimizer="sgd", lr=0.9, epochs=10, batch_size=256, momentum=0.0,
+                  normalize=False, lr_schedule="none"),
+    "cnn": dict(optimizer="adam", lr=2e-3, epochs=10, batch_size=128),
+}
 
 
 def build_mlp(sizes: Sequence[int], init: str = "pytorch") -> nn.Sequential:
@@ -50,6 +58,59 @@ def build_mlp(sizes: Sequence[int], init: str = "pytorch") -> nn.Sequential:
         for p in model.parameters():
             nn.init.normal_(p, std=0.01)
     return model
+
+
+def build_lenet() -> nn.Sequential:
+    """d2l's LeNet-5 as the chapter writes it: sigmoids, average pooling, Xavier weights."""
+    model = nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, 6, 5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, stride=2),
+        nn.Conv2d(6, 16, 5), nn.Sigmoid(), nn.AvgPool2d(2, stride=2), nn.Flatten(),
+        nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight)
+    return model
+
+
+class ResidualBlock(nn.Module):
+    """relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)); the shortcut is a 1x1
+    convolution where the channels or the stride change (d2l's Residual)."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = (nn.Identity() if cin == cout and stride == 1 else
+                         nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False),
+                                       nn.BatchNorm2d(cout)))
+
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        y = self.bn1(self.conv1(x)).relu()
+        return (self.bn2(self.conv2(y)) + self.shortcut(x)).relu()
+
+
+def build_cnn() -> nn.Sequential:
+    """A small ResNet: a 3x3 stem, residual stages of 32 and 64 channels (the second at
+    stride 2), global average pooling and one Linear layer."""
+    return nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+        ResidualBlock(32, 32), nn.MaxPool2d(2),
+        ResidualBlock(32, 64, stride=2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        nn.Linear(64, 10))
+
+
+def build_model(args: argparse.Namespace) -> tuple[nn.Module, str]:
+    """The model --model names, and how the summary line describes it."""
+    if args.model == "lenet":
+        return build_lenet(), "LeNet-5"
+    if args.model == "cnn":
+        return build_cnn(), "ResNet-style CNN"
+    sizes = [784] + [int(h) for h in str(args.hidden).split(",") if h] + [10]
+    return build_mlp(sizes, args.init), "MLP " + "-".join(map(str, sizes))
 
 
 def make_optimizer(name: str, params: Iterable[Any], lr: float, momentum: float = 0.9,
@@ -154,6 +215,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="tg-train", description=__doc__.split("\n\n")[0])
     p.add_argument("--recipe", choices=sorted(RECIPES), default="default",
                    help="preset of the options below (d2l = the curriculum's D.2)")
+    p.add_argument("--model", choices=["mlp", "lenet", "cnn"], default="mlp",
+                   help="mlp (default), lenet (d2l's LeNet-5) or cnn (a small ResNet)")
     p.add_argument("--dataset", choices=["fashion", "mnist"], default="fashion")
     p.add_argument("--data", default=None, help="directory of the four IDX files")
     p.add_argument("--hidden", help="hidden layer sizes, comma-separated (e.g. 512,256)")
@@ -169,6 +232,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu", help="cpu or cuda (needs CuPy and a GPU)")
     args = p.parse_args(argv)
+    for k, v in MODEL_RECIPES.get(args.model, {}).items():
+        if getattr(args, k, None) is None:
+            setattr(args, k, v)
     for k, v in RECIPES[args.recipe].items():
         if getattr(args, k, None) is None:
             setattr(args, k, v)
@@ -191,10 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     t_data = time.perf_counter() - t0
-    sizes = [784] + [int(h) for h in str(args.hidden).split(",") if h] + [10]
     try:
         device = tg.device(args.device)
-        model = build_mlp(sizes, args.init).to(device)
+        model, described = build_model(args)
+        model = model.to(device)
     except RuntimeError as e:  # CUDA asked for but unusable: say why
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -207,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                               seed=args.seed)
     test_loader = DataLoader(test_set, batch_size=1000)
     print(f"{args.dataset}: {len(train_set)} train / {len(test_set)} test samples "
-          f"(loaded in {t_data:.1f} s); model {'-'.join(map(str, sizes))}, "
+          f"(loaded in {t_data:.1f} s); model {described}, "
           f"{args.optimizer} lr={args.lr}, batch {args.batch_size}, {_where(device)}")
     history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": []}
     t_train = time.perf_counter()

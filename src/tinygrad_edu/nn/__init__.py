@@ -4,7 +4,9 @@ from .conv import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,  
                    Conv1d, Conv2d, ConvTranspose2d, Dropout2d, Fold, MaxPool1d, MaxPool2d,
                    Unfold, ZeroPad2d)
 from .layers import (Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax,  # noqa: F401
-                     ModuleDict, ModuleList, ReLU, Sequential, Sigmoid, Softmax, Step, Tanh)
+                     ModuleDict, ModuleList, ReLU, Sequential, Sigmoid, Softmax, Step, Tanh,
+                     Unflatten)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss,  # noqa: F401
                      MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module, Parameter  # noqa: F401
+from .normalization import BatchNorm1d, BatchNorm2d  # noqa: F401
