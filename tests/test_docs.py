@@ -16,7 +16,8 @@ import sys
 import pytest
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
-PAGES = ["a_layers.md", "b_losses.md", "c_gradients.md", "d_training.md", "architecture.md"]
+PAGES = ["a_layers.md", "b_losses.md", "c_gradients.md", "d_training.md", "e_convolutions.md",
+         "architecture.md"]
 _BLOCK = re.compile(r"(?:<!-- doctest: needs ([\w-]+) -->\n)?```python\n(.*?)```"
                     r"(?:\n\n```text\n(.*?)```)?", re.S)
 
