@@ -102,3 +102,23 @@ int tg_linear_f64(const double *x, const double *w, const double *bias, int64_t 
                   int64_t n, int64_t k, double *out);
 /* 1 when float32 GEMM runs the packed AVX2/FMA kernel */
 int tg_gemm_simd(void);
+
+/* ---- convolution windows (conv.c) ---- */
+/* im2col: x (n, c, h, w) -> out (n, c*kh*kw, oh*ow) in PyTorch's F.unfold layout,
+   zero padding; kernel kh x kw, dilation dh x dw, padding ph x pw, stride sh x sw;
+   oh = (h + 2 ph - dh (kh - 1) - 1) / sh + 1, likewise ow. -1 when oh or ow < 1,
+   a kernel, dilation or stride < 1, or a negative size or padding. */
+int tg_im2col_f32(const float *x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                  int64_t kw, int64_t dh, int64_t dw, int64_t ph, int64_t pw, int64_t sh,
+                  int64_t sw, float *out);
+int tg_im2col_f64(const double *x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                  int64_t kw, int64_t dh, int64_t dw, int64_t ph, int64_t pw, int64_t sh,
+                  int64_t sw, double *out);
+/* col2im, the adjoint: cols (n, c*kh*kw, oh*ow) -> out (n, c, h, w), each window's
+   values added where im2col read them (padding dropped); out is written, not read. */
+int tg_col2im_f32(const float *cols, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                  int64_t kw, int64_t dh, int64_t dw, int64_t ph, int64_t pw, int64_t sh,
+                  int64_t sw, float *out);
+int tg_col2im_f64(const double *cols, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                  int64_t kw, int64_t dh, int64_t dw, int64_t ph, int64_t pw, int64_t sh,
+                  int64_t sw, double *out);

@@ -1,0 +1,131 @@
+/* im2col / col2im template, expanded per dtype by instantiate.h (conv.c holds the
+   geometry helpers). One (n, c) plane is one unit of work: its kh*kw rows of
+   columns are contiguous in cols, so a plane's task touches nothing of another's. */
+
+typedef struct { const T *in; T *out; tg_conv_geom g; } TG_FN(conv_ctx);
+
+static inline void TG_FN(conv_zero)(T *o, int64_t n)
+{
+    if (n > 0)
+        memset(o, 0, (size_t)n * sizeof(T));
+}
+
+static void TG_FN(im2col_planes)(void *vc, int64_t lo, int64_t hi)
+{
+    const TG_FN(conv_ctx) *c = vc;
+    const tg_conv_geom g = c->g;
+    const int64_t L = g.oh * g.ow;
+    for (int64_t p = lo; p < hi; ++p) {
+        const T *x = c->in + p * g.plane_in;
+        T *o = c->out + p * g.plane_cols;
+        for (int64_t i = 0; i < g.kh; ++i) {
+            int64_t y0, y1;
+            tg_conv_span(g.h, g.ph, i * g.dh, g.sh, g.oh, &y0, &y1);
+            for (int64_t j = 0; j < g.kw; ++j, o += L) {
+                int64_t x0, x1;
+                tg_conv_span(g.w, g.pw, j * g.dw, g.sw, g.ow, &x0, &x1);
+                if (y0 == y1 || x0 == x1) { /* this tap reads only padding */
+                    TG_FN(conv_zero)(o, L);
+                    continue;
+                }
+                const int64_t run = x1 - x0;
+                TG_FN(conv_zero)(o, y0 * g.ow);
+                if (run == g.w && g.ow == g.w && g.sh == 1) { /* whole rows, back to back */
+                    memcpy(o + y0 * g.ow, x + (y0 - g.ph + i * g.dh) * g.w,
+                           (size_t)((y1 - y0) * g.w) * sizeof(T));
+                    TG_FN(conv_zero)(o + y1 * g.ow, (g.oh - y1) * g.ow);
+                    continue;
+                }
+                for (int64_t oy = y0; oy < y1; ++oy) {
+                    T *restrict orow = o + oy * g.ow;
+                    const T *restrict xr = x + (oy * g.sh - g.ph + i * g.dh) * g.w
+                                           + (x0 * g.sw - g.pw + j * g.dw);
+                    TG_FN(conv_zero)(orow, x0);
+                    if (g.sw == 1) { /* a contiguous run: the compiler makes it a block copy */
+                        for (int64_t t = 0; t < run; ++t)
+                            orow[x0 + t] = xr[t];
+                    } else {
+                        const int64_t sw = g.sw;
+                        for (int64_t t = 0; t < run; ++t)
+                            orow[x0 + t] = xr[t * sw];
+                    }
+                    TG_FN(conv_zero)(orow + x1, g.ow - x1);
+                }
+                TG_FN(conv_zero)(o + y1 * g.ow, (g.oh - y1) * g.ow);
+            }
+        }
+    }
+}
+
+/* Taps are added in the specification's order, (0, 0) first, each onto a zeroed
+   plane: every element gets the same sum in the same order as numpy_backend. */
+static void TG_FN(col2im_planes)(void *vc, int64_t lo, int64_t hi)
+{
+    const TG_FN(conv_ctx) *c = vc;
+    const tg_conv_geom g = c->g;
+    const int64_t L = g.oh * g.ow;
+    for (int64_t p = lo; p < hi; ++p) {
+        const T *col = c->in + p * g.plane_cols;
+        T *img = c->out + p * g.plane_in;
+        TG_FN(conv_zero)(img, g.plane_in);
+        for (int64_t i = 0; i < g.kh; ++i) {
+            int64_t y0, y1;
+            tg_conv_span(g.h, g.ph, i * g.dh, g.sh, g.oh, &y0, &y1);
+            for (int64_t j = 0; j < g.kw; ++j, col += L) {
+                int64_t x0, x1;
+                tg_conv_span(g.w, g.pw, j * g.dw, g.sw, g.ow, &x0, &x1);
+                const int64_t run = x1 - x0;
+                if (run == 0)
+                    continue;
+                if (run == g.w && g.ow == g.w && g.sh == 1) { /* whole rows, back to back */
+                    T *restrict orow = img + (y0 - g.ph + i * g.dh) * g.w;
+                    const T *restrict cr = col + y0 * g.ow;
+                    for (int64_t t = 0; t < (y1 - y0) * g.w; ++t)
+                        orow[t] += cr[t];
+                    continue;
+                }
+                for (int64_t oy = y0; oy < y1; ++oy) {
+                    T *restrict orow = img + (oy * g.sh - g.ph + i * g.dh) * g.w
+                                       + (x0 * g.sw - g.pw + j * g.dw);
+                    const T *restrict cr = col + oy * g.ow + x0;
+                    if (g.sw == 1) {
+                        for (int64_t t = 0; t < run; ++t)
+                            orow[t] += cr[t];
+                    } else {
+                        const int64_t sw = g.sw;
+                        for (int64_t t = 0; t < run; ++t)
+                            orow[t * sw] += cr[t];
+                    }
+                }
+            }
+        }
+    }
+}
+
+int TG_FN(tg_im2col)(const T *x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                     int64_t kw, int64_t dh, int64_t dw, int64_t ph, int64_t pw, int64_t sh,
+                     int64_t sw, T *out)
+{
+    TG_FN(conv_ctx) ctx = {x, out, {0}};
+    if (tg_conv_geometry(n, c, h, w, kh, kw, dh, dw, ph, pw, sh, sw, &ctx.g))
+        return -1;
+    if (ctx.g.planes == 0 || ctx.g.plane_cols == 0)
+        return 0;
+    tg_conv_run(&ctx.g, ctx.g.planes * ctx.g.plane_cols, TG_FN(im2col_planes), &ctx);
+    return 0;
+}
+
+int TG_FN(tg_col2im)(const T *cols, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                     int64_t kw, int64_t dh, int64_t dw, int64_t ph, int64_t pw, int64_t sh,
+                     int64_t sw, T *out)
+{
+    TG_FN(conv_ctx) ctx = {cols, out, {0}};
+    if (tg_conv_geometry(n, c, h, w, kh, kw, dh, dw, ph, pw, sh, sw, &ctx.g))
+        return -1;
+    if (ctx.g.planes == 0 || ctx.g.plane_in == 0)
+        return 0;
+    /* reads the columns, writes the image: count the larger side */
+    const int64_t per = ctx.g.plane_cols > ctx.g.plane_in ? ctx.g.plane_cols : ctx.g.plane_in;
+    tg_conv_run(&ctx.g, ctx.g.planes * per, TG_FN(col2im_planes), &ctx);
+    return 0;
+}
