@@ -129,3 +129,84 @@ int TG_FN(tg_col2im)(const T *cols, int64_t n, int64_t c, int64_t h, int64_t w, 
     tg_conv_run(&ctx.g, ctx.g.planes * per, TG_FN(col2im_planes), &ctx);
     return 0;
 }
+
+/* Max pooling over an input the caller has padded (-inf): for each window the first
+   maximum in row-major tap order, NaN counting as a maximum (PyTorch's rule), and
+   its flat index in the plane. One (n, c) plane per task. */
+typedef struct { const T *in; T *out; int64_t *arg; tg_conv_geom g; } TG_FN(pool_ctx);
+
+static void TG_FN(maxpool_planes)(void *vc, int64_t lo, int64_t hi)
+{
+    const TG_FN(pool_ctx) *c = vc;
+    const tg_conv_geom g = c->g;
+    const int64_t L = g.oh * g.ow;
+    for (int64_t p = lo; p < hi; ++p) {
+        const T *x = c->in + p * g.plane_in;
+        T *o = c->out + p * L;
+        int64_t *a = c->arg + p * L;
+        for (int64_t oy = 0; oy < g.oh; ++oy)
+            for (int64_t ox = 0; ox < g.ow; ++ox) {
+                int64_t at = oy * g.sh * g.w + ox * g.sw;
+                T best = x[at];
+                for (int64_t i = 0; i < g.kh && best == best; ++i) {
+                    const int64_t row = (oy * g.sh + i * g.dh) * g.w + ox * g.sw;
+                    for (int64_t j = 0; j < g.kw; ++j) {
+                        const T v = x[row + j * g.dw];
+                        if (v > best || v != v) {
+                            best = v, at = row + j * g.dw;
+                            if (v != v)
+                                break; /* the first NaN is the answer */
+                        }
+                    }
+                }
+                o[oy * g.ow + ox] = best, a[oy * g.ow + ox] = at;
+            }
+    }
+}
+
+/* The gradient: each window's g added at its argmax (windows may share one). */
+static void TG_FN(maxpool_back_planes)(void *vc, int64_t lo, int64_t hi)
+{
+    const TG_FN(pool_ctx) *c = vc;
+    const tg_conv_geom g = c->g;
+    const int64_t L = g.oh * g.ow;
+    for (int64_t p = lo; p < hi; ++p) {
+        const T *gp = c->in + p * L;
+        const int64_t *a = c->arg + p * L;
+        T *d = c->out + p * g.plane_in;
+        TG_FN(conv_zero)(d, g.plane_in);
+        for (int64_t l = 0; l < L; ++l)
+            d[a[l]] += gp[l];
+    }
+}
+
+int TG_FN(tg_maxpool)(const T *x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                      int64_t kw, int64_t dh, int64_t dw, int64_t sh, int64_t sw, T *out,
+                      int64_t *arg)
+{
+    TG_FN(pool_ctx) ctx = {x, out, arg, {0}};
+    if (tg_conv_geometry(n, c, h, w, kh, kw, dh, dw, 0, 0, sh, sw, &ctx.g))
+        return -1;
+    if (ctx.g.planes == 0)
+        return 0;
+    tg_conv_run(&ctx.g, ctx.g.planes * ctx.g.plane_cols, TG_FN(maxpool_planes), &ctx);
+    return 0;
+}
+
+/* arg is checked here (0 <= arg < h w): it comes from Python, and C writes through it. */
+int TG_FN(tg_maxpool_backward)(const T *grad, const int64_t *arg, int64_t n, int64_t c,
+                               int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t dh,
+                               int64_t dw, int64_t sh, int64_t sw, T *out)
+{
+    TG_FN(pool_ctx) ctx = {grad, out, (int64_t *)arg, {0}};
+    if (tg_conv_geometry(n, c, h, w, kh, kw, dh, dw, 0, 0, sh, sw, &ctx.g))
+        return -1;
+    const int64_t total = ctx.g.planes * ctx.g.oh * ctx.g.ow;
+    for (int64_t i = 0; i < total; ++i)
+        if (arg[i] < 0 || arg[i] >= ctx.g.plane_in)
+            return -1;
+    if (ctx.g.planes == 0)
+        return 0;
+    tg_conv_run(&ctx.g, ctx.g.planes * ctx.g.plane_in, TG_FN(maxpool_back_planes), &ctx);
+    return 0;
+}

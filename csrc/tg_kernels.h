@@ -122,3 +122,20 @@ int tg_col2im_f32(const float *cols, int64_t n, int64_t c, int64_t h, int64_t w,
 int tg_col2im_f64(const double *cols, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
                   int64_t kw, int64_t dh, int64_t dw, int64_t ph, int64_t pw, int64_t sh,
                   int64_t sw, double *out);
+/* Max pooling of x (n, c, h, w), already padded (with -inf): out (n, c, oh, ow) the
+   first maximum of each kh x kw window (dilation dh x dw, stride sh x sw; NaN counts
+   as a maximum), arg its flat index in the h x w plane. -1 for a bad geometry. */
+int tg_maxpool_f32(const float *x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                   int64_t kw, int64_t dh, int64_t dw, int64_t sh, int64_t sw, float *out,
+                   int64_t *arg);
+int tg_maxpool_f64(const double *x, int64_t n, int64_t c, int64_t h, int64_t w, int64_t kh,
+                   int64_t kw, int64_t dh, int64_t dw, int64_t sh, int64_t sw, double *out,
+                   int64_t *arg);
+/* Its gradient: out (n, c, h, w) zeros with grad (n, c, oh, ow) added at arg; -1 for a
+   bad geometry or an arg outside its plane. */
+int tg_maxpool_backward_f32(const float *grad, const int64_t *arg, int64_t n, int64_t c,
+                            int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t dh,
+                            int64_t dw, int64_t sh, int64_t sw, float *out);
+int tg_maxpool_backward_f64(const double *grad, const int64_t *arg, int64_t n, int64_t c,
+                            int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t dh,
+                            int64_t dw, int64_t sh, int64_t sw, double *out);

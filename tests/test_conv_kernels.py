@@ -328,3 +328,52 @@ def test_a_small_1x1_unfold_is_numpys_copy(c_calls, monkeypatch):
     assert_bitwise(CB.unfold(x, (1, 1), padding=(1, 0)), RB.unfold(x, (1, 1), padding=(1, 0)))
     assert_bitwise(CB.unfold(x, (2, 1)), RB.unfold(x, (2, 1)))
     assert c_calls == ["im2col", "im2col"]
+
+
+# ---- max pooling ---------------------------------------------------------------------
+@st.composite
+def pool_geometries(draw):
+    """x's shape (n, c, h, w) and max_pool's (kernel, dilation, stride): no padding
+    (the caller pads), at least one window."""
+    shape = (draw(COUNTS), draw(COUNTS), draw(SIDES.filter(bool)), draw(SIDES.filter(bool)))
+    args = []
+    for side in shape[2:]:
+        d, s = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        k = draw(st.integers(1, (side - 1) // d + 1))
+        args.append((k, d, s))
+    return shape, tuple(zip(*args))
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@given(geo=pool_geometries(), layout=st.sampled_from(LAYOUTS), seed=st.integers(0, 2**16),
+       ties=st.booleans())
+@SETTINGS
+def test_max_pool_equals_spec(geo, dt, layout, seed, ties):
+    """Values, argmax (the first maximum; NaN counts as one) and the gradient's
+    scatter-add, through guarded outputs."""
+    shape, (kernel, dilation, stride) = geo
+    rng = np.random.default_rng(seed)
+    x = values(rng, shape, dt, special=True)
+    if ties:  # ReLU outputs: most windows tie at 0
+        x = np.maximum(x, 0).round().astype(dt)
+    x = laid_out(x, layout)
+    want, want_arg = RB.max_pool(x, kernel, dilation, stride)
+    buf, out = nan_out(want.shape, dt)
+    abuf, arg = guarded(want.shape, np.int64)
+    got, got_arg = CB.max_pool(x, kernel, dilation, stride, out=out, arg=arg)
+    assert got is out and got_arg is arg
+    assert_bitwise(got, want)
+    np.testing.assert_array_equal(got_arg, want_arg)
+    assert untouched(buf, out.size) and untouched(abuf, arg.size)
+    g = laid_out(values(rng, want.shape, dt), layout)
+    gbuf, gout = nan_out(shape, dt)
+    back = CB.max_pool_backward(g, want_arg, shape[2:], kernel, dilation, stride, out=gout)
+    np.testing.assert_allclose(back, RB.max_pool_backward(g, want_arg, shape[2:], kernel,
+                                                          dilation, stride), rtol=1e-6)
+    assert untouched(gbuf, gout.size)
+
+
+def test_max_pool_backward_refuses_an_index_outside_its_plane():
+    g, arg = np.ones((1, 1, 2, 2), np.float32), np.full((1, 1, 2, 2), 16, np.int64)
+    with pytest.raises(RuntimeError, match="status -1"):
+        CB.max_pool_backward(g, arg, (4, 4), (2, 2), (1, 1), (2, 2))

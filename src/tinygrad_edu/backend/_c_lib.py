@@ -47,7 +47,8 @@ class Kernels:
     def __init__(self, sfx, ctype):
         self.ctype = ctype + "[]"
         for kind in ("unary", "binary", "reduce", "matmul", "softmax", "linear",
-                     "softmax_xent", "sgd", "adam", "im2col", "col2im"):
+                     "softmax_xent", "sgd", "adam", "im2col", "col2im", "maxpool",
+                     "maxpool_backward"):
             setattr(self, kind, getattr(lib, f"tg_{kind}_{sfx}"))
 
 

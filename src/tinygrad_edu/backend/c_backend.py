@@ -308,3 +308,37 @@ def info():
         "cpu_fma": bool(_lib.tg_cpu_fma()),
         "cflags": _ffi.string(_lib.tg_compile_flags()).decode(),
     }
+
+
+def max_pool(x, kernel, dilation=(1, 1), stride=(1, 1), out=None, arg=None):
+    """numpy_backend.max_pool in C: one pass over each window, one (n, c) plane per task."""
+    k = _KERNELS.get(x.dtype)
+    geo = _geometry(x.shape[2:], kernel, dilation, (0, 0), stride) if x.ndim == 4 else None
+    if k is None or geo is None:
+        res = _ref.max_pool(x, kernel, dilation, stride)
+        return (res if out is None else
+                (_spec(out, res[0]), _spec(arg, res[1])))
+    (n, c, h, w), (kh, kw, dh, dw, _, _, sh, sw), (oh, ow) = x.shape, geo[1], geo[2]
+    x = _contig(x)
+    out = _result(out, (n, c, oh, ow), x.dtype, (x,))
+    arg = _result(arg, (n, c, oh, ow), np.dtype(np.int64))
+    _check(k.maxpool(_ptr(k, x), n, c, h, w, kh, kw, dh, dw, sh, sw, _ptr(k, out),
+                     _ffi.from_buffer("int64_t[]", arg)))
+    return out, arg
+
+
+def max_pool_backward(grad, arg, size, kernel, dilation=(1, 1), stride=(1, 1), out=None):
+    """numpy_backend.max_pool_backward in C; each plane is summed by one task, so
+    windows sharing a maximum never race; C checks every arg against its plane."""
+    k = _KERNELS.get(grad.dtype)
+    geo = _geometry(size, kernel, dilation, (0, 0), stride) if grad.ndim == 4 else None
+    if (k is None or geo is None or arg.shape != grad.shape or arg.dtype != np.int64
+            or grad.shape[2:] != geo[2]):
+        return _spec(out, _ref.max_pool_backward(grad, arg, size, kernel, dilation, stride))
+    (h, w), (kh, kw, dh, dw, _, _, sh, sw) = geo[0], geo[1]
+    n, c = grad.shape[:2]
+    grad, arg = _contig(grad), _contig(arg)
+    out = _result(out, (n, c, h, w), grad.dtype, (grad,))
+    _check(k.maxpool_backward(_ptr(k, grad), _ffi.from_buffer("int64_t[]", arg), n, c, h, w,
+                              kh, kw, dh, dw, sh, sw, _ptr(k, out)))
+    return out

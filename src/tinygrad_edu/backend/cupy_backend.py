@@ -293,3 +293,19 @@ def unfold(x, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
 def fold(cols, size, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
     """numpy_backend.fold on the GPU (one strided add per kernel tap)."""
     return _ref._fold_with(cp, cols, size, kernel, dilation, padding, stride)
+
+
+def max_pool(x, kernel, dilation=(1, 1), stride=(1, 1)):
+    """numpy_backend.max_pool on the GPU."""
+    return _ref._max_pool_with(cp, x, kernel, dilation, stride)
+
+
+def max_pool_backward(grad, arg, size, kernel, dilation=(1, 1), stride=(1, 1)):
+    """numpy_backend.max_pool_backward on the GPU (an atomic scatter-add)."""
+    import cupyx
+    n, c = grad.shape[:2]
+    out = cp.zeros((n * c, size[0] * size[1]), grad.dtype)
+    windows = grad.shape[2] * grad.shape[3]
+    cupyx.scatter_add(out, (cp.arange(n * c)[:, None], arg.reshape(n * c, windows)),
+                      grad.reshape(n * c, windows))
+    return out.reshape(n, c, *size)

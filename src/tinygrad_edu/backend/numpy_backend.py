@@ -13,6 +13,8 @@ tested equal to this module (the specification):
 - ``matmul(a, b, ta, tb)``: 2-D or equally batched, with transpose flags
 - ``unfold(x, kernel, dilation, padding, stride)`` (im2col) and its adjoint
   ``fold(cols, size, ...)`` (col2im): the windows of a convolution or pooling
+- ``max_pool(x, kernel, dilation, stride)`` -> (values, argmax) and its gradient
+  ``max_pool_backward(grad, arg, size, kernel, dilation, stride)``
 - the fused kernels, where one pass beats a chain of the above:
   ``softmax(x, axis, log)``, ``linear(x, w, b)``, ``softmax_cross_entropy``,
   ``sgd_step``, ``adam_step``
@@ -172,6 +174,39 @@ def fold(cols, size, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
     """col2im, the adjoint of unfold: cols (N, C*kh*kw, L) -> (N, C, *size), every
     window's values added back where unfold read them (padding dropped)."""
     return _fold_with(np, cols, size, kernel, dilation, padding, stride)
+
+
+def _max_pool_with(xp, x, kernel, dilation=(1, 1), stride=(1, 1)):
+    """max_pool on module xp (numpy or cupy): see max_pool."""
+    n, c, h, w = x.shape
+    oh = _out_size(h, kernel[0], dilation[0], 0, stride[0])
+    ow = _out_size(w, kernel[1], dilation[1], 0, stride[1])
+    cols = _unfold_with(xp, x, kernel, dilation, (0, 0), stride)
+    cols = cols.reshape(n, c, kernel[0] * kernel[1], oh * ow)
+    tap = xp.argmax(cols, axis=2)  # the first maximum; a NaN is one (its first)
+    out = xp.take_along_axis(cols, tap[:, :, None], 2)[:, :, 0]
+    oy, ox = xp.divmod(xp.arange(oh * ow), ow)
+    row = oy * stride[0] + tap // kernel[1] * dilation[0]
+    arg = row * w + ox * stride[1] + tap % kernel[1] * dilation[1]
+    return out.reshape(n, c, oh, ow), arg.reshape(n, c, oh, ow).astype(xp.int64)
+
+
+def max_pool(x, kernel, dilation=(1, 1), stride=(1, 1)):
+    """Max pooling of x (N, C, H, W), which the caller has padded (with -inf): (values,
+    arg), each window's first maximum in row-major tap order (a NaN counts as one, as
+    in PyTorch) and its flat index in the H x W plane (int64), both (N, C, oh, ow)."""
+    return _max_pool_with(np, x, kernel, dilation, stride)
+
+
+def max_pool_backward(grad, arg, size, kernel, dilation=(1, 1), stride=(1, 1)):
+    """max_pool's gradient: zeros (N, C, *size) with each window's grad added at its arg
+    (windows that share a maximum add up)."""
+    n, c = grad.shape[:2]
+    out = np.zeros((n * c, size[0] * size[1]), grad.dtype)
+    windows = grad.shape[2] * grad.shape[3]
+    np.add.at(out, (np.arange(n * c)[:, None], arg.reshape(n * c, windows)),
+              grad.reshape(n * c, windows))
+    return out.reshape(n, c, *size)
 
 
 # ---- fused kernels -----------------------------------------------------------------

@@ -6,7 +6,6 @@ MaxPool is its own op because its gradient goes to one element per window (the
 first maximum, as in PyTorch), which a max over the window would split on ties.
 """
 from ..autograd import Function
-from ..shapes import conv_out_size
 
 
 class Unfold(Function):
@@ -36,23 +35,25 @@ class MaxPool(Function):
     -inf; the gradient goes to the first maximum of each window."""
     @staticmethod
     def forward(ctx, x, kernel=(1, 1), dilation=(1, 1), stride=(1, 1)):
-        be = ctx.backend
-        n, c = x.shape[:2]
-        cols = be.unfold(x, kernel, dilation, (0, 0), stride)
-        k, windows = kernel[0] * kernel[1], cols.shape[2]
-        cols = cols.reshape(n, c, k, windows)
-        ctx.first = be.reduce("argmax", cols, 2, keepdims=True)  # (n, c, 1, L)
-        ctx.geometry = dict(size=x.shape[2:], kernel=kernel, dilation=dilation,
-                            padding=(0, 0), stride=stride)
-        out_hw = [conv_out_size(*a) for a in zip(x.shape[2:], kernel, dilation, (0, 0), stride)]
-        return be.xp.take_along_axis(cols, ctx.first, 2).reshape(n, c, *out_hw)
+        out, ctx.arg = ctx.backend.max_pool(x, kernel, dilation, stride)
+        ctx.geometry = dict(size=x.shape[2:], kernel=kernel, dilation=dilation, stride=stride)
+        return out
     @staticmethod
-    def backward(ctx, g):
-        n, c, oh, ow = g.shape
-        kh, kw = ctx.geometry["kernel"]
+    def backward(ctx, g): return MaxPoolGrad.apply(g, arg=ctx.arg, **ctx.geometry)
+
+
+class MaxPoolGrad(Function):
+    """MaxPool's gradient: zeros of the input's shape with each window's g added at its
+    maximum (``arg``, a flat index per plane). Linear in g: its own gradient reads the
+    incoming one back at the same places."""
+    @staticmethod
+    def forward(ctx, g, arg=None, size=(1, 1), kernel=(1, 1), dilation=(1, 1), stride=(1, 1)):
+        ctx.arg = arg
+        return ctx.backend.max_pool_backward(g, arg, size, kernel, dilation, stride)
+    @staticmethod
+    def backward(ctx, gg):
+        n, c, h, w = gg.shape
         xp = ctx.backend.xp
-        # a constant one-hot mask of the chosen tap: the gradient is linear in g
-        taps = xp.arange(kh * kw).reshape(1, 1, -1, 1)
-        pick = g._make((taps == ctx.first).astype(g._data.dtype))
-        cols = (g.reshape(n, c, 1, oh * ow) * pick).reshape(n, c * kh * kw, oh * ow)
-        return Fold.apply(cols, **ctx.geometry)
+        planes = (xp.arange(n)[:, None, None], xp.arange(c)[None, :, None],
+                  ctx.arg.reshape(n, c, -1))
+        return gg.reshape(n, c, h * w)[planes].reshape(ctx.arg.shape)

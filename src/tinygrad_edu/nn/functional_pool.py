@@ -82,14 +82,8 @@ def _as_index(arr, like):
 def _window_argmax(windows, k, s, d):
     """(row, col) of each window's first maximum in the array ``windows`` (N, C, H, W)
     that the windows were cut from, as arrays of the output's shape."""
-    be = of_array(windows)
-    n, c = windows.shape[:2]
-    out_hw = [conv_out_size(*a) for a in zip(windows.shape[2:], k, d, (0, 0), s)]
-    tap = be.unfold(windows, k, d, (0, 0), s).reshape(n, c, k[0] * k[1], -1).argmax(axis=2)
-    oy, ox = be.xp.divmod(be.xp.arange(out_hw[0] * out_hw[1]), out_hw[1])
-    row = oy * s[0] + (tap // k[1]) * d[0]
-    col = ox * s[1] + (tap % k[1]) * d[1]
-    return row.reshape(n, c, *out_hw), col.reshape(n, c, *out_hw)
+    arg = of_array(windows).max_pool(windows, k, d, s)[1]
+    return arg // windows.shape[3], arg % windows.shape[3]
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
