@@ -7,6 +7,7 @@ from .. import dtypes
 from ..factories import empty
 from . import functional as F
 from . import init
+from .layers import Dropout
 from .module import Module, Parameter
 
 
@@ -103,12 +104,6 @@ class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L): weight (out_channels, in_channels/groups, k)."""
     _dims = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)
-
     def forward(self, input):  # noqa: A002
         x, padding = self._padded(input)
         return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
@@ -118,12 +113,6 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C_in, H, W): weight (out_channels, in_channels/groups,
     kh, kw), bias (out_channels,)."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)
 
     def forward(self, input):  # noqa: A002
         x, padding = self._padded(input)
@@ -296,18 +285,9 @@ class ZeroPad2d(Module):
         return f"{self.padding}"
 
 
-class Dropout2d(Module):
+class Dropout2d(Dropout):
     """Zeroes whole channels with probability p while training (scaling the rest by
     1/(1-p)); the identity in eval mode."""
 
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
-
     def forward(self, input):  # noqa: A002
         return F.dropout2d(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
