@@ -70,6 +70,26 @@ def test_model_recipes_and_shapes():
     assert any(isinstance(m, nn.BatchNorm2d) for m in cnn.modules())
 
 
+def test_device_batches_cover_the_set_once_per_epoch_in_a_new_order():
+    """The GPU main job's loader, tried on the CPU: every sample once per epoch, pairs
+    kept together, a new order each epoch, the last batch short."""
+    x = tg.arange(10.0).reshape(10, 1) * 10
+    y = tg.arange(10)
+    loader = train.DeviceBatches(x, y, 4, shuffle=True, seed=0)
+    assert len(loader) == 3
+    orders = []
+    for _ in range(2):
+        batches = list(loader)
+        assert [len(b[1]) for b in batches] == [4, 4, 2]
+        xs = np.concatenate([b[0].numpy().ravel() for b in batches])
+        ys = np.concatenate([b[1].numpy() for b in batches])
+        assert sorted(ys.tolist()) == list(range(10)) and (xs == ys * 10).all()
+        orders.append(ys.tolist())
+    assert orders[0] != orders[1]
+    plain = [b[1].tolist() for b in train.DeviceBatches(x, y, 4)]
+    assert plain == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
 def test_unknown_optimizer_is_a_clear_exit():
     with pytest.raises(SystemExit, match="unknown optimizer"):
         train.make_optimizer("lbfgs", [nn.Parameter(tg.zeros(1))], 0.1)
