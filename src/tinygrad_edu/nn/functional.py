@@ -13,6 +13,7 @@ from ..functional import where
 from ..shapes import broadcasts_to
 from ..tensor import Tensor
 from .functional_norm import batch_norm  # noqa: F401
+from .functional_resize import interpolate  # noqa: F401
 from .functional_conv import conv1d, conv2d, conv_transpose2d, fold, pad, unfold  # noqa: F401
 from .functional_pool import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: F401
                               avg_pool1d, avg_pool2d, dropout2d, max_pool1d, max_pool2d)
