@@ -321,6 +321,20 @@ CATALOGUE = [
     ("Upsample an integer image bilinearly",
      lambda: nn.Upsample(scale_factor=2, mode="bilinear")(tg.ones(1, 1, 2, 2, dtype=tg.int64)),
      NotImplementedError, r"\"upsample_bilinear\" not implemented for tg\.int64"),
+    # ---- lazy layers --------------------------------------------------------------------------
+    ("shape of a lazy layer's placeholder", lambda: nn.LazyLinear(3).weight.shape, RuntimeError,
+     r"Can't access the shape of an uninitialized parameter or buffer"),
+    ("computing with a lazy layer's placeholder", lambda: nn.LazyLinear(3).weight + 1, ValueError,
+     r"Attempted to use an uninitialized parameter in Tensor\.__add__"),
+    ("LazyConv2d of a 2-D input", lambda: nn.LazyConv2d(6, 3)(tg.ones(8, 8)), RuntimeError,
+     r"Expected 3D \(unbatched\) or 4D \(batched\) input to LazyConv2d, but got input of "
+     r"size: \[8, 8\]"),
+    ("LazyConv2d channels vs groups", lambda: nn.LazyConv2d(6, 3, groups=2)(tg.ones(1, 3, 8, 8)),
+     ValueError, r"in_channels must be divisible by groups \(the input has 3 channels, groups=2\)"),
+    ("checkpoint of another size into a lazy layer",
+     lambda: nn.LazyLinear(10).load_state_dict(nn.Linear(4, 5).state_dict()), RuntimeError,
+     r"size mismatch for weight: copying a param with shape \[5, 4\] from checkpoint, the "
+     r"shape in current model is \[10, 4\]"),
 ]
 
 

@@ -6,6 +6,9 @@ from .conv import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,  
 from .layers import (Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax,  # noqa: F401
                      ModuleDict, ModuleList, ReLU, Sequential, Sigmoid, Softmax, Step, Tanh,
                      Unflatten)
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d,  # noqa: F401
+                   LazyConvTranspose2d, LazyLinear, LazyModuleMixin, UninitializedBuffer,
+                   UninitializedParameter)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss,  # noqa: F401
                      MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module, Parameter  # noqa: F401

@@ -324,6 +324,10 @@ class Module:
         Returns (missing_keys, unexpected_keys)."""
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
+        for name, m in self.named_modules():  # lazy layers size their placeholders first
+            hook = getattr(m, "_lazy_load_hook", None)
+            if hook is not None:
+                hook(state_dict, f"{name}." if name else "")
         own = self.state_dict()
         values, missing, unexpected = _checked_values(own, state_dict, strict, type(self).__name__)
         with no_grad():
