@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 import op_table_conv
+import op_table_lm
 import op_table_nn
 import op_table_norm
 import op_table_resize
@@ -364,6 +365,7 @@ ROWS += op_table_nn.rows(Row)
 ROWS += op_table_conv.rows(Row)
 ROWS += op_table_norm.rows(Row)
 ROWS += op_table_resize.rows(Row)
+ROWS += op_table_lm.rows(Row)
 ROW_BY_NAME = {r.name: r for r in ROWS}
 assert len(ROW_BY_NAME) == len(ROWS), "duplicate row names"
 
@@ -374,4 +376,5 @@ softmax log_softmax logsumexp sum mean var std max min max_dim min_dim reshape v
 flatten squeeze unsqueeze transpose permute T expand repeat getitem_int getitem_slice
 getitem_none_ellipsis getitem_mask getitem_intarray cat stack matmul_1d_1d matmul_2d_1d
 matmul_1d_2d matmul matmul_batched""".split() + op_table_nn.REQUIRED_NN + \
-    op_table_conv.REQUIRED_CONV + op_table_norm.REQUIRED_NORM + op_table_resize.REQUIRED_RESIZE
+    op_table_conv.REQUIRED_CONV + op_table_norm.REQUIRED_NORM + op_table_resize.REQUIRED_RESIZE + \
+    op_table_lm.REQUIRED_LM

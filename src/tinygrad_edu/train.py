@@ -93,14 +93,14 @@ class ResidualBlock(nn.Module):
 
 
 def build_cnn() -> nn.Sequential:
-    """A small ResNet: a 3x3 stem of 16 channels, max-pooling to 14x14, residual
-    blocks of 16 and 32 channels (the second at stride 2, 7x7), global average
+    """A small ResNet: a 3x3 stem of 24 channels, max-pooling to 14x14, residual
+    blocks of 24 and 48 channels (the second at stride 2, 7x7), global average
     pooling and one Linear layer."""
     return nn.Sequential(
         nn.Unflatten(1, (1, 28, 28)),
-        nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
-        nn.MaxPool2d(2), ResidualBlock(16, 16), ResidualBlock(16, 32, stride=2),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+        nn.Conv2d(1, 24, 3, padding=1, bias=False), nn.BatchNorm2d(24), nn.ReLU(),
+        nn.MaxPool2d(2), ResidualBlock(24, 24), ResidualBlock(24, 48, stride=2),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(48, 10))
 
 
 def build_model(args: argparse.Namespace) -> tuple[nn.Module, str]:

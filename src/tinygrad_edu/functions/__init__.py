@@ -8,8 +8,9 @@ from these. Backward functions use only Tensor methods, so with
 from .activations import (LeakyRelu, LeakyReluGrad, LogSoftmax, Relu, ReluGrad,  # noqa: F401
                           Sigmoid, Softmax, Tanh)
 from .conv import Fold, MaxPool, MaxPoolGrad, Unfold  # noqa: F401
-from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Exp, Heaviside, Log,  # noqa: F401
-                          Maximum, Minimum, Mul, Neg, Pow, Sign, Sin, Sqrt, Step, Sub, Where)
+from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Heaviside,  # noqa: F401
+                          Log, Maximum, Minimum, Mul, Neg, Pow, Sign, Sin, Sqrt, Step, Sub,
+                          Where)
 from .losses import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits,  # noqa: F401
                      CrossEntropy, CrossEntropyGrad)
 from .matmul import Linear, MatMul  # noqa: F401

@@ -9,6 +9,7 @@ from .layers import (Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, 
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d,  # noqa: F401
                    LazyConvTranspose2d, LazyLinear, LazyModuleMixin, UninitializedBuffer,
                    UninitializedParameter)
+from .lm_layers import GELU, Embedding, LayerNorm, RMSNorm, SiLU  # noqa: F401
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss,  # noqa: F401
                      MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module, Parameter  # noqa: F401
