@@ -335,6 +335,25 @@ CATALOGUE = [
      lambda: nn.LazyLinear(10).load_state_dict(nn.Linear(4, 5).state_dict()), RuntimeError,
      r"size mismatch for weight: copying a param with shape \[5, 4\] from checkpoint, the "
      r"shape in current model is \[10, 4\]"),
+    # ---- language-model layers --------------------------------------------------------------
+    ("embedding index out of range", lambda: F.embedding(tg.tensor([0, 5]), tg.ones(5, 3)),
+     IndexError, r"index out of range in self: index 5 is not in \[0, 4\]"),
+    ("embedding float indices", lambda: F.embedding(tg.tensor([1.0]), tg.ones(5, 3)),
+     RuntimeError, r"Long, Int; but got tg.float32 instead; convert the indices with \.long\(\)"),
+    ("embedding padding_idx outside the table", lambda: nn.Embedding(5, 3, padding_idx=5),
+     AssertionError, r"Padding_idx must be within num_embeddings: padding_idx=5 is outside "
+     r"\[-5, 4\]"),
+    ("embedding max_norm", lambda: nn.Embedding(5, 3, max_norm=1.0), NotImplementedError,
+     r"Embedding\(\): max_norm is not supported"),
+    ("layer_norm shape vs input", lambda: F.layer_norm(x23(), (4,)), RuntimeError,
+     r"Given normalized_shape=\[4\], expected input with shape \[\*, 4\], but got input of "
+     r"size \[2, 3\]"),
+    ("layer_norm weight shape", lambda: F.layer_norm(x23(), (3,), tg.ones(4)), RuntimeError,
+     r"Expected weight to be of same shape as normalized_shape, but got weight of shape \[4\]"),
+    ("rms_norm of integers", lambda: F.rms_norm(tg.tensor([[1, 2]]), (2,)), NotImplementedError,
+     r'"rms_norm" not implemented for tg.int64'),
+    ("gelu approximate", lambda: nn.GELU("exact")(x23()), RuntimeError,
+     r"approximate argument must be either none or tanh, got 'exact'"),
 ]
 
 
