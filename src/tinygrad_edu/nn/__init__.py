@@ -14,4 +14,5 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss,  # no
                      MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module, Parameter  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d  # noqa: F401
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: F401
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
