@@ -290,18 +290,51 @@ def _weight_array(weight, c, dtype, like):
     return w.astype(dtype, copy=False)
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+def _check_label_smoothing(e):
+    if not isinstance(e, (int, float, np.integer, np.floating)):
+        raise TypeError(f"cross_entropy(): argument 'label_smoothing' must be float, not "
+                        f"{type(e).__name__}")
+    if not 0.0 <= e <= 1.0:  # PyTorch ignores a negative or NaN value silently
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {e}")
+    return float(e)
+
+
+def _smoothing_term(x, t, w, ignore_index, reduction):
+    """PyTorch's uniform part of the label-smoothed loss for class indices: -sum_c w_c
+    log p_c per row (0 for ignored rows), reduced as nll reduces (mean over the weight of
+    the kept targets)."""
+    keep = t != ignore_index
+    logp = x.log_softmax(1)
+    smooth = (-(logp if w is None else logp * _wrap(w)).sum(1)).where(_wrap(keep), 0.0)
+    if reduction == "none":
+        return smooth
+    if reduction == "sum":
+        return smooth.sum()
+    total = float(keep.sum() if w is None else w[t[keep]].sum())
+    # all rows ignored: 0/0 is nan as in PyTorch, not a warning or a ZeroDivisionError
+    return smooth.sum() / total if total else smooth.sum() * float("nan")
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",  # noqa: A002
+                  label_smoothing=0.0):
     """Cross-entropy of raw scores [N, C] (or [C], or [N, C, d1, ...]) against class
     indices, through a fused, stable log-softmax; or against class probabilities when
-    target is a float tensor of the input's shape."""
+    target is a float tensor of the input's shape.
+
+    ``label_smoothing`` = e mixes the target with the uniform distribution, as PyTorch
+    does: probabilities become ``(1 - e) * target + e / C``; for class indices the loss
+    is ``(1 - e) * nll + (e / C) * sum_c -w_c log p_c`` with ignored rows left out."""
     input = _input(input, "cross_entropy")
     if reduction not in _REDUCTIONS:
         _reduce(None, reduction)
+    smoothing = _check_label_smoothing(label_smoothing)
     if isinstance(target, Tensor) and target.is_floating_point():
         if tuple(target.shape) != tuple(input.shape):
             raise RuntimeError(f"cross_entropy: float (probability) targets must have the "
                                f"input's shape {list(input.shape)}, got {list(target.shape)}")
         dim = 1 if input.ndim > 1 else 0
+        if smoothing > 0:
+            target = target * (1 - smoothing) + smoothing / input.shape[dim]
         w = 1.0 if weight is None else weight.reshape(-1, *([1] * (input.ndim - 2)))
         loss = -(input.log_softmax(dim) * target * w).sum(dim)
         if reduction == "mean" and input.ndim > 1:
@@ -313,6 +346,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     w = _weight_array(weight, x.shape[1], _array(x).dtype, _array(x))
     loss = _fn.CrossEntropy.apply(x, target=t, weight=w, ignore_index=ignore_index,
                                   reduction=reduction)
+    if smoothing > 0:  # the fused loss above stays the one path for the target classes
+        uniform = _smoothing_term(x, t, w, ignore_index, reduction)
+        loss = loss * (1 - smoothing) + uniform * (smoothing / x.shape[1])
     return back(loss) if reduction == "none" else loss
 
 

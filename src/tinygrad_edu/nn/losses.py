@@ -75,5 +75,14 @@ class NLLLoss(_Loss):
 
 
 class CrossEntropyLoss(NLLLoss):
-    """Cross-entropy on raw scores and class indices (log-softmax is applied inside)."""
+    """Cross-entropy on raw scores and class indices or probabilities (log-softmax is
+    applied inside); ``label_smoothing`` in [0, 1] as in F.cross_entropy."""
     fn = staticmethod(F.cross_entropy)
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(weight, ignore_index, reduction)
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input, target):  # noqa: A002
+        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
