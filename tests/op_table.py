@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 import op_table_conv
+import op_table_index
 import op_table_lm
 import op_table_nn
 import op_table_norm
 import op_table_resize
+import op_table_rnn
 import strategies as S
 
 
@@ -366,6 +368,8 @@ ROWS += op_table_conv.rows(Row)
 ROWS += op_table_norm.rows(Row)
 ROWS += op_table_resize.rows(Row)
 ROWS += op_table_lm.rows(Row)
+ROWS += op_table_index.rows(Row)
+ROWS += op_table_rnn.rows(Row)
 ROW_BY_NAME = {r.name: r for r in ROWS}
 assert len(ROW_BY_NAME) == len(ROWS), "duplicate row names"
 
@@ -377,4 +381,5 @@ flatten squeeze unsqueeze transpose permute T expand repeat getitem_int getitem_
 getitem_none_ellipsis getitem_mask getitem_intarray cat stack matmul_1d_1d matmul_2d_1d
 matmul_1d_2d matmul matmul_batched""".split() + op_table_nn.REQUIRED_NN + \
     op_table_conv.REQUIRED_CONV + op_table_norm.REQUIRED_NORM + op_table_resize.REQUIRED_RESIZE + \
-    op_table_lm.REQUIRED_LM
+    op_table_lm.REQUIRED_LM + op_table_index.REQUIRED_INDEX + \
+    op_table_rnn.REQUIRED_RNN

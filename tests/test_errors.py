@@ -7,6 +7,9 @@ for it), shapes print as lists ``[2, 3]``, dtypes as ``tg.float32``."""
 import numpy as np
 import pytest
 
+import errors_index
+import errors_lm_utils
+import errors_rnn
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader, TensorDataset
@@ -355,6 +358,7 @@ CATALOGUE = [
     ("gelu approximate", lambda: nn.GELU("exact")(x23()), RuntimeError,
      r"approximate argument must be either none or tanh, got 'exact'"),
 ]
+CATALOGUE += errors_index.CASES + errors_lm_utils.CASES + errors_rnn.CASES
 
 
 @pytest.mark.parametrize("call, error, phrase", [c[1:] for c in CATALOGUE],

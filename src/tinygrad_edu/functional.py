@@ -2,6 +2,7 @@
 ``tg.where(c, a, b)``..., each the Tensor method of the same name."""
 from . import dtypes
 from . import functions as F
+from .einsum import einsum  # noqa: F401 - tg.einsum
 from .factories import as_tensor
 from .tensor import Tensor
 
@@ -23,7 +24,9 @@ _FUNCTIONAL = (
     "div", "matmul", "mm", "sum", "mean", "var", "std", "max", "min", "amax", "amin",
     "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "reshape", "flatten",
     "squeeze", "unsqueeze", "transpose", "permute", "eq", "ne", "lt", "le", "gt", "ge",
-    "all", "any",
+    "all", "any", "erf", "masked_fill", "tril", "triu", "cumsum", "flip", "gather", "scatter",
+    "scatter_add", "index_select", "sort", "argsort", "topk", "narrow", "split", "chunk",
+    "unflatten", "repeat_interleave", "multinomial",
 )
 globals().update({name: _method(name) for name in _FUNCTIONAL})
 
@@ -76,4 +79,4 @@ def stack(tensors, dim=0):
     return cat([t.unsqueeze(ax) for t in tensors], dim=ax)
 
 
-__all__ = list(_FUNCTIONAL) + ["where", "cat", "concat", "concatenate", "stack"]
+__all__ = list(_FUNCTIONAL) + ["einsum", "where", "cat", "concat", "concatenate", "stack"]

@@ -15,6 +15,7 @@ from .device import device as _device
 from ._repr import format_tensor
 from .inplace import InplaceOps
 from .interop import InteropOps
+from .tensor_index import IndexOps
 from .tensor_math import TensorMath
 from .tensor_reduce import ReduceOps
 from .tensor_shape import ShapeOps
@@ -43,7 +44,7 @@ class Size(tuple):
         return n
 
 
-class Tensor(InplaceOps, ShapeOps, TensorMath, ReduceOps, InteropOps):
+class Tensor(InplaceOps, ShapeOps, IndexOps, TensorMath, ReduceOps, InteropOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``

@@ -257,6 +257,11 @@ class TensorMath:
         """Hyperbolic tangent; its gradient is 1 - tanh(x)^2."""
         return F.Tanh.apply(self._floating())
 
+    def erf(self):
+        """The error function 2/sqrt(pi) * int_0^x e^(-t^2) dt; its gradient is
+        2/sqrt(pi) e^(-x^2)."""
+        return F.Erf.apply(self._floating())
+
     def sigmoid(self):
         """1 / (1 + e^-x), stable for any x; its gradient is s(1 - s)."""
         return F.Sigmoid.apply(self._floating())

@@ -11,8 +11,9 @@ from .conv import Fold, MaxPool, MaxPoolGrad, Unfold  # noqa: F401
 from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Heaviside,  # noqa: F401
                           Log, Maximum, Minimum, Mul, Neg, Pow, Sign, Sin, Sqrt, Step, Sub,
                           Where)
+from .indexing import Cumsum, Flip, Gather, GatherAdjoint, Scatter  # noqa: F401
 from .losses import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits,  # noqa: F401
                      CrossEntropy, CrossEntropyGrad)
-from .matmul import Linear, MatMul  # noqa: F401
+from .matmul import Einsum, Linear, MatMul  # noqa: F401
 from .movement import Cat, Expand, GetItem, IndexAdd, Permute, Reshape  # noqa: F401
 from .reduce import Amax, Amin, Sum  # noqa: F401

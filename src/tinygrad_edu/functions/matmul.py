@@ -42,3 +42,33 @@ class Linear(Function):
         if len(ctx.needs_input_grad) == 2:
             return gx, gw
         return gx, gw, (g.sum(dim=0) if ctx.needs_input_grad[2] else None)
+
+
+class Einsum(Function):
+    """numpy's einsum over operands with distinct letters each (``subs``, one string per
+    operand) giving ``out``; the gradient of an operand is the einsum of the output's
+    gradient with the other operands, broadcast over letters only that operand had."""
+    @staticmethod
+    def forward(ctx, *arrays, subs=(), out=""):
+        ctx.subs, ctx.out, ctx.shapes = subs, out, [a.shape for a in arrays]
+        if len(arrays) > 1:
+            ctx.save_for_backward(*arrays)
+        eq = ",".join(subs) + "->" + out
+        return ctx.backend.xp.einsum(eq, *arrays, optimize=len(arrays) > 1)
+    @staticmethod
+    def backward(ctx, g):
+        ops = ctx.saved_tensors if len(ctx.subs) > 1 else ()
+        grads = []
+        for k, (sub, shape) in enumerate(zip(ctx.subs, ctx.shapes)):
+            if not ctx.needs_input_grad[k]:
+                grads.append(None)
+                continue
+            others = [s for i, s in enumerate(ctx.subs) if i != k]
+            have = set(ctx.out).union(*others)
+            kept = "".join(c for c in sub if c in have)
+            gk = Einsum.apply(g, *[t for i, t in enumerate(ops) if i != k],
+                              subs=(ctx.out, *others), out=kept)
+            if kept != sub:  # letters summed away in forward come back by broadcasting
+                gk = gk.reshape([n if c in have else 1 for c, n in zip(sub, shape)]).expand(shape)
+            grads.append(gk)
+        return tuple(grads)

@@ -15,5 +15,7 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss,  # no
 from .module import Module, Parameter  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d  # noqa: F401
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: F401
+from .transformer import (MultiheadAttention, TransformerEncoder,  # noqa: F401
+                          TransformerEncoderLayer)
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
 from . import utils  # noqa: F401 - tg.nn.utils: clip_grad_norm_, parameters_to_vector

@@ -11,7 +11,6 @@ import operator
 
 import numpy as np
 
-from .. import functions as _fn
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 
@@ -193,10 +192,6 @@ _SQRT_HALF = 1.0 / math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
-def _erf(x):
-    return _fn.Erf.apply(x)   # (x.erf() once the Tensor has the method)
-
-
 def gelu(input, approximate="none"):  # noqa: A002
     """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt(2))); with
     ``approximate='tanh'``, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
@@ -211,7 +206,7 @@ def gelu(input, approximate="none"):  # noqa: A002
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * _SQRT_2_OVER_PI
         return input * 0.5 * (inner.tanh() + 1.0)
-    return input * 0.5 * (_erf(input * _SQRT_HALF) + 1.0)
+    return input * 0.5 * ((input * _SQRT_HALF).erf() + 1.0)
 
 
 def silu(input, inplace=False):  # noqa: A002
