@@ -20,7 +20,7 @@ import time
 import _harness as H
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = ["gemm", "fused", "elementwise", "overhead", "backward", "train", "conv", "cuda"]
+SCRIPTS = ["gemm", "fused", "elementwise", "overhead", "backward", "train", "conv", "lm", "cuda"]
 NOISY_LOAD = 0.5
 
 

@@ -298,8 +298,10 @@ class TensorMath:
                                f"{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
         if a.ndim > 2 or b.ndim > 2:
             batch = broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]), "matmul")
-            a = a.expand(batch + tuple(a.shape[-2:]))
-            b = b.expand(batch + tuple(b.shape[-2:]))
+            if tuple(a.shape[:-2]) != batch:
+                a = a.expand(batch + tuple(a.shape[-2:]))
+            if tuple(b.shape[:-2]) != batch:
+                b = b.expand(batch + tuple(b.shape[-2:]))
         out = F.MatMul.apply(a, b)
         if va:
             out = out.squeeze(-2)

@@ -57,8 +57,11 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     if b is not None and b.shape not in ((w.shape[0],), ()):
         raise RuntimeError(f"linear: bias of shape {list(bias.shape)} does not match "
                            f"out_features={weight.shape[0]}")
-    if x.ndim == 2 and (b is None or (b.ndim == 1 and b.dtype == w.dtype)):
-        return _fn.Linear.apply(input, weight, *([bias] if bias is not None else []))
+    if x.ndim >= 2 and (b is None or (b.ndim == 1 and b.dtype == w.dtype)):
+        # [..., in] as one [rows, in] GEMM (as PyTorch does): no batch of weight copies
+        flat = input if x.ndim == 2 else input.reshape(-1, x.shape[-1])
+        out = _fn.Linear.apply(flat, weight, *([bias] if bias is not None else []))
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (w.shape[0],))
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
 
@@ -128,9 +131,10 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
         return input
     if p == 1.0:
         return _apply(lambda x: x * 0.0, input, inplace)
-    keep = rand(*input.shape, dtype=input.dtype, device=input.device) >= p
-    scale = keep.to(input.dtype) * (1.0 / (1.0 - p))
-    return _apply(lambda x: x * scale, input, inplace)
+    u = rand(*input.shape, dtype=input.dtype, device=input.device)._data
+    kind = u.dtype.type
+    mask = _backend_of(u).xp.where(u >= kind(p), kind(1.0 / (1.0 - p)), kind(0.0))
+    return _apply(lambda x: _fn.MaskedScale.apply(x, mask=mask), input, inplace)
 
 
 # ---- losses --------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import operator
 
 import numpy as np
 
+from .. import functions as _fn
+
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 
@@ -158,13 +160,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
             raise RuntimeError(f"layer_norm(): mixed dtype: input is {input.dtype!r} but {name} "
                                f"is {t.dtype!r}; all inputs must share one dtype (convert one "
                                "with .to(...))")
-    dims = tuple(range(-len(shape), 0))
-    diff = input - input.mean(dims, keepdim=True)
-    var = (diff * diff).mean(dims, keepdim=True)   # biased, as PyTorch normalises
-    out = diff / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    return out if bias is None else out + bias
+    # one fused node (biased variance, as PyTorch normalises); a bias without a
+    # weight is added outside it
+    k = len(shape)
+    if weight is None:
+        out = _fn.LayerNorm.apply(input, k=k, eps=eps)
+        return out if bias is None else out + bias
+    return _fn.LayerNorm.apply(input, weight, *([bias] if bias is not None else []), k=k,
+                               eps=eps)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
