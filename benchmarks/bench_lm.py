@@ -19,7 +19,6 @@ import _harness as H
 import numpy as np
 
 import tinygrad_edu as tg
-import tinygrad_edu.nn.functional as F
 
 torch = H.optional("torch")
 _LM = os.path.join(os.path.dirname(tg.__file__), "lm_models.py")

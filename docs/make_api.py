@@ -20,6 +20,7 @@ SECTIONS = [
     ("Layers and models", tg.nn, "tg.nn."),
     ("Functional", tg.nn.functional, "tg.nn.functional."),
     ("Initialisation", tg.nn.init, "tg.nn.init."),
+    ("Gradient clipping and parameter vectors", tg.nn.utils, "tg.nn.utils."),
     ("Optimizers", tg.optim, "tg.optim."),
     ("Learning-rate schedules", tg.optim.lr_scheduler, "tg.optim.lr_scheduler."),
     ("Data", tg.data, "tg.data."),

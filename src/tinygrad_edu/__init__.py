@@ -16,6 +16,7 @@ from .factories import (arange, as_tensor, empty, empty_like, eye, from_dlpack, 
                         normal, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                         randperm, set_default_device, tensor, zeros, zeros_like)
 from .functional import *  # noqa: F401,F403
+from .functional import cat, concat, concatenate, einsum, stack, where  # noqa: F401 - typed
 from .tensor import Size, Tensor  # noqa: F401
 from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
 from .utils import load, save  # noqa: F401 - checkpoints (.npz, never pickle)

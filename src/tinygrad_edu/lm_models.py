@@ -44,7 +44,7 @@ class Head(nn.Module):
         self.key = nn.Linear(n_embd, head_size, bias=False)
         self.query = nn.Linear(n_embd, head_size, bias=False)
         self.value = nn.Linear(n_embd, head_size, bias=False)
-        self.register_buffer("tril", tg.tril(tg.ones(block_size, block_size)))
+        self.register_buffer("tril", tg.ones(block_size, block_size).tril())
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: tg.Tensor) -> tg.Tensor:
@@ -124,6 +124,6 @@ class GPT(nn.Module):
             if top_k is not None:
                 kth = logits.topk(min(top_k, logits.shape[-1])).values[:, -1:]
                 logits = logits.masked_fill(logits < kth, float("-inf"))
-            nxt = tg.multinomial(F.softmax(logits, dim=-1), num_samples=1)
+            nxt = F.softmax(logits, dim=-1).multinomial(num_samples=1)
             idx = tg.cat([idx, nxt], dim=1)
         return idx
