@@ -39,8 +39,11 @@ static inline T TG_FN(vexp)(T x)
     /* beyond these exp is inf / 0 anyway; the clamp keeps k in range */
     const T lo = f32 ? -104 : -746, hi = f32 ? 89 : 710;
     /* one unconditional compare per select: nested ?: would make the compares
-       conditional, which -ftrapping-math forbids if-converting */
-    T xc = x < lo ? lo : x;
+       conditional, which -ftrapping-math forbids if-converting. Below lo the
+       result is 0: those lanes compute exp(0) and are zeroed at the end, because
+       an underflowing product takes a microcode assist (~100 cycles a lane),
+       which made a causal softmax (half its scores -inf) 3x slower. */
+    T xc = x < lo ? 0 : x;
     xc = xc > hi ? hi : xc;
     xc = x == x ? xc : 0;
     TI k;
@@ -57,5 +60,6 @@ static inline T TG_FN(vexp)(T x)
     memcpy(&s1, &b1, sizeof s1);
     memcpy(&s2, &b2, sizeof s2);
     T y = p * s1 * s2;
+    y = x < lo ? 0 : y;
     return x == x ? y : x;
 }

@@ -6,8 +6,9 @@ import warnings
 import numpy as np
 
 from .. import functions as _fn
-from ..backend import device_of as _device_of, of_array as _backend_of
-from ..factories import as_tensor, from_numpy, rand, tensor as _tensor
+from .._rng import dropout_mask
+from ..backend import device_of as _device_of, of_array as _backend_of, to_device
+from ..factories import as_tensor, from_numpy, tensor as _tensor
 from ..grad_mode import is_grad_enabled
 from ..functional import where
 from ..shapes import broadcasts_to
@@ -131,9 +132,9 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
         return input
     if p == 1.0:
         return _apply(lambda x: x * 0.0, input, inplace)
-    u = rand(*input.shape, dtype=input.dtype, device=input.device)._data
-    kind = u.dtype.type
-    mask = _backend_of(u).xp.where(u >= kind(p), kind(1.0 / (1.0 - p)), kind(0.0))
+    mask = dropout_mask(tuple(input.shape), p, input._data.dtype)
+    if input.device.type != "cpu":
+        mask = to_device(mask, input.device)
     return _apply(lambda x: _fn.MaskedScale.apply(x, mask=mask), input, inplace)
 
 
