@@ -48,6 +48,19 @@ int tg_matmul_f64(const double *a, const double *b, int64_t batch, int64_t m,
 int tg_softmax_f32(int log_, const float *x, int64_t rows, int64_t n, float *out);
 int tg_softmax_f64(int log_, const double *x, int64_t rows, int64_t n, double *out);
 
+/* Layer norm of the rows of (rows, n): xhat = (x - mean) * rstd with rstd = 1 /
+   sqrt(biased var + eps) (rstd has one entry a row), out = xhat * w + b (w, b of n
+   entries, or NULL). The gradient: dx = rstd * (g - mean(g) - xhat * mean(g * xhat))
+   by rows, for g the gradient of xhat. */
+int tg_layer_norm_f32(const float *x, const float *w, const float *b, int64_t rows,
+                      int64_t n, double eps, float *out, float *xhat, float *rstd);
+int tg_layer_norm_f64(const double *x, const double *w, const double *b, int64_t rows,
+                      int64_t n, double eps, double *out, double *xhat, double *rstd);
+int tg_layer_norm_grad_f32(const float *g, const float *xhat, const float *rstd,
+                           int64_t rows, int64_t n, float *dx);
+int tg_layer_norm_grad_f64(const double *g, const double *xhat, const double *rstd,
+                           int64_t rows, int64_t n, double *dx);
+
 /* Build and runtime facts; flags is the compile-flag string of the build. */
 int tg_built_avx2(void);
 int tg_built_fma(void);

@@ -114,8 +114,11 @@ def _dropout_tg(x):
 
 
 def _dropout_np(x):
-    keep = np.random.default_rng(7).random(x.shape, dtype=x.dtype) >= 0.3
-    return x * keep / 0.7
+    # tg's mask: raw 32-bit draws of the seeded generator against 0.3 * 2**32
+    n = x.size
+    raw = np.random.default_rng(7).bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n]
+    keep = (raw >= np.uint32(int(0.3 * 2 ** 32))).reshape(x.shape)
+    return x * keep.astype(x.dtype) * x.dtype.type(1 / 0.7)
 
 
 def rows(Row):

@@ -51,7 +51,7 @@ _MIN_SIZE = {
     "maximum": _MEMORY_BOUND, "minimum": _MEMORY_BOUND, "pow": 1 << 14,
     "relu_backward": 0, "leaky_relu_backward": 0,
     "sum": 1 << 16, "max": 1 << 16, "min": 1 << 16, "argmax": 1 << 16, "argmin": 1 << 16,
-    "softmax": 0, "matmul": 2 * 64 ** 3, "unfold": 0, "unfold_copy": 1 << 17, "fold": 0,
+    "softmax": 0, "layer_norm": 0, "matmul": 2 * 64 ** 3, "unfold": 0, "unfold_copy": 1 << 17, "fold": 0,
 }
 _NEVER = 1 << 62
 _OP = {"neg": _lib.TG_NEG, "exp": _lib.TG_EXP, "log": _lib.TG_LOG, "sqrt": _lib.TG_SQRT,
@@ -195,6 +195,36 @@ def linear(x, w, b=None, out=None):
     _check(k.linear(_ptr(k, x), _ptr(k, w), _ffi.NULL if b is None else _ptr(k, ins[2]),
                     x.shape[0], w.shape[0], x.shape[1], _ptr(k, out)))
     return out
+
+
+# ---- layer norm by rows --------------------------------------------------------------------
+def layer_norm(x, w=None, b=None, eps=1e-5):
+    """numpy_backend.layer_norm in C: one pass for the statistics, one for the output."""
+    k = _c_kernels("layer_norm", x)
+    if k is None or x.ndim != 2 or x.shape[1] == 0 or any(
+            p is not None and (p.dtype != x.dtype or p.shape != x.shape[1:]) for p in (w, b)):
+        return _ref.layer_norm(x, w, b, eps)
+    x = _contig(x)
+    w, b = (None if p is None else _contig(p) for p in (w, b))
+    out, xhat = np.empty_like(x), np.empty_like(x)
+    rstd = np.empty((x.shape[0], 1), x.dtype)
+    _check(k.layer_norm(_ptr(k, x), _ffi.NULL if w is None else _ptr(k, w),
+                        _ffi.NULL if b is None else _ptr(k, b), x.shape[0], x.shape[1],
+                        float(eps), _ptr(k, out), _ptr(k, xhat), _ptr(k, rstd)))
+    return out, xhat, rstd
+
+
+def layer_norm_grad(g, xhat, rstd):
+    """numpy_backend.layer_norm_grad in C, one pass a row."""
+    k = _c_kernels("layer_norm", g)
+    if k is None or g.ndim != 2 or g.shape[1] == 0 or xhat.dtype != g.dtype or \
+            rstd.dtype != g.dtype:
+        return _ref.layer_norm_grad(g, xhat, rstd)
+    g, xhat, rstd = _contig(g), _contig(xhat), _contig(rstd)
+    dx = np.empty_like(g)
+    _check(k.layer_norm_grad(_ptr(k, g), _ptr(k, xhat), _ptr(k, rstd), g.shape[0], g.shape[1],
+                             _ptr(k, dx)))
+    return dx
 
 
 # ---- softmax by rows ---------------------------------------------------------------------

@@ -228,6 +228,16 @@ def softmax(x, axis=-1, log=False):
     return cp.moveaxis(out, -1, axis)
 
 
+def layer_norm(x, w=None, b=None, eps=1e-5):
+    """numpy_backend.layer_norm with CuPy's reductions."""
+    return _ref._layer_norm_with(cp, x, w, b, eps)
+
+
+def layer_norm_grad(g, xhat, rstd):
+    """numpy_backend.layer_norm_grad with CuPy's reductions."""
+    return _ref._layer_norm_grad_with(cp, g, xhat, rstd)
+
+
 def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
     """numpy_backend's contract in two launches, reading nothing back, except that an
     out-of-range class index gives a NaN loss and gradient row instead of raising

@@ -228,6 +228,36 @@ def linear(x, w, b=None):
     return out if b is None else out + b
 
 
+def _layer_norm_with(xp, x, w, b, eps):
+    """layer_norm for numpy or CuPy: statistics in float64, the rest in x's dtype."""
+    x64 = x.astype(xp.float64)
+    mean = x64.mean(axis=1, keepdims=True)
+    rstd = (1.0 / xp.sqrt(((x64 - mean) ** 2).mean(axis=1, keepdims=True) + eps)).astype(x.dtype)
+    xhat = (x - mean.astype(x.dtype)) * rstd
+    out = xhat if w is None else xhat * w
+    return (out if b is None else out + b), xhat, rstd
+
+
+def layer_norm(x, w=None, b=None, eps=1e-5):
+    """The rows of 2-D x to zero mean and unit (biased) variance, then * w + b (each
+    of x's row length, or None): (out, xhat, rstd), rstd = 1 / sqrt(var + eps) as
+    [rows, 1], the values layer_norm_grad reads."""
+    return _layer_norm_with(np, x, w, b, eps)
+
+
+def _layer_norm_grad_with(xp, g, xhat, rstd):
+    n = g.shape[1]
+    m1 = (g.astype(xp.float64).sum(axis=1, keepdims=True) / n).astype(g.dtype)
+    m2 = ((g.astype(xp.float64) * xhat).sum(axis=1, keepdims=True) / n).astype(g.dtype)
+    return rstd * ((g - m1) - xhat * m2)
+
+
+def layer_norm_grad(g, xhat, rstd):
+    """Layer norm's input gradient by rows, g being the gradient of xhat:
+    rstd * (g - mean(g) - xhat * mean(g * xhat)) (means in float64)."""
+    return _layer_norm_grad_with(np, g, xhat, rstd)
+
+
 @_quiet
 def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
     """Cross-entropy of scores x [N, C] against int64 class indices, forward and

@@ -15,6 +15,6 @@ from .indexing import Cumsum, Flip, Gather, GatherAdjoint, Scatter  # noqa: F401
 from .losses import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits,  # noqa: F401
                      CrossEntropy, CrossEntropyGrad)
 from .matmul import Einsum, Linear, MatMul  # noqa: F401
-from .norm import LayerNorm, MaskedScale  # noqa: F401
+from .norm import LayerNorm, LayerNormGrad, MaskedScale  # noqa: F401
 from .movement import Cat, Expand, GetItem, IndexAdd, Permute, Reshape  # noqa: F401
 from .reduce import Amax, Amin, Sum  # noqa: F401

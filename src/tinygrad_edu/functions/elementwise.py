@@ -245,7 +245,9 @@ class Where(Function):
     @staticmethod
     def backward(ctx, g):
         (cond,) = ctx.saved_tensors
-        return None, g.where(cond, 0.0), g.where(~cond, 0.0)
+        need_a, need_b = ctx.needs_input_grad[1:]   # masked_fill's value needs none
+        return (None, g.where(cond, 0.0) if need_a else None,
+                g.where(~cond, 0.0) if need_b else None)
 
 
 class Clamp(Function):
