@@ -258,7 +258,9 @@ def test_matmul_views_sizes_and_fallbacks(dt):
     mm_check(np.zeros((0, 5), dt), np.zeros((5, 3), dt), False, False)
     mm_check(np.zeros((2, 0, 5), dt), np.zeros((2, 5, 3), dt), False, False)
     x = rng.standard_normal((3, 4, 5)).astype(dt)
-    same(C.matmul(x, a[:5, :6]), R.matmul(x, a[:5, :6]), dt)  # broadcast batch: numpy path
+    mm_check(x, a[:5, :6], False, False)  # [..., k] @ 2-D: x's rows in one product
+    mm_check(x[:, ::2], a[:6, :5], False, True)  # strided rows: copied first
+    same(C.matmul(a[:5, :4], x), R.matmul(a[:5, :4], x), dt)  # 2-D @ batch: numpy path
     with pytest.raises(ValueError):
         C.matmul(a, a)
 

@@ -296,7 +296,9 @@ class TensorMath:
         if a.shape[-1] != b.shape[-2]:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[-2]}x"
                                f"{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
-        if a.ndim > 2 or b.ndim > 2:
+        if a.ndim > 2 and b.ndim == 2 and not vb:
+            pass  # a's leading dims are rows of one product (MatMul's 2-D right side)
+        elif a.ndim > 2 or b.ndim > 2:
             batch = broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]), "matmul")
             if tuple(a.shape[:-2]) != batch:
                 a = a.expand(batch + tuple(a.shape[-2:]))

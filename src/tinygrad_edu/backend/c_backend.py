@@ -167,6 +167,11 @@ def _as_c(x, t):
 def matmul(a, b, ta=False, tb=False, out=None):
     """numpy_backend.matmul on the packed AVX2 GEMM (2-D or equally batched)."""
     k = _KERNELS.get(a.dtype)
+    if a.ndim > 2 and b.ndim == 2 and not ta and k is not None and b.dtype == a.dtype:
+        # a's leading dims are rows of one 2-D product (nn.Linear on [B, T, C])
+        lead = a.shape[:-1]
+        flat = matmul(_contig(a).reshape(-1, a.shape[-1]), b, False, tb)
+        return flat.reshape(lead + flat.shape[-1:])
     if (k is None or b.dtype != a.dtype or a.ndim < 2 or a.ndim != b.ndim
             or a.shape[:-2] != b.shape[:-2]):
         return _ref.matmul(a, b, ta, tb)

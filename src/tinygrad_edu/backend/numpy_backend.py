@@ -118,7 +118,8 @@ def reduce(op, x, axis=None, keepdims=False):  # noqa: A001 - the interface's na
 # ---- matmul ----------------------------------------------------------------------
 def matmul(a, b, ta=False, tb=False):
     """op(a) @ op(b), where op transposes the last two axes when its flag is set;
-    a and b are 2-D, or >= 3-D with identical batch dimensions."""
+    a and b are 2-D, or >= 3-D with identical batch dimensions, or a >= 3-D (not
+    transposed) with a 2-D b: a's leading dims are rows."""
     if ta:
         a = np.swapaxes(a, -1, -2)
     if tb:

@@ -12,7 +12,7 @@ class MatMul(Function):
     def forward(ctx, a, b, ta=False, tb=False):
         need_a, need_b = ctx.needs_input_grad  # each side's gradient reads the other side
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
-        ctx.ta, ctx.tb = ta, tb
+        ctx.ta, ctx.tb, ctx.rows = ta, tb, a.ndim > 2 and b.ndim == 2
         return ctx.backend.matmul(a, b, ta, tb)
     @staticmethod
     def backward(ctx, g):
@@ -22,22 +22,31 @@ class MatMul(Function):
         if b is not None:  # dA = G op(B)^T, transposed back when A entered transposed
             ga = MatMul.apply(b, g, ta=tb, tb=True) if ta else MatMul.apply(g, b, tb=not tb)
         if a is not None:  # dB = op(A)^T G, transposed back when B entered transposed
+            if ctx.rows:  # a [..., k] met a 2-D b: all its rows make one product
+                a, g = a.reshape(-1, a.shape[-1]), g.reshape(-1, g.shape[-1])
             gb = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta)
         return ga, gb
 
 
 class Linear(Function):
-    """x @ w.T + b for 2-D x [rows, in], w [out, in] and b [out] (optional)."""
+    """x @ w.T + b for x [..., in] (its leading dims as rows of one GEMM), w [out, in]
+    and b [out] (optional)."""
     fresh_grads = True  # new GEMM results and a new column sum
     @staticmethod
     def forward(ctx, x, w, b=None):
         need_x, need_w = ctx.needs_input_grad[:2]
         ctx.save_for_backward(x if need_w else None, w if need_x else None)
-        return ctx.backend.linear(x, w, b)
+        if x.ndim == 2:
+            return ctx.backend.linear(x, w, b)
+        out = ctx.backend.linear(x.reshape(-1, x.shape[-1]), w, b)
+        return out.reshape(x.shape[:-1] + (w.shape[0],))
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         gx = None if w is None else MatMul.apply(g, w)
+        if g.ndim > 2:  # the weight's and bias's gradients sum over every row
+            g = g.reshape(-1, g.shape[-1])
+            x = None if x is None else x.reshape(-1, x.shape[-1])
         gw = None if x is None else MatMul.apply(g, x, ta=True)
         if len(ctx.needs_input_grad) == 2:
             return gx, gw

@@ -60,9 +60,7 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
                            f"out_features={weight.shape[0]}")
     if x.ndim >= 2 and (b is None or (b.ndim == 1 and b.dtype == w.dtype)):
         # [..., in] as one [rows, in] GEMM (as PyTorch does): no batch of weight copies
-        flat = input if x.ndim == 2 else input.reshape(-1, x.shape[-1])
-        out = _fn.Linear.apply(flat, weight, *([bias] if bias is not None else []))
-        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (w.shape[0],))
+        return _fn.Linear.apply(input, weight, *([bias] if bias is not None else []))
     out = input.matmul(weight.t())
     return out if bias is None else out + bias
 
