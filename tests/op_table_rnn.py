@@ -10,11 +10,17 @@ stay out of saturation and float32 forwards stay within op_table's tolerance. Th
 relu cell is not ``smooth``: its kink at 0 is a measure-zero set for the drawn
 inputs, but there is no second derivative to check. The sequence layers (RNN, LSTM,
 GRU) are these steps in a loop; test_rnn.py checks them against PyTorch and with
-gradcheck."""
+gradcheck.
+
+The fused pointwise parts of a step (functions.rnn: LSTMCell on the gates and c,
+GRUCell on the input half, the hidden half and h) have rows of their own, so their
+Jacobians and second derivatives are checked on any gates, not only on those a
+linear layer makes."""
 import numpy as np
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+import tinygrad_edu.functions as fn
 import tinygrad_edu.nn.rnn_cells as C
 
 _WEIGHTS = ("unit", "unit", "unit", "unit")
@@ -62,6 +68,29 @@ def _gru_np(x, h, w_ih, w_hh, b_ih, b_hh):
     return ((1 - z) * n + z * h).astype(x.dtype)
 
 
+@st.composite
+def pointwise_args(draw, gates, states=1):
+    """Shapes of the pointwise part's inputs: the gates (LSTM: [.., 4 * hidden] and c) or
+    the two halves (GRU: gi, gh [.., 3 * hidden] and h); batch 1-2 or none, hidden 1-3."""
+    batch = tuple(draw(st.lists(st.integers(1, 2), max_size=1)))
+    hid = draw(st.integers(1, 3))
+    return (batch + (gates * hid,),) * states + (batch + (hid,),), {}
+
+
+def _lstm_pointwise_np(gates, c):
+    i, f, g, o = np.split(gates.astype(np.float64), 4, axis=-1)
+    c2 = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+    return np.concatenate([_sigmoid(o) * np.tanh(c2), c2], axis=-1).astype(gates.dtype)
+
+
+def _gru_pointwise_np(gi, gh, h):
+    i_r, i_z, i_n = np.split(gi.astype(np.float64), 3, axis=-1)
+    h_r, h_z, h_n = np.split(gh.astype(np.float64), 3, axis=-1)
+    r, z = _sigmoid(i_r + h_r), _sigmoid(i_z + h_z)
+    n = np.tanh(i_n + r * h_n)
+    return ((1 - z) * n + z * h).astype(gi.dtype)
+
+
 def rows(Row):
     """The recurrent-cell rows, built with op_table's Row class."""
     return [
@@ -73,7 +102,12 @@ def rows(Row):
             ("any", "any", "any") + _WEIGHTS, smooth=True),
         Row("gru_cell", C.gru_cell, _gru_np, cell_args(3), ("any", "any") + _WEIGHTS,
             smooth=True),
+        Row("lstm_pointwise", fn.LSTMCell.apply, _lstm_pointwise_np, pointwise_args(4),
+            ("any", "any"), smooth=True),
+        Row("gru_pointwise", fn.GRUCell.apply, _gru_pointwise_np, pointwise_args(3, states=2),
+            ("any", "any", "any"), smooth=True),
     ]
 
 
-REQUIRED_RNN = ["rnn_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
+REQUIRED_RNN = ["rnn_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "lstm_pointwise",
+                "gru_pointwise"]

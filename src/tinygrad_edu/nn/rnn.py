@@ -5,8 +5,11 @@ and layouts, so state_dicts move between the two.
 
 A layer runs its cell step by step over time, written with Tensor ops only: autograd
 unrolls the loop (backpropagation through time) with no code of its own here. The
-input half of every step, x_t @ W_ih.T + b_ih, is one matmul over the whole sequence
-before the loop; only h @ W_hh.T has to wait for the previous step.
+LSTM's and GRU's pointwise part of a step is one fused node (functions.rnn). Each step
+computes its input half from its own input tensor (a layer above the first reads the
+steps of the one below, not slices of their stack), so backward adds no
+[steps, ...]-sized array per step; the RNN and the LSTM multiply [x_t, h] by
+[W_ih, W_hh] in one GEMM.
 ``proj_size`` (LSTM projections) is not supported."""
 import numbers
 import warnings
@@ -17,7 +20,7 @@ from ..functional import cat, stack
 from . import functional as F
 from .module import Module, Parameter
 from .rnn_cells import (GRUCell, LSTMCell, RNNCell, RNNCellBase, _gru_step,  # noqa: F401
-                        _lstm_step, _nonlinearity, _rnn_step, _size, _tensor_arg, _uniform_init,
+                        _lstm_step, _nonlinearity, _size, _tensor_arg, _uniform_init,
                         gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell)
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -154,13 +157,31 @@ class RNNBase(Module):
             else (None, None)
         return getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), *b
 
-    def _step(self, gi, state, w_hh, b_hh):
-        """One time step: the new state tuple ((h,) or (h, c) for the LSTM)."""
-        if self.mode == "LSTM":
-            return _lstm_step(gi, state[0], state[1], w_hh, b_hh)
-        if self.mode == "GRU":
-            return (_gru_step(gi, state[0], w_hh, b_hh),)
-        return (_rnn_step(gi, state[0], w_hh, b_hh, relu=self.mode == "RNN_RELU"),)
+    def _steps(self, x, xs, state, params, order):
+        """One direction of one layer over the steps in ``order``: step t reads xs[t]
+        (the steps of the layer below) or x[t]. Returns (outputs per step, final state).
+        Every step computes its own input half: a slice of one [steps, ...] product
+        would hand each step's gradient back as a whole [steps, ...] array."""
+        w_ih, w_hh, b_ih, b_hh = params
+        ys = [None] * len(order)
+        if self.mode == "GRU":   # its candidate needs the hidden GEMM apart
+            (h,) = state
+            for t in order:
+                gi = F.linear(x[t] if xs is None else xs[t], w_ih, b_ih)
+                h = ys[t] = _gru_step(gi, F.linear(h, w_hh, b_hh), h)
+            return ys, (h,)
+        # [x_t, h] @ [W_ih, W_hh].T + (b_ih + b_hh): one GEMM a step, one weight gradient
+        w = cat([w_ih, w_hh], dim=1)
+        b = None if b_ih is None else b_ih + b_hh
+        h, c = state if self.mode == "LSTM" else (state[0], None)
+        for t in order:
+            pre = F.linear(cat([x[t] if xs is None else xs[t], h], dim=1), w, b)
+            if c is not None:
+                h, c = _lstm_step(pre, c)
+            else:
+                h = pre.relu() if self.mode == "RNN_RELU" else pre.tanh()
+            ys[t] = h
+        return ys, ((h,) if c is None else (h, c))
 
     def _run(self, input, hx, n_states):  # noqa: A002
         """The checked forward: (output, [h_n] or [h_n, c_n]) in PyTorch's layouts."""
@@ -179,23 +200,25 @@ class RNNBase(Module):
                                         for s in (list(hx) if n_states == 2 else [hx])]
         zero = zeros(batch, self.hidden_size, dtype=input.dtype, device=input.device)
         finals = [[] for _ in range(n_states)]
+        xs = None   # the layer's input as one tensor per step, when it is made that way
         for layer in range(self.num_layers):
             outs = []
             for d in range(self._directions):
-                w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, d)
-                gi = F.linear(x, w_ih, b_ih)   # [steps, batch, gates * hidden] in one matmul
                 k = layer * self._directions + d
                 state = tuple(s[k] for s in states) if states else (zero,) * n_states
-                ys = [None] * steps
-                for t in (reversed(range(steps)) if d else range(steps)):
-                    state = self._step(gi[t], state, w_hh, b_hh)
-                    ys[t] = state[0]
-                outs.append(stack(ys))
+                ys, state = self._steps(x, xs, state, self._layer_params(layer, d),
+                                        range(steps - 1, -1, -1) if d else range(steps))
+                outs.append(ys)
                 for f, s in zip(finals, state):
                     f.append(s)
-            x = outs[0] if len(outs) == 1 else cat(outs, dim=2)
-            if layer < self.num_layers - 1 and self.dropout and self.training:
-                x = F.dropout(x, self.dropout, training=True)
+            if layer == self.num_layers - 1:
+                x = stack(outs[0]) if len(outs) == 1 else cat([stack(y) for y in outs], dim=2)
+            elif self.dropout and self.training:
+                x = F.dropout(stack(outs[0]) if len(outs) == 1 else
+                              cat([stack(y) for y in outs], dim=2), self.dropout, training=True)
+                xs = None
+            else:
+                xs = outs[0] if len(outs) == 1 else [cat(p, dim=1) for p in zip(*outs)]
         finals = [stack(f) for f in finals]
         if not batched:
             return x.squeeze(1), [f.squeeze(1) for f in finals]

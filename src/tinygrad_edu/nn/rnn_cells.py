@@ -2,70 +2,62 @@
 (``rnn_tanh_cell``, ``rnn_relu_cell``, ``lstm_cell``, ``gru_cell``, PyTorch's
 ``torch.*_cell`` signatures) and as the modules RNNCell, LSTMCell and GRUCell with
 PyTorch's parameter names, shapes, gate order and initialisation, so state_dicts move
-between the two. Every step is a composition of Tensor ops (linear, slicing, sigmoid,
-tanh, relu): autograd differentiates it with no code of its own here.
+between the two.
 
-The sequence layers (RNN, LSTM, GRU) in tinygrad_edu.nn.rnn reuse the ``_*_step``
-functions below, after computing the input half of every step in one matmul."""
+The LSTM's and GRU's pointwise part is one fused node (functions.rnn: LSTMCell,
+GRUCell); the sequence layers in tinygrad_edu.nn.rnn reuse the ``_*_step`` functions
+below with their own GEMMs."""
 import math
 import numbers
 
 from .. import dtypes
 from ..factories import empty, zeros
+from .. import functions as _fn
 from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter
 
 
-# ---- one step, given the input's contribution gi = x @ w_ih.T + b_ih -------------------------
-def _rnn_step(gi, h, w_hh, b_hh, relu=False):
-    pre = gi + F.linear(h, w_hh, b_hh)
-    return pre.relu() if relu else pre.tanh()
+# ---- one step's pointwise part, given its GEMMs' results --------------------------------------
+def _lstm_step(gates, c):
+    """(h', c') from the gates x @ w_ih.T + b_ih + h @ w_hh.T + b_hh (PyTorch's order
+    i, f, g, o in the rows of the weights) and c: one fused node, whose result
+    [..., 2 * hidden] holds h' and c' side by side."""
+    hc = _fn.LSTMCell.apply(gates, c)
+    n = c.shape[-1]
+    return hc[..., :n], hc[..., n:]
 
 
-def _lstm_step(gi, h, c, w_hh, b_hh):
-    """PyTorch's gate order i, f, g, o in the rows of the weights."""
-    gates = gi + F.linear(h, w_hh, b_hh)
-    n = h.shape[-1]
-    i, f = gates[..., :n].sigmoid(), gates[..., n:2 * n].sigmoid()
-    g, o = gates[..., 2 * n:3 * n].tanh(), gates[..., 3 * n:].sigmoid()
-    c = f * c + i * g
-    return o * c.tanh(), c
-
-
-def _gru_step(gi, h, w_hh, b_hh):
-    """Gate order r, z, n; the reset gate multiplies W_hn h + b_hn (PyTorch's, and
-    cuDNN's, form), not h itself."""
-    gh = F.linear(h, w_hh, b_hh)
-    n = h.shape[-1]
-    r = (gi[..., :n] + gh[..., :n]).sigmoid()
-    z = (gi[..., n:2 * n] + gh[..., n:2 * n]).sigmoid()
-    cand = (gi[..., 2 * n:] + r * gh[..., 2 * n:]).tanh()
-    return cand + z * (h - cand)    # = (1 - z) * cand + z * h, one op fewer
+def _gru_step(gi, gh, h):
+    """h' from gi = x @ w_ih.T + b_ih, gh = h @ w_hh.T + b_hh and h, gate order r, z, n;
+    the reset gate multiplies W_hn h + b_hn (PyTorch's, and cuDNN's, form), not h
+    itself. One fused node."""
+    return _fn.GRUCell.apply(gi, gh, h)
 
 
 # ---- the functional forms (no checks: the modules check) -----------------------------------
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):  # noqa: A002
     """h' = tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)."""
-    return _rnn_step(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+    return (F.linear(input, w_ih, b_ih) + F.linear(hx, w_hh, b_hh)).tanh()
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):  # noqa: A002
     """h' = relu(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)."""
-    return _rnn_step(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh, relu=True)
+    return (F.linear(input, w_ih, b_ih) + F.linear(hx, w_hh, b_hh)).relu()
 
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):  # noqa: A002
     """(h', c') from hx = (h, c): i, f, o = sigmoid, g = tanh of the gate rows,
     c' = f * c + i * g, h' = o * tanh(c')."""
-    return _lstm_step(F.linear(input, w_ih, b_ih), hx[0], hx[1], w_hh, b_hh)
+    gates = F.linear(input, w_ih, b_ih) + F.linear(hx[0], w_hh, b_hh)
+    return _lstm_step(gates, hx[1])
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):  # noqa: A002
     """h' = (1 - z) * n + z * h with r, z = sigmoid(...) and
     n = tanh(W_in x + b_in + r * (W_hn h + b_hn))."""
-    return _gru_step(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+    return _gru_step(F.linear(input, w_ih, b_ih), F.linear(hx, w_hh, b_hh), hx)
 
 
 # ---- argument checks shared with nn.rnn ----------------------------------------------------
