@@ -11,6 +11,7 @@ gi = x @ W_ih.T + b_ih and the hidden half gh = h @ W_hh.T + b_hh apart, as its 
 gate multiplies the hidden half of the candidate."""
 from ..autograd import Function
 from ..grad_mode import is_grad_enabled
+from .matmul import Linear, MatMul
 from .movement import Cat
 
 
@@ -19,34 +20,62 @@ def _cat(ts):
     return Cat.apply(*ts, axis=ts[0].ndim - 1)
 
 
+# ---- the LSTM step's pointwise part, written once for the cell and the layer -------------
+def _lstm_pointwise(be, gates, c, h, c2, k1):
+    """Arrays: from the gates [..., 4n] (order i, f, g, o) and c, write h' into h, c'
+    into c2 and K1 (the four gates' factors: each activation's derivative times what
+    it multiplies) into k1; return K2 = o * (1 - tanh(c')^2) and f (a view)."""
+    xp, n = be.xp, c.shape[-1]
+    s = be.unary("sigmoid", gates)          # i, f and o (the g columns are unused)
+    g = xp.tanh(gates[..., 2 * n:3 * n])
+    i, f, o = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
+    xp.multiply(f, c, out=c2)
+    ig = i * g
+    c2 += ig
+    tc = xp.tanh(c2)
+    xp.multiply(o, tc, out=h)
+    xp.subtract(1, s, out=k1)
+    k1 *= s                                 # sigmoid' of i, f and o
+    k1[..., :n] *= g
+    k1[..., n:2 * n] *= c
+    xp.subtract(i, ig * g, out=k1[..., 2 * n:3 * n])   # i * (1 - g^2)
+    k1[..., 3 * n:] *= tc
+    return o - h * tc, f                                # o * (1 - tc^2)
+
+
+def _lstm_factors(gates, c):
+    """Tensors: (h', c', K1, K2, f) as differentiable functions of the gates and c
+    (what backward recomputes under create_graph)."""
+    n = c.shape[-1]
+    i, f = gates[..., :n].sigmoid(), gates[..., n:2 * n].sigmoid()
+    g, o = gates[..., 2 * n:3 * n].tanh(), gates[..., 3 * n:].sigmoid()
+    c2 = f * c + i * g
+    tc = c2.tanh()
+    k1 = _cat([g * (i * (1 - i)), c * (f * (1 - f)), i * (1 - g * g), tc * (o * (1 - o))])
+    return o * tc, c2, k1, o * (1 - tc * tc), f
+
+
+def _lstm_grad(dh, dc, k1, k2, f):
+    """Tensors: the gradients of the gates and of c from those of h' and c'."""
+    dct = dc + dh * k2      # the gradient of c' (through c' itself and through h')
+    return _cat([dct, dct, dct, dh]) * k1, dct * f
+
+
 class LSTMCell(Function):
     """One LSTM step's pointwise part, from the gates [..., 4 * hidden] (x @ W_ih.T +
     b_ih + h @ W_hh.T + b_hh, PyTorch's order i, f, g, o) and c:
     c' = sigmoid(f) * c + sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c'); the result
     is h' and c' side by side, [..., 2 * hidden].
 
-    Backward reads K1, the four gates' factors (the derivative of each activation times
-    what it multiplies), K2 = o * (1 - tanh(c')^2) and f: forward's arrays, or the same
+    Backward reads K1, K2 and f (see _lstm_pointwise): forward's arrays, or the same
     recomputed from the saved gates and c as Tensor ops under create_graph."""
     @staticmethod
     def forward(ctx, gates, c):
-        be, n = ctx.backend, c.shape[-1]
-        xp = be.xp
-        s = be.unary("sigmoid", gates)          # i, f and o (the g columns are unused)
-        g = be.unary("tanh", gates[..., 2 * n:3 * n])
-        i, f, o = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
-        out = xp.empty(c.shape[:-1] + (2 * n,), dtype=c.dtype)
-        c2 = out[..., n:]
-        xp.multiply(f, c, out=c2)
-        c2 += i * g
-        tc = be.unary("tanh", c2)
-        xp.multiply(o, tc, out=out[..., :n])
-        k1 = s * (1 - s)                        # sigmoid' of i, f, o
-        k1[..., :n] *= g
-        k1[..., n:2 * n] *= c
-        k1[..., 2 * n:3 * n] = i * (1 - g * g)
-        k1[..., 3 * n:] *= tc
-        ctx.k1, ctx.k2, ctx.f = k1, o * (1 - tc * tc), f
+        n = c.shape[-1]
+        out = ctx.backend.xp.empty(c.shape[:-1] + (2 * n,), dtype=c.dtype)
+        ctx.k1 = ctx.backend.xp.empty_like(gates, dtype=c.dtype)
+        ctx.k2, ctx.f = _lstm_pointwise(ctx.backend, gates, c, out[..., :n], out[..., n:],
+                                        ctx.k1)
         ctx.save_for_backward(gates, c)   # read only to recompute under create_graph
         return out
     @staticmethod
@@ -54,18 +83,79 @@ class LSTMCell(Function):
         gates, c = ctx.saved_tensors
         n = c.shape[-1]
         if is_grad_enabled():   # create_graph: the factors as functions of the inputs
-            i, f = gates[..., :n].sigmoid(), gates[..., n:2 * n].sigmoid()
-            g, o = gates[..., 2 * n:3 * n].tanh(), gates[..., 3 * n:].sigmoid()
-            tc = (f * c + i * g).tanh()
-            k1 = _cat([g * (i * (1 - i)), c * (f * (1 - f)), i * (1 - g * g),
-                       tc * (o * (1 - o))])
-            k2 = o * (1 - tc * tc)
+            _, _, k1, k2, f = _lstm_factors(gates, c)
         else:                   # first order: forward's values as constants
             k1, k2, f = grad._make(ctx.k1), grad._make(ctx.k2), grad._make(ctx.f)
-        dh, dc = grad[..., :n], grad[..., n:]
-        dct = dc + dh * k2      # the gradient of c' (through c' itself and through h')
-        dgates = _cat([dct, dct, dct, dh]) * k1 if ctx.needs_input_grad[0] else None
-        return dgates, (dct * f if ctx.needs_input_grad[1] else None)
+        dgates, dc = _lstm_grad(grad[..., :n], grad[..., n:], k1, k2, f)
+        need = ctx.needs_input_grad
+        return (dgates if need[0] else None), (dc if need[1] else None)
+
+
+class LSTMLayer(Function):
+    """A whole LSTM layer in one direction: x [T, N, in], h0 and c0 [N, H], w_ih
+    [4H, in], w_hh [4H, H] and, optionally, b_ih and b_hh [4H]; the steps run from 0
+    to T - 1 (from T - 1 down to 0 with ``reverse``). The result [T + 1, N, H] holds
+    h_t at [t] and the last step's c at [T].
+
+    Forward is one GEMM for the input half of every step, then per step one GEMM and
+    the pointwise part on arrays: no node per step. Backward walks the steps back in
+    Tensor ops (the step's gradient, then the hidden GEMM) and ends with one GEMM per
+    weight over all steps. It reads K1, K2 and f of every step and the hidden state
+    each step started from: forward's arrays, or the same recomputed from the saved
+    inputs as Tensor ops under create_graph."""
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, *b, reverse=False):
+        be = ctx.backend
+        xp, (T, N), H = be.xp, x.shape[:2], h0.shape[-1]
+        dt = h0.dtype
+        gi = be.linear(x.reshape(T * N, x.shape[-1]), w_ih, b[0] + b[1] if b else None)
+        gi = gi.reshape(T, N, 4 * H)
+        out = xp.empty((T + 1, N, H), dtype=dt)
+        k1, k2 = xp.empty((T, N, 4 * H), dtype=dt), xp.empty((T, N, H), dtype=dt)
+        f, hprev = xp.empty((T, N, H), dtype=dt), xp.empty((T, N, H), dtype=dt)
+        cbuf = xp.empty((2, N, H), dtype=dt)
+        h, c = h0, c0
+        for s, t in enumerate(range(T - 1, -1, -1) if reverse else range(T)):
+            hprev[t] = h
+            gates = be.matmul(h, w_hh, False, True)
+            gates += gi[t]
+            c2 = out[T] if s == T - 1 else cbuf[s % 2]
+            k2[t], f[t] = _lstm_pointwise(be, gates, c, out[t], c2, k1[t])
+            h, c = out[t], c2
+        ctx.k1, ctx.k2, ctx.f, ctx.hprev, ctx.reverse = k1, k2, f, hprev, reverse
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, *b)
+        return out
+    @staticmethod
+    def backward(ctx, grad):
+        x, h0, c0, w_ih, w_hh, *b = ctx.saved_tensors
+        (T, N), H = x.shape[:2], h0.shape[-1]
+        order = range(T - 1, -1, -1) if ctx.reverse else range(T)
+        if is_grad_enabled():   # create_graph: every step again, as Tensor ops
+            gi = Linear.apply(x, w_ih, *b[:1])
+            k1, k2, f, hp = [None] * T, [None] * T, [None] * T, [None] * T
+            h, c = h0, c0
+            for t in order:
+                hp[t] = h
+                h, c, k1[t], k2[t], f[t] = _lstm_factors(
+                    gi[t] + Linear.apply(h, w_hh, *b[1:]), c)
+            hprev = Cat.apply(*[v.unsqueeze(0) for v in hp], axis=0)
+        else:                   # first order: forward's values as constants
+            k1, k2, f = [[grad._make(a) for a in arr] for arr in (ctx.k1, ctx.k2, ctx.f)]
+            hprev = grad._make(ctx.hprev)
+        need = ctx.needs_input_grad
+        dgs, dh, dc = [None] * T, None, grad[T]
+        for s, t in enumerate(reversed(order)):
+            g = grad[t] if dh is None else grad[t] + dh
+            dgs[t], dc = _lstm_grad(g, dc, k1[t], k2[t], f[t])
+            if s < T - 1 or need[1]:
+                dh = MatMul.apply(dgs[t], w_hh)
+        dg = Cat.apply(*[v.unsqueeze(0) for v in dgs], axis=0).reshape(T * N, 4 * H)
+        db = dg.sum(0) if b and (need[5] or need[6]) else None
+        return (MatMul.apply(dg, w_ih).reshape(x.shape) if need[0] else None,
+                dh if need[1] else None, dc if need[2] else None,
+                MatMul.apply(dg, x.reshape(T * N, x.shape[-1]), ta=True) if need[3] else None,
+                MatMul.apply(dg, hprev.reshape(T * N, H), ta=True) if need[4] else None,
+                *((db if need[5] else None, db if need[6] else None) if b else ()))
 
 
 class GRUCell(Function):
@@ -83,7 +173,7 @@ class GRUCell(Function):
         xp = be.xp
         rz = be.unary("sigmoid", gi[..., :2 * n] + gh[..., :2 * n])
         r, z, hn = rz[..., :n], rz[..., n:], gh[..., 2 * n:]
-        cand = be.unary("tanh", gi[..., 2 * n:] + r * hn)
+        cand = xp.tanh(gi[..., 2 * n:] + r * hn)
         d = h - cand
         out = z * d
         out += cand

@@ -3,18 +3,21 @@ rnn_cells), with PyTorch's constructor arguments, parameter names
 (``weight_ih_l{k}[_reverse]`` ...), shapes, gate order, initialisation, return values
 and layouts, so state_dicts move between the two.
 
-A layer runs its cell step by step over time, written with Tensor ops only: autograd
-unrolls the loop (backpropagation through time) with no code of its own here. The
-LSTM's and GRU's pointwise part of a step is one fused node (functions.rnn). Each step
-computes its input half from its own input tensor (a layer above the first reads the
-steps of the one below, not slices of their stack), so backward adds no
-[steps, ...]-sized array per step; the RNN and the LSTM multiply [x_t, h] by
-[W_ih, W_hh] in one GEMM.
+An LSTM layer (one direction) is one node over the whole sequence,
+functions.rnn.LSTMLayer: one GEMM for the input half of every step, a loop of hidden
+GEMMs and fused pointwise steps, and a backward through time in Tensor ops that ends
+with one GEMM per weight. The RNN and the GRU run their cell step by step in Tensor
+ops (the GRU's pointwise part one fused node), and autograd unrolls the loop
+(backpropagation through time). Each of their steps computes its input half from its
+own input tensor (a layer above the first reads the steps of the one below, not
+slices of their stack), so backward adds no [steps, ...]-sized array per step; the
+RNN multiplies [x_t, h] by [W_ih, W_hh] in one GEMM.
 ``proj_size`` (LSTM projections) is not supported."""
 import numbers
 import warnings
 
 from .. import dtypes
+from .. import functions as _fn
 from ..factories import empty, zeros
 from ..functional import cat, stack
 from . import functional as F
@@ -157,15 +160,24 @@ class RNNBase(Module):
             else (None, None)
         return getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), *b
 
-    def _steps(self, x, xs, state, params, order):
-        """One direction of one layer over the steps in ``order``: step t reads xs[t]
-        (the steps of the layer below) or x[t]. Returns (outputs per step, final state).
-        Every step computes its own input half: a slice of one [steps, ...] product
-        would hand each step's gradient back as a whole [steps, ...] array."""
+    def _direction(self, x, xs, state, params, reverse):
+        """One direction of one layer: (its output, final state). The LSTM is one node
+        over the sequence x (functions.rnn.LSTMLayer), output [steps, batch, hidden];
+        the RNN and the GRU run step by step, reading xs[t] (the steps of the layer
+        below) or x[t], and give their output as a list of steps. Every step computes
+        its own input half: a slice of one [steps, ...] product would hand each step's
+        gradient back as a whole [steps, ...] array."""
         w_ih, w_hh, b_ih, b_hh = params
-        ys = [None] * len(order)
+        steps = len(xs) if xs is not None else x.shape[0]
+        if self.mode == "LSTM":   # the layer below handed over a whole tensor
+            out = _fn.LSTMLayer.apply(x, *state, w_ih, w_hh,
+                                      *(() if b_ih is None else (b_ih, b_hh)),
+                                      reverse=reverse)
+            return out[:steps], (out[0 if reverse else steps - 1], out[steps])
+        order = range(steps - 1, -1, -1) if reverse else range(steps)
+        ys = [None] * steps
+        (h,) = state
         if self.mode == "GRU":   # its candidate needs the hidden GEMM apart
-            (h,) = state
             for t in order:
                 gi = F.linear(x[t] if xs is None else xs[t], w_ih, b_ih)
                 h = ys[t] = _gru_step(gi, F.linear(h, w_hh, b_hh), h)
@@ -173,15 +185,10 @@ class RNNBase(Module):
         # [x_t, h] @ [W_ih, W_hh].T + (b_ih + b_hh): one GEMM a step, one weight gradient
         w = cat([w_ih, w_hh], dim=1)
         b = None if b_ih is None else b_ih + b_hh
-        h, c = state if self.mode == "LSTM" else (state[0], None)
         for t in order:
             pre = F.linear(cat([x[t] if xs is None else xs[t], h], dim=1), w, b)
-            if c is not None:
-                h, c = _lstm_step(pre, c)
-            else:
-                h = pre.relu() if self.mode == "RNN_RELU" else pre.tanh()
-            ys[t] = h
-        return ys, ((h,) if c is None else (h, c))
+            h = ys[t] = pre.relu() if self.mode == "RNN_RELU" else pre.tanh()
+        return ys, (h,)
 
     def _run(self, input, hx, n_states):  # noqa: A002
         """The checked forward: (output, [h_n] or [h_n, c_n]) in PyTorch's layouts."""
@@ -206,19 +213,19 @@ class RNNBase(Module):
             for d in range(self._directions):
                 k = layer * self._directions + d
                 state = tuple(s[k] for s in states) if states else (zero,) * n_states
-                ys, state = self._steps(x, xs, state, self._layer_params(layer, d),
-                                        range(steps - 1, -1, -1) if d else range(steps))
-                outs.append(ys)
+                y, state = self._direction(x, xs, state, self._layer_params(layer, d), d == 1)
+                outs.append(y)
                 for f, s in zip(finals, state):
                     f.append(s)
-            if layer == self.num_layers - 1:
-                x = stack(outs[0]) if len(outs) == 1 else cat([stack(y) for y in outs], dim=2)
-            elif self.dropout and self.training:
-                x = F.dropout(stack(outs[0]) if len(outs) == 1 else
-                              cat([stack(y) for y in outs], dim=2), self.dropout, training=True)
-                xs = None
-            else:
+            xs = None
+            if layer < self.num_layers - 1 and isinstance(outs[0], list) and not (
+                    self.dropout and self.training):   # the next layer reads the steps
                 xs = outs[0] if len(outs) == 1 else [cat(p, dim=1) for p in zip(*outs)]
+                continue
+            outs = [stack(y) if isinstance(y, list) else y for y in outs]
+            x = outs[0] if len(outs) == 1 else cat(outs, dim=2)
+            if layer < self.num_layers - 1 and self.dropout and self.training:
+                x = F.dropout(x, self.dropout, training=True)
         finals = [stack(f) for f in finals]
         if not batched:
             return x.squeeze(1), [f.squeeze(1) for f in finals]
