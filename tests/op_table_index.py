@@ -163,6 +163,14 @@ def _sdpa_np(q, k, v, kind, seed):
     return (w @ v).astype(q.dtype)
 
 
+@st.composite
+def linear_nd_args(draw):
+    """x [..., in] with 1-2 leading dims, w [out, in], b [out]: F.linear on a sequence."""
+    lead = tuple(draw(st.lists(st.integers(1, 3), min_size=2, max_size=3)))
+    n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return (lead + (n_in,), (n_out, n_in), (n_out,)), {}
+
+
 def rows(Row):
     """The rows, built with op_table's Row class."""
     def gather_tg(x, dim, ishape, seed, n):
@@ -202,9 +210,15 @@ def rows(Row):
             lambda *xs, eq: np.einsum(eq, *xs).astype(xs[0].dtype), einsum_args(),
             smooth=True),
         Row("scaled_dot_product_attention", _sdpa_tg, _sdpa_np, sdpa_args(), smooth=True),
+        # [B, T, in] rows in one GEMM; the weight gradient a product over all rows
+        Row("linear_nd", lambda x, w, b: F.linear(x, w, b), lambda x, w, b: x @ w.T + b,
+            linear_nd_args(), smooth=True),
+        Row("matmul_nd_2d", lambda x, w: x @ w.t(), lambda x, w: x @ w.T,
+            linear_nd_args().map(lambda a: (a[0][:2], {})), smooth=True),
     ]
 
 
 REQUIRED_INDEX = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "tril",
                   "triu", "cumsum", "flip", "sort_values", "topk_values", "split",
-                  "repeat_interleave", "einsum", "scaled_dot_product_attention"]
+                  "repeat_interleave", "einsum", "scaled_dot_product_attention", "linear_nd",
+                  "matmul_nd_2d"]

@@ -5,25 +5,34 @@ from ..autograd import Function
 
 
 class MatMul(Function):
-    """op(a) @ op(b) on 2-D or equally batched arrays; op transposes the last two
-    axes when ta / tb is set."""
+    """op(a) @ op(b) on 2-D or equally batched arrays, or a [..., k] with a 2-D b (a's
+    leading dims are rows); op transposes the last two axes when ta / tb is set.
+    ``flat`` (with ta): a^T b over all the rows of a [..., m] and b [..., n] (the
+    weight gradient of a layer applied to [B, T, in])."""
     fresh_grads = True  # every gradient is a new GEMM result: a leaf may adopt it
     @staticmethod
-    def forward(ctx, a, b, ta=False, tb=False):
+    def forward(ctx, a, b, ta=False, tb=False, flat=False):
         need_a, need_b = ctx.needs_input_grad  # each side's gradient reads the other side
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
-        ctx.ta, ctx.tb, ctx.rows = ta, tb, a.ndim > 2 and b.ndim == 2
+        ctx.ta, ctx.tb, ctx.flat = ta, tb, flat
+        ctx.rows = a.ndim > 2 and b.ndim == 2
+        if flat:
+            a, b = a.reshape(-1, a.shape[-1]), b.reshape(-1, b.shape[-1])
         return ctx.backend.matmul(a, b, ta, tb)
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         ta, tb = ctx.ta, ctx.tb
         ga = gb = None
+        if ctx.flat:  # out = A^T B over the rows: dA = B G^T, dB = A G, row by row
+            return (None if b is None else MatMul.apply(b, g, tb=True),
+                    None if a is None else MatMul.apply(a, g))
         if b is not None:  # dA = G op(B)^T, transposed back when A entered transposed
             ga = MatMul.apply(b, g, ta=tb, tb=True) if ta else MatMul.apply(g, b, tb=not tb)
-        if a is not None:  # dB = op(A)^T G, transposed back when B entered transposed
-            if ctx.rows:  # a [..., k] met a 2-D b: all its rows make one product
-                a, g = a.reshape(-1, a.shape[-1]), g.reshape(-1, g.shape[-1])
+        if a is not None and ctx.rows:  # a [..., k] met a 2-D b: all its rows make dB
+            gb = MatMul.apply(g, a, ta=True, flat=True) if tb else \
+                MatMul.apply(a, g, ta=True, flat=True)
+        elif a is not None:  # dB = op(A)^T G, transposed back when B entered transposed
             gb = MatMul.apply(g, a, ta=True, tb=ta) if tb else MatMul.apply(a, g, ta=not ta)
         return ga, gb
 
@@ -44,13 +53,12 @@ class Linear(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         gx = None if w is None else MatMul.apply(g, w)
-        if g.ndim > 2:  # the weight's and bias's gradients sum over every row
-            g = g.reshape(-1, g.shape[-1])
-            x = None if x is None else x.reshape(-1, x.shape[-1])
-        gw = None if x is None else MatMul.apply(g, x, ta=True)
+        # the weight's and bias's gradients sum over every row of [..., out]
+        gw = None if x is None else MatMul.apply(g, x, ta=True, flat=g.ndim > 2)
         if len(ctx.needs_input_grad) == 2:
             return gx, gw
-        return gx, gw, (g.sum(dim=0) if ctx.needs_input_grad[2] else None)
+        rows = tuple(range(g.ndim - 1))
+        return gx, gw, (g.sum(dim=rows) if ctx.needs_input_grad[2] else None)
 
 
 class Einsum(Function):
