@@ -15,8 +15,8 @@ gradcheck.
 The fused pointwise parts of a step (functions.rnn: LSTMCell on the gates and c,
 GRUCell on the input half, the hidden half and h) have rows of their own, so their
 Jacobians and second derivatives are checked on any gates, not only on those a
-linear layer makes; so does the fused LSTM layer (LSTMLayer: a whole sequence in one
-direction, h_t at [t] and the last c at [T] of its result)."""
+linear layer makes; so do the fused layers (LSTMLayer, GRULayer: a whole sequence in
+one direction; h_t at [t] of the result, and the LSTM's last c at [T])."""
 import numpy as np
 from hypothesis import strategies as st
 
@@ -93,13 +93,14 @@ def _gru_pointwise_np(gi, gh, h):
 
 
 @st.composite
-def layer_args(draw):
-    """Shapes of x [T, N, in], h0, c0 [N, H], w_ih, w_hh, b_ih, b_hh: T 1-3, N 1-2, in
-    1-3, H 1-2; either direction."""
+def layer_args(draw, gates, states=1):
+    """Shapes of x [T, N, in], the state(s) [N, H], w_ih, w_hh, b_ih, b_hh: T 1-3,
+    N 1-2, in 1-3, H 1-2; either direction."""
     steps, batch = draw(st.integers(1, 3)), draw(st.integers(1, 2))
     n_in, hid = draw(st.integers(1, 3)), draw(st.integers(1, 2))
-    return ((steps, batch, n_in), (batch, hid), (batch, hid), (4 * hid, n_in), (4 * hid, hid),
-            (4 * hid,), (4 * hid,)), {"reverse": draw(st.booleans())}
+    rows = gates * hid
+    return ((steps, batch, n_in),) + ((batch, hid),) * states + \
+        ((rows, n_in), (rows, hid), (rows,), (rows,)), {"reverse": draw(st.booleans())}
 
 
 def _lstm_layer_np(x, h, c, w_ih, w_hh, b_ih, b_hh, reverse=False):
@@ -109,6 +110,13 @@ def _lstm_layer_np(x, h, c, w_ih, w_hh, b_ih, b_hh, reverse=False):
         h, c = np.split(hc, 2, axis=-1)
         out[t] = h
     out[-1] = c
+    return out.astype(x.dtype)
+
+
+def _gru_layer_np(x, h, w_ih, w_hh, b_ih, b_hh, reverse=False):
+    out = np.empty((x.shape[0],) + h.shape)
+    for t in (reversed(range(x.shape[0])) if reverse else range(x.shape[0])):
+        h = out[t] = _gru_np(x[t], h, w_ih, w_hh, b_ih, b_hh).astype(np.float64)
     return out.astype(x.dtype)
 
 
@@ -127,10 +135,12 @@ def rows(Row):
             ("any", "any"), smooth=True),
         Row("gru_pointwise", fn.GRUCell.apply, _gru_pointwise_np, pointwise_args(3, states=2),
             ("any", "any", "any"), smooth=True),
-        Row("lstm_layer", fn.LSTMLayer.apply, _lstm_layer_np, layer_args(),
+        Row("lstm_layer", fn.LSTMLayer.apply, _lstm_layer_np, layer_args(4, states=2),
             ("any", "any", "any") + _WEIGHTS, smooth=True),
+        Row("gru_layer", fn.GRULayer.apply, _gru_layer_np, layer_args(3),
+            ("any", "any") + _WEIGHTS, smooth=True),
     ]
 
 
 REQUIRED_RNN = ["rnn_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "lstm_pointwise",
-                "gru_pointwise", "lstm_layer"]
+                "gru_pointwise", "lstm_layer", "gru_layer"]

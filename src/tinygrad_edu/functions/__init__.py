@@ -18,4 +18,4 @@ from .matmul import Einsum, Linear, MatMul  # noqa: F401
 from .norm import LayerNorm, LayerNormGrad, MaskedScale  # noqa: F401
 from .movement import Cat, Expand, GetItem, IndexAdd, Permute, Reshape  # noqa: F401
 from .reduce import Amax, Amin, Sum  # noqa: F401
-from .rnn import GRUCell, LSTMCell, LSTMLayer  # noqa: F401
+from .rnn import GRUCell, GRULayer, LSTMCell, LSTMLayer  # noqa: F401

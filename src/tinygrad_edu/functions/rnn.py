@@ -158,53 +158,132 @@ class LSTMLayer(Function):
                 *((db if need[5] else None, db if need[6] else None) if b else ()))
 
 
+# ---- the GRU step's pointwise part, written once for the cell and the layer --------------
+def _gru_pointwise(be, gi, gh, h, out, kx, kh):
+    """Arrays: from gi, gh [..., 3n] (order r, z, n) and h, write h' into out and Kx, Kh
+    into kx, kh (with a = (1 - z) * (1 - n^2): Kx = [a * gh_n * r', (h - n) * z', a],
+    Kh = Kx with its last part times r; r', z' the sigmoids' derivatives); return z
+    (a view)."""
+    xp, n = be.xp, h.shape[-1]
+    rz = be.unary("sigmoid", gi[..., :2 * n] + gh[..., :2 * n])
+    r, z, hn = rz[..., :n], rz[..., n:], gh[..., 2 * n:]
+    cand = xp.tanh(gi[..., 2 * n:] + r * hn)
+    d = h - cand
+    xp.multiply(z, d, out=out)
+    out += cand
+    a = kx[..., 2 * n:]
+    xp.multiply(cand, cand, out=a)
+    xp.subtract(1, a, out=a)
+    a *= 1 - z
+    dz = rz * (1 - rz)                       # sigmoid' of r and z
+    xp.multiply(a * hn, dz[..., :n], out=kx[..., :n])
+    xp.multiply(d, dz[..., n:], out=kx[..., n:2 * n])
+    kh[...] = kx
+    kh[..., 2 * n:] *= r
+    return z
+
+
+def _gru_factors(gi, gh, h):
+    """Tensors: (h', Kx, Kh, z) as differentiable functions of gi, gh and h (what
+    backward recomputes under create_graph)."""
+    n = h.shape[-1]
+    r = (gi[..., :n] + gh[..., :n]).sigmoid()
+    z = (gi[..., n:2 * n] + gh[..., n:2 * n]).sigmoid()
+    hn = gh[..., 2 * n:]
+    cand = (gi[..., 2 * n:] + r * hn).tanh()
+    a = (1 - z) * (1 - cand * cand)
+    kr, kz = a * hn * (r * (1 - r)), (h - cand) * (z * (1 - z))
+    return cand + z * (h - cand), _cat([kr, kz, a]), _cat([kr, kz, a * r]), z
+
+
+def _gru_grad(g, kx, kh, z):
+    """Tensors: the gradients of gi, gh and (directly) h from that of h'."""
+    g3 = _cat([g, g, g])
+    return g3 * kx, g3 * kh, g * z
+
+
 class GRUCell(Function):
     """One GRU step's pointwise part from gi = x @ W_ih.T + b_ih and gh = h @ W_hh.T +
     b_hh ([..., 3 * hidden], PyTorch's order r, z, n) and h: r, z = sigmoid(gi + gh) of
     their rows, n = tanh(gi_n + r * gh_n), h' = (1 - z) * n + z * h.
 
-    With a = (1 - z) * (1 - n^2), backward reads Kx = [a * gh_n * r', (h - n) * z', a]
-    and Kh = Kx with its last part times r (r', z': the sigmoids' derivatives), which
-    turn dh' repeated three times into the gradients of gi and gh, and z: forward's
-    arrays, or the same recomputed from the saved inputs under create_graph."""
+    Backward reads Kx, Kh and z (see _gru_pointwise): forward's arrays, or the same
+    recomputed from the saved inputs as Tensor ops under create_graph."""
     @staticmethod
     def forward(ctx, gi, gh, h):
-        be, n = ctx.backend, h.shape[-1]
-        xp = be.xp
-        rz = be.unary("sigmoid", gi[..., :2 * n] + gh[..., :2 * n])
-        r, z, hn = rz[..., :n], rz[..., n:], gh[..., 2 * n:]
-        cand = xp.tanh(gi[..., 2 * n:] + r * hn)
-        d = h - cand
-        out = z * d
-        out += cand
-        kx = xp.empty(h.shape[:-1] + (3 * n,), dtype=h.dtype)
-        a = kx[..., 2 * n:]
-        xp.multiply(cand, cand, out=a)
-        xp.subtract(1, a, out=a)
-        a *= 1 - z
-        dz = rz * (1 - rz)                       # sigmoid' of r and z
-        xp.multiply(a * hn, dz[..., :n], out=kx[..., :n])
-        xp.multiply(d, dz[..., n:], out=kx[..., n:2 * n])
-        kh = kx.copy()
-        kh[..., 2 * n:] *= r
-        ctx.kx, ctx.kh, ctx.z = kx, kh, z
+        xp = ctx.backend.xp
+        out = xp.empty(h.shape, dtype=h.dtype)
+        ctx.kx, ctx.kh = xp.empty_like(gi, dtype=h.dtype), xp.empty_like(gi, dtype=h.dtype)
+        ctx.z = _gru_pointwise(ctx.backend, gi, gh, h, out, ctx.kx, ctx.kh)
         ctx.save_for_backward(gi, gh, h)   # read only to recompute under create_graph
         return out
     @staticmethod
     def backward(ctx, grad):
         gi, gh, h = ctx.saved_tensors
-        n = h.shape[-1]
         if is_grad_enabled():   # create_graph: the factors as functions of the inputs
-            r = (gi[..., :n] + gh[..., :n]).sigmoid()
-            z = (gi[..., n:2 * n] + gh[..., n:2 * n]).sigmoid()
-            hn = gh[..., 2 * n:]
-            cand = (gi[..., 2 * n:] + r * hn).tanh()
-            a = (1 - z) * (1 - cand * cand)
-            kr, kz = a * hn * (r * (1 - r)), (h - cand) * (z * (1 - z))
-            kx, kh = _cat([kr, kz, a]), _cat([kr, kz, a * r])
+            _, kx, kh, z = _gru_factors(gi, gh, h)
         else:                   # first order: forward's values as constants
             kx, kh, z = grad._make(ctx.kx), grad._make(ctx.kh), grad._make(ctx.z)
+        return tuple(g if need else None
+                     for g, need in zip(_gru_grad(grad, kx, kh, z), ctx.needs_input_grad))
+
+
+class GRULayer(Function):
+    """A whole GRU layer in one direction: x [T, N, in], h0 [N, H], w_ih [3H, in], w_hh
+    [3H, H] and, optionally, b_ih and b_hh [3H]; the steps run from 0 to T - 1 (from
+    T - 1 down to 0 with ``reverse``). The result [T, N, H] holds h_t at [t].
+
+    As LSTMLayer: one GEMM for the input half of every step, then per step the hidden
+    GEMM and the pointwise part on arrays; backward through time in Tensor ops, ending
+    with one GEMM per weight over all steps, from forward's Kx, Kh, z and hidden
+    states, or the same recomputed from the saved inputs under create_graph."""
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, *b, reverse=False):
+        be = ctx.backend
+        xp, (T, N), H = be.xp, x.shape[:2], h0.shape[-1]
+        dt = h0.dtype
+        gi = be.linear(x.reshape(T * N, x.shape[-1]), w_ih, b[0] if b else None)
+        gi = gi.reshape(T, N, 3 * H)
+        out = xp.empty((T, N, H), dtype=dt)
+        kx, kh = xp.empty((T, N, 3 * H), dtype=dt), xp.empty((T, N, 3 * H), dtype=dt)
+        z, hprev = xp.empty((T, N, H), dtype=dt), xp.empty((T, N, H), dtype=dt)
+        h = h0
+        for t in range(T - 1, -1, -1) if reverse else range(T):
+            hprev[t] = h
+            gh = be.linear(h, w_hh, b[1] if b else None)
+            z[t] = _gru_pointwise(be, gi[t], gh, h, out[t], kx[t], kh[t])
+            h = out[t]
+        ctx.kx, ctx.kh, ctx.z, ctx.hprev, ctx.reverse = kx, kh, z, hprev, reverse
+        ctx.save_for_backward(x, h0, w_ih, w_hh, *b)
+        return out
+    @staticmethod
+    def backward(ctx, grad):
+        x, h0, w_ih, w_hh, *b = ctx.saved_tensors
+        (T, N), H = x.shape[:2], h0.shape[-1]
+        order = range(T - 1, -1, -1) if ctx.reverse else range(T)
+        if is_grad_enabled():   # create_graph: every step again, as Tensor ops
+            gi = Linear.apply(x, w_ih, *b[:1])
+            kx, kh, z, hp = [None] * T, [None] * T, [None] * T, [None] * T
+            h = h0
+            for t in order:
+                hp[t] = h
+                h, kx[t], kh[t], z[t] = _gru_factors(gi[t], Linear.apply(h, w_hh, *b[1:]), h)
+            hprev = Cat.apply(*[v.unsqueeze(0) for v in hp], axis=0)
+        else:                   # first order: forward's values as constants
+            kx, kh, z = [[grad._make(a) for a in arr] for arr in (ctx.kx, ctx.kh, ctx.z)]
+            hprev = grad._make(ctx.hprev)
         need = ctx.needs_input_grad
-        g3 = _cat([grad, grad, grad]) if need[0] or need[1] else None
-        return (g3 * kx if need[0] else None, g3 * kh if need[1] else None,
-                grad * z if need[2] else None)
+        dgi, dgh, dh = [None] * T, [None] * T, None
+        for s, t in enumerate(reversed(order)):
+            dgi[t], dgh[t], dh_direct = _gru_grad(grad[t] if dh is None else grad[t] + dh,
+                                                  kx[t], kh[t], z[t])
+            if s < T - 1 or need[1]:
+                dh = dh_direct + MatMul.apply(dgh[t], w_hh)
+        dgi = Cat.apply(*[v.unsqueeze(0) for v in dgi], axis=0).reshape(T * N, 3 * H)
+        dgh = Cat.apply(*[v.unsqueeze(0) for v in dgh], axis=0).reshape(T * N, 3 * H)
+        return (MatMul.apply(dgi, w_ih).reshape(x.shape) if need[0] else None,
+                dh if need[1] else None,
+                MatMul.apply(dgi, x.reshape(T * N, x.shape[-1]), ta=True) if need[2] else None,
+                MatMul.apply(dgh, hprev.reshape(T * N, H), ta=True) if need[3] else None,
+                *((dgi.sum(0) if need[4] else None, dgh.sum(0) if need[5] else None)
+                  if b else ()))

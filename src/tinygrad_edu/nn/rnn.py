@@ -3,15 +3,14 @@ rnn_cells), with PyTorch's constructor arguments, parameter names
 (``weight_ih_l{k}[_reverse]`` ...), shapes, gate order, initialisation, return values
 and layouts, so state_dicts move between the two.
 
-An LSTM layer (one direction) is one node over the whole sequence,
-functions.rnn.LSTMLayer: one GEMM for the input half of every step, a loop of hidden
-GEMMs and fused pointwise steps, and a backward through time in Tensor ops that ends
-with one GEMM per weight. The RNN and the GRU run their cell step by step in Tensor
-ops (the GRU's pointwise part one fused node), and autograd unrolls the loop
-(backpropagation through time). Each of their steps computes its input half from its
-own input tensor (a layer above the first reads the steps of the one below, not
-slices of their stack), so backward adds no [steps, ...]-sized array per step; the
-RNN multiplies [x_t, h] by [W_ih, W_hh] in one GEMM.
+An LSTM or GRU layer (one direction) is one node over the whole sequence
+(functions.rnn.LSTMLayer, GRULayer): one GEMM for the input half of every step, a
+loop of hidden GEMMs and fused pointwise steps, and a backward through time in Tensor
+ops that ends with one GEMM per weight. The RNN runs its cell step by step in Tensor
+ops and autograd unrolls the loop (backpropagation through time). Each of its steps
+computes its input half from its own input tensor (a layer above the first reads the
+steps of the one below, not slices of their stack), so backward adds no
+[steps, ...]-sized array per step, and multiplies [x_t, h] by [W_ih, W_hh] in one GEMM.
 ``proj_size`` (LSTM projections) is not supported."""
 import numbers
 import warnings
@@ -161,27 +160,26 @@ class RNNBase(Module):
         return getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx), *b
 
     def _direction(self, x, xs, state, params, reverse):
-        """One direction of one layer: (its output, final state). The LSTM is one node
-        over the sequence x (functions.rnn.LSTMLayer), output [steps, batch, hidden];
-        the RNN and the GRU run step by step, reading xs[t] (the steps of the layer
-        below) or x[t], and give their output as a list of steps. Every step computes
-        its own input half: a slice of one [steps, ...] product would hand each step's
-        gradient back as a whole [steps, ...] array."""
+        """One direction of one layer: (its output, final state). The LSTM and the GRU
+        are one node over the sequence x (functions.rnn.LSTMLayer, GRULayer), output
+        [steps, batch, hidden]; the RNN runs step by step, reading xs[t] (the steps of
+        the layer below) or x[t], and gives its output as a list of steps. Each of its
+        steps computes its own input half: a slice of one [steps, ...] product would
+        hand each step's gradient back as a whole [steps, ...] array."""
         w_ih, w_hh, b_ih, b_hh = params
         steps = len(xs) if xs is not None else x.shape[0]
-        if self.mode == "LSTM":   # the layer below handed over a whole tensor
+        if self.mode == "LSTM":   # xs is None: the layer below handed over a whole tensor
             out = _fn.LSTMLayer.apply(x, *state, w_ih, w_hh,
                                       *(() if b_ih is None else (b_ih, b_hh)),
                                       reverse=reverse)
             return out[:steps], (out[0 if reverse else steps - 1], out[steps])
+        if self.mode == "GRU":
+            out = _fn.GRULayer.apply(x, *state, w_ih, w_hh,
+                                     *(() if b_ih is None else (b_ih, b_hh)), reverse=reverse)
+            return out, (out[0 if reverse else steps - 1],)
         order = range(steps - 1, -1, -1) if reverse else range(steps)
         ys = [None] * steps
         (h,) = state
-        if self.mode == "GRU":   # its candidate needs the hidden GEMM apart
-            for t in order:
-                gi = F.linear(x[t] if xs is None else xs[t], w_ih, b_ih)
-                h = ys[t] = _gru_step(gi, F.linear(h, w_hh, b_hh), h)
-            return ys, (h,)
         # [x_t, h] @ [W_ih, W_hh].T + (b_ih + b_hh): one GEMM a step, one weight gradient
         w = cat([w_ih, w_hh], dim=1)
         b = None if b_ih is None else b_ih + b_hh
