@@ -17,7 +17,7 @@ import pytest
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
 PAGES = ["a_layers.md", "b_losses.md", "c_gradients.md", "d_training.md", "e_convolutions.md",
-         "architecture.md"]
+         "f_language_models.md", "architecture.md"]
 _BLOCK = re.compile(r"(?:<!-- doctest: needs ([\w-]+) -->\n)?```python\n(.*?)```"
                     r"(?:\n\n```text\n(.*?)```)?", re.S)
 

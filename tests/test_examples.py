@@ -14,6 +14,9 @@ HAVE_DATA = FASHION.is_dir() or bool(os.environ.get("TG_DATA"))
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason=f"Fashion-MNIST not found: {FASHION} "
                                 "is absent and TG_DATA is unset (apt-get install "
                                 "dataset-fashion-mnist, or set TG_DATA)")
+HAVE_TEXT = Path("/usr/share/dict/words").is_file() and Path("/usr/share/games/fortunes").is_dir()
+needs_text = pytest.mark.skipif(not HAVE_TEXT, reason="the word list or the fortunes are "
+                                "missing (apt-get install wamerican fortunes)")
 
 
 def _has_matplotlib():
@@ -90,11 +93,21 @@ EXPECTED = {
     "d2_d2l_recipe.py": ["(3): Linear(in_features=256, out_features=10, bias=True)",
                          "epoch 1, loss", "final test acc"],
     "d3_optimizers.py": ["Adagrad", "RMSprop", "Adam", "one layer, SGD", "best:"],
+    "f_makemore.py": ["4,000 words, vocabulary '.abcdefghijklmnopqrstuvwxyz'",
+                      "counts tensor of shape [27, 27]", "row sums 1.0000..1.0000",
+                      "sampled from the counts:", "gradient descent is",
+                      "contexts X [", "first: '...' -> ", "MLP by hand after 600 steps",
+                      "(1): BatchNorm1d(200", "sampled words:"],
+    "g_gpt.py": ["vocabulary of 97", "a batch: x [4, 8], y [4, 8]",
+                 "count-based bigram baseline: val loss", "the three versions agree: True",
+                 "[0.5000, 0.5000, 0.0000, 0.0000],", "rows sum to 1: True",
+                 "GPT (32,097 parameters) after 150 steps"],
 }
 PLOTS = {"a4_activations.py": ["activations/sigmoid.png", "activations/step.png"],
          "c3_numerical_gradient.py": ["gradients/tangent.png"],
          "d1_two_layer_net.py": ["two_layer_net/two_layer_net_accuracy.png"]}
 DATA = {"d1_two_layer_net.py", "d2_d2l_recipe.py", "d3_optimizers.py"}
+TEXT = {"f_makemore.py", "g_gpt.py"}
 
 
 def test_every_example_is_listed():
@@ -108,7 +121,8 @@ def test_readme_lists_every_example():
         assert name in readme, name
 
 
-@pytest.mark.parametrize("script", [pytest.param(s, marks=needs_data) if s in DATA else s
+@pytest.mark.parametrize("script", [pytest.param(s, marks=needs_data) if s in DATA else
+                                    pytest.param(s, marks=needs_text) if s in TEXT else s
                                     for s in EXPECTED])
 def test_example_runs_quick(script, tmp_path):
     proc = run(script, cwd=tmp_path)

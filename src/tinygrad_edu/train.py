@@ -4,6 +4,7 @@
     python -m tinygrad_edu.train --recipe d2l
     python -m tinygrad_edu.train --model lenet    # or --model cnn (a small ResNet)
     python -m tinygrad_edu.train --dataset mnist --data ~/mnist --optimizer sgd --lr 0.1
+    python -m tinygrad_edu.train --model makemore   # or --model gpt: see train_lm.py
 
 Each epoch shows a progress bar (tqdm, if installed) with the running loss and
 accuracy, then the test accuracy. At the end it prints a summary, saves the
@@ -33,9 +34,11 @@ _NORMALIZE = {"fashion": (0.2860, 0.3530), "mnist": (0.1307, 0.3081)}
 # The curriculum's D.2 recipe (d2l): 784-256-10, normal(0, 0.01), SGD 0.5, batch 256.
 RECIPES = {
     "default": dict(hidden="512,256", optimizer="adam", lr=1e-3, epochs=10, batch_size=128,
-                momentum=0.9, init="pytorch", normalize=True, lr_schedule="cosine"),
+                momentum=0.9, init="pytorch", normalize=True, lr_schedule="cosine",
+                weight_decay=0.0),
     "d2l": dict(hidden="256", optimizer="sgd", lr=0.5, epochs=5, batch_size=256,
-                momentum=0.0, init="normal0.01", normalize=False, lr_schedule="none"),
+                momentum=0.0, init="normal0.01", normalize=False, lr_schedule="none",
+                weight_decay=0.0),
 }
 # What each --model trains with unless a flag says otherwise: LeNet as d2l's chapter
 # (SGD 0.9, batch 256, raw pixels); the CNN with the default recipe's Adam and schedule.
@@ -43,7 +46,15 @@ MODEL_RECIPES = {
     "lenet": dict(optimizer="sgd", lr=0.9, epochs=10, batch_size=256, momentum=0.0,
                   normalize=False, lr_schedule="none"),
     "cnn": dict(optimizer="adam", lr=2e-3, epochs=10, batch_size=128),
+    # The language models (train_lm.py), as the lectures train them.
+    "makemore": dict(optimizer="sgd", lr=0.1, momentum=0.0, batch_size=32, hidden="200,200",
+                     block_size=3, n_embd=10, max_iters=30000, eval_interval=3000,
+                     sample=20, out="runs/makemore"),
+    "gpt": dict(optimizer="adamw", lr=1e-3, weight_decay=0.01, batch_size=16, block_size=32,
+                n_embd=64, n_head=4, n_layer=4, dropout=0.2, max_iters=5000,
+                eval_interval=500, eval_iters=50, sample=500, out="runs/gpt"),
 }
+LM_MODELS = ("makemore", "gpt")
 
 
 def build_mlp(sizes: Sequence[int], init: str = "pytorch") -> nn.Sequential:
@@ -238,22 +249,39 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="tg-train", description=__doc__.split("\n\n")[0])
     p.add_argument("--recipe", choices=sorted(RECIPES), default="default",
                    help="preset of the options below (d2l = the curriculum's D.2)")
-    p.add_argument("--model", choices=["mlp", "lenet", "cnn"], default="mlp",
-                   help="mlp (default), lenet (d2l's LeNet-5) or cnn (a small ResNet)")
+    p.add_argument("--model", choices=["mlp", "lenet", "cnn", *LM_MODELS], default="mlp",
+                   help="mlp (default), lenet (d2l's LeNet-5), cnn (a small ResNet); "
+                   "makemore (character MLP over words) or gpt (a small GPT over text)")
     p.add_argument("--dataset", choices=["fashion", "mnist"], default="fashion")
     p.add_argument("--data", default=None, help="directory of the four IDX files")
     p.add_argument("--hidden", help="hidden layer sizes, comma-separated (e.g. 512,256)")
     p.add_argument("--optimizer", choices=["sgd", "adam", "adamw", "rmsprop", "adagrad"])
     p.add_argument("--lr", type=float)
     p.add_argument("--momentum", type=float, help="for sgd (default 0.9; d2l: 0)")
-    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--weight-decay", type=float, help="default 0 (gpt: 0.01, AdamW's)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/mlp", help="folder for model.npz and curves.png")
+    p.add_argument("--out", help="folder for model.npz and curves.png (default runs/mlp; "
+                   "makemore, gpt: runs/MODEL, with vocab.json)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N samples")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--device", default="cpu", help="cpu or cuda (needs CuPy and a GPU)")
+    g = p.add_argument_group("language models (--model makemore / gpt)")
+    g.add_argument("--text", help="gpt: a UTF-8 text file (default: Debian's fortunes); "
+                   "makemore: a word list, one a line (default /usr/share/dict/words)")
+    g.add_argument("--max-iters", type=int, help="training steps (makemore 30000, gpt 5000)")
+    g.add_argument("--eval-interval", type=int, help="steps between loss reports")
+    g.add_argument("--eval-iters", type=int, help="gpt: batches per loss estimate (50)")
+    g.add_argument("--block-size", type=int, help="context length (makemore 3, gpt 32)")
+    g.add_argument("--n-embd", type=int, help="embedding size (makemore 10, gpt 64)")
+    g.add_argument("--n-layer", type=int, help="gpt: transformer blocks (4)")
+    g.add_argument("--n-head", type=int, help="gpt: attention heads (4)")
+    g.add_argument("--dropout", type=float, help="gpt: dropout (0.2)")
+    g.add_argument("--sample", type=int, help="sampled at the end: makemore words (20), "
+                   "gpt characters (500); 0 for none")
+    g.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
+    g.add_argument("--top-k", type=int, help="sample only from the k likeliest characters")
     args = p.parse_args(argv)
     for k, v in MODEL_RECIPES.get(args.model, {}).items():
         if getattr(args, k, None) is None:
@@ -261,10 +289,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for k, v in RECIPES[args.recipe].items():
         if getattr(args, k, None) is None:
             setattr(args, k, v)
+    args.out = args.out or "runs/mlp"
+    lm = args.model in LM_MODELS
     for name, ok, rule in (("epochs", args.epochs >= 1, ">= 1"),
                            ("batch-size", args.batch_size >= 1, ">= 1"),
                            ("lr", args.lr >= 0, ">= 0"),
-                           ("limit", args.limit is None or args.limit >= 1, ">= 1")):
+                           ("limit", args.limit is None or args.limit >= 1, ">= 1"),
+                           ("max-iters", not lm or args.max_iters >= 1, ">= 1"),
+                           ("eval-interval", not lm or args.eval_interval >= 1, ">= 1"),
+                           ("eval-iters", args.eval_iters is None or args.eval_iters >= 1,
+                            ">= 1"),
+                           ("sample", not lm or args.sample >= 0, ">= 0"),
+                           ("temperature", args.temperature > 0, "> 0"),
+                           ("top-k", args.top_k is None or args.top_k >= 1, ">= 1")):
         if not ok:
             p.error(f"--{name} must be {rule}")
     return args
@@ -272,6 +309,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.model in LM_MODELS:
+        from tinygrad_edu import train_lm  # it imports this module's helpers
+        return train_lm.run(args)
     tg.manual_seed(args.seed)
     t0 = time.perf_counter()
     try:
