@@ -3,9 +3,9 @@ LSTMCell, GRUCell) against PyTorch with copied weights, in float32 and float64: 
 final states, every parameter's gradient and the gradients of the input and the initial
 state, over layers, directions, batch_first, bias, given or zero initial states and
 unbatched input; dropout in eval and training; parameter names, shapes, init and reprs;
-state_dicts both ways; float64 gradcheck; and every wrong call of errors_rnn.CASES,
-refused before computing. Finite differences of the single steps are rows of
-tests/op_table_rnn.py."""
+state_dicts both ways; float64 gradcheck; second order (create_graph) against PyTorch;
+and every wrong call of errors_rnn.CASES, refused before computing. Finite differences
+of the single steps and of the fused layers are rows of tests/op_table_rnn.py."""
 import numpy as np
 import pytest
 from helpers import npy
@@ -217,6 +217,32 @@ def test_gradcheck_float64(name, kw, size):
     def fn(x, *rest):   # the parameters are inputs too: gradcheck nudges them in place
         return tuple(_flat(m(x, tuple(rest[:2]) if name == "LSTM" else rest[0])))
     assert tg.gradcheck(fn, (x, *states, *m.parameters()), atol=1e-8, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("kw", [dict(bias=False),
+                                dict(num_layers=2, bidirectional=True, batch_first=True)],
+                         ids=["no_bias", "deep_bidirectional_batch_first"])
+def test_second_order_matches_torch(torch, name, kw):
+    """Gradients taken with create_graph=True (the fused layers recompute their steps
+    as Tensor ops) and differentiated again: input, initial states and parameters."""
+    ours, ref = _pair(torch, name, (3, 4), kw, dtype="float64", seed=1)
+    rng = np.random.default_rng(2)
+    d = kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1)
+    arrays = [rng.standard_normal((2, 5, 3) if kw.get("batch_first") else (5, 2, 3))]
+    arrays += [rng.standard_normal((d, 2, 4)) for _ in range(2 if name == "LSTM" else 1)]
+    results = []
+    for L, m in ((tg, ours), (torch, ref)):
+        leaves = [L.tensor(a, dtype=L.float64, requires_grad=True) for a in arrays]
+        out, hn = m(leaves[0], tuple(leaves[1:]) if name == "LSTM" else leaves[1])
+        hs = list(hn) if name == "LSTM" else [hn]
+        loss = (out * out).sum() + sum((h * h * h).sum() for h in hs) + (hs[0] * hs[-1]).sum()
+        wrt = leaves + list(m.parameters())
+        grads = L.autograd.grad(loss, wrt, create_graph=True)
+        sum((g * g).sum() for g in grads).backward()
+        results.append([npy(g.detach()) for g in grads] + [npy(t.grad) for t in wrt])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, **TOL["float64"])
 
 
 @pytest.mark.parametrize("case", errors_rnn.CASES, ids=[c[0] for c in errors_rnn.CASES])

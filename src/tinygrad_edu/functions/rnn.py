@@ -1,10 +1,16 @@
-"""Fused recurrent cells: the pointwise part of one LSTM or GRU step (after the two
-GEMMs) as one node each instead of the ~10 of its composition (slices, sigmoid,
-tanh, products). Forward runs on arrays with the backend's kernels; backward is one
-formula in Tensor ops, fed with factors forward computed (first order) or with the
-same factors recomputed from the saved inputs as Tensor ops when backward itself
-records a graph (create_graph), so the gradient is differentiable like the
-composition's. nn.rnn_cells' lstm_cell / gru_cell and the sequence layers use them.
+"""Fused recurrent ops: the pointwise part of one LSTM or GRU step (after its GEMMs)
+as one node (LSTMCell, GRUCell: nn.rnn_cells' lstm_cell / gru_cell and the cell
+modules) instead of the ~10 of its composition (slices, sigmoid, tanh, products), and
+a whole LSTM or GRU layer in one direction as one node (LSTMLayer, GRULayer: nn.LSTM
+and nn.GRU) instead of ~25 nodes a step forward and backward.
+
+Forwards run on arrays with the backend's kernels. Backwards are Tensor ops, each
+step's gradient one formula (_lstm_grad, _gru_grad) fed with factors forward computed
+(first order) or with the same factors recomputed from the saved inputs as Tensor ops
+when backward itself records a graph (create_graph), so gradients are differentiable
+like the composition's. The pointwise math is written once for arrays
+(_lstm_pointwise, _gru_pointwise) and once for Tensors (_lstm_factors, _gru_factors),
+shared by the cell and the layer.
 
 The LSTM cell takes the gates (both GEMMs' sum); the GRU cell takes the input half
 gi = x @ W_ih.T + b_ih and the hidden half gh = h @ W_hh.T + b_hh apart, as its reset

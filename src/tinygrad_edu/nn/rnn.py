@@ -21,9 +21,9 @@ from ..factories import empty, zeros
 from ..functional import cat, stack
 from . import functional as F
 from .module import Module, Parameter
-from .rnn_cells import (GRUCell, LSTMCell, RNNCell, RNNCellBase, _gru_step,  # noqa: F401
-                        _lstm_step, _nonlinearity, _size, _tensor_arg, _uniform_init,
-                        gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell)
+from .rnn_cells import (GRUCell, LSTMCell, RNNCell, RNNCellBase, _nonlinearity,  # noqa: F401
+                        _size, _tensor_arg, _uniform_init, gru_cell, lstm_cell,
+                        rnn_relu_cell, rnn_tanh_cell)
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 

@@ -5,8 +5,8 @@ PyTorch's parameter names, shapes, gate order and initialisation, so state_dicts
 between the two.
 
 The LSTM's and GRU's pointwise part is one fused node (functions.rnn: LSTMCell,
-GRUCell); the sequence layers in tinygrad_edu.nn.rnn reuse the ``_*_step`` functions
-below with their own GEMMs."""
+GRUCell); the sequence layers in tinygrad_edu.nn.rnn run the LSTM and the GRU over a
+whole sequence as one node (functions.rnn: LSTMLayer, GRULayer)."""
 import math
 import numbers
 
