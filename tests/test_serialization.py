@@ -188,3 +188,12 @@ def test_load_state_dict_non_strict_casts_and_reports_keys():
     assert result.missing_keys == ["2.bias"] and result.unexpected_keys == []
     assert m[0].weight.dtype == tg.float32
     np.testing.assert_allclose(m[0].weight.detach().numpy(), state["0.weight"], rtol=1e-6)
+
+
+def test_zero_dim_entries_keep_their_shape(tmp_path):
+    """A BatchNorm's num_batches_tracked is 0-d: it must load back 0-d, not [1]."""
+    m = tg.nn.BatchNorm1d(3)
+    tg.save(m.state_dict(), tmp_path / "bn.npz")
+    loaded = tg.load(tmp_path / "bn.npz")
+    assert loaded["num_batches_tracked"].shape == () and loaded["weight"].shape == (3,)
+    tg.nn.BatchNorm1d(3).load_state_dict(loaded)

@@ -51,7 +51,8 @@ _MIN_SIZE = {
     "maximum": _MEMORY_BOUND, "minimum": _MEMORY_BOUND, "pow": 1 << 14,
     "relu_backward": 0, "leaky_relu_backward": 0,
     "sum": 1 << 16, "max": 1 << 16, "min": 1 << 16, "argmax": 1 << 16, "argmin": 1 << 16,
-    "softmax": 0, "layer_norm": 0, "matmul": 2 * 64 ** 3, "unfold": 0, "unfold_copy": 1 << 17, "fold": 0,
+    "softmax": 0, "layer_norm": 0, "matmul": 2 * 64 ** 3, "unfold": 0, "unfold_copy": 1 << 17,
+    "fold": 0,
 }
 _NEVER = 1 << 62
 _OP = {"neg": _lib.TG_NEG, "exp": _lib.TG_EXP, "log": _lib.TG_LOG, "sqrt": _lib.TG_SQRT,

@@ -103,7 +103,9 @@ def load(f, map_location=None):
                     if arr.dtype not in dtypes._BY_NP:
                         raise _refuse(path, f"entry {key!r} has dtype {arr.dtype}, which is "
                                             "not a tg dtype")
-                    t = Tensor._make(np.ascontiguousarray(arr), False)
+                    if not arr.flags.c_contiguous:  # (ascontiguousarray makes 0-d 1-d)
+                        arr = np.ascontiguousarray(arr)
+                    t = Tensor._make(arr, False)
                     out[key] = t if map_location is None else t.to(map_location)
         except ValueError as e:
             if "load():" in str(e):
