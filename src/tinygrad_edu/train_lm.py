@@ -168,12 +168,7 @@ def load_checkpoint(folder: str | os.PathLike[str]) -> tuple[nn.Module, CharVoca
         meta = json.load(f)
     vocab = CharVocab("".join(meta["itos"][1:]), specials=meta["itos"][0])
     model = build(meta["model"], meta["config"])
-    state = tg.load(os.path.join(folder, "model.npz"))
-    # tg.load gives 0-d entries (batch norm's num_batches_tracked) back as shape [1]
-    # (np.ascontiguousarray makes them 1-d); reshape them to the model's own
-    own = model.state_dict()
-    model.load_state_dict({k: v.reshape(own[k].shape) if k in own else v
-                           for k, v in state.items()})
+    model.load_state_dict(tg.load(os.path.join(folder, "model.npz")))
     return model, vocab
 
 
