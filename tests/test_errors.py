@@ -9,6 +9,7 @@ import pytest
 
 import errors_index
 import errors_lm_utils
+import errors_math
 import errors_rnn
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
@@ -359,6 +360,7 @@ CATALOGUE = [
      r"approximate argument must be either none or tanh, got 'exact'"),
 ]
 CATALOGUE += errors_index.CASES + errors_lm_utils.CASES + errors_rnn.CASES
+CATALOGUE += errors_math.CASES
 
 
 @pytest.mark.parametrize("call, error, phrase", [c[1:] for c in CATALOGUE],

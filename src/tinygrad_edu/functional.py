@@ -27,6 +27,14 @@ _FUNCTIONAL = (
     "all", "any", "erf", "masked_fill", "tril", "triu", "cumsum", "flip", "gather", "scatter",
     "scatter_add", "index_select", "sort", "argsort", "topk", "narrow", "split", "chunk",
     "unflatten", "repeat_interleave", "multinomial",
+) + (  # issue 18: elementwise math, predicates and logical ops
+    "log2", "log10", "exp2", "log1p", "expm1", "rsqrt", "reciprocal", "square", "floor", "ceil",
+    "round", "trunc", "fix", "frac", "erfc", "tan", "asin", "arcsin", "acos", "arccos", "atan",
+    "arctan", "atan2", "arctan2", "sinh", "cosh", "asinh", "arcsinh", "acosh", "arccosh",
+    "atanh", "arctanh", "copysign", "remainder", "fmod", "lerp", "logaddexp", "hypot", "xlogy",
+    "sinc", "nan_to_num", "float_power", "divide", "isnan", "isinf", "isposinf", "isneginf",
+    "isfinite", "isclose", "allclose", "equal", "signbit", "logical_and", "logical_or",
+    "logical_xor", "logical_not",
 )
 globals().update({name: _method(name) for name in _FUNCTIONAL})
 

@@ -17,6 +17,7 @@ from .inplace import InplaceOps
 from .interop import InteropOps
 from .tensor_index import IndexOps
 from .tensor_math import TensorMath
+from .tensor_math_extra import MathOps
 from .tensor_reduce import ReduceOps
 from .tensor_shape import ShapeOps
 
@@ -44,7 +45,7 @@ class Size(tuple):
         return n
 
 
-class Tensor(InplaceOps, ShapeOps, IndexOps, TensorMath, ReduceOps, InteropOps):
+class Tensor(MathOps, InplaceOps, ShapeOps, IndexOps, TensorMath, ReduceOps, InteropOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``

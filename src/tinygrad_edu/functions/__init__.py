@@ -14,6 +14,10 @@ from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Heaviside, 
 from .indexing import Cumsum, Flip, Gather, GatherAdjoint, Scatter  # noqa: F401
 from .losses import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits,  # noqa: F401
                      CrossEntropy, CrossEntropyGrad)
+from .math_ops import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Ceil,  # noqa: F401
+                       Copysign, Cosh, DivRounded, Erfc, Exp2, Expm1, Floor, Fmod, Hypot,
+                       Lerp, Log1p, Log2, Log10, LogAddExp, NanToNum, Remainder, Round,
+                       Rsqrt, Sinc, Sinh, Tan, Trunc, XLogY)
 from .matmul import Einsum, Linear, MatMul  # noqa: F401
 from .norm import LayerNorm, LayerNormGrad, MaskedScale  # noqa: F401
 from .movement import Cat, Expand, GetItem, IndexAdd, Permute, Reshape  # noqa: F401

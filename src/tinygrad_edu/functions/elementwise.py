@@ -202,11 +202,13 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
-        # d/da a**b = b a**(b-1); where b == 0 the exponent is swapped for 1 so that
-        # 0 * 0**-1 cannot make a nan (PyTorch's gradient there is 0)
-        ga = g * b * a ** (b - 1).where(b != 0, 1.0) if ctx.needs_input_grad[0] else None
-        # d/db a**b = a**b log a; PyTorch takes it as 0 where a == 0 (and b >= 0)
-        gb = None if out is None else g * out * a.where(a != 0, 1.0).log()
+        # d/da a**b = b a**(b-1); PyTorch's gradient is 0 where b == 0, whatever a is
+        # (also 0 ** -1 and inf ** -1): the exponent is swapped for 1 there, then masked
+        ga = (g * b * a ** (b - 1).where(b != 0, 1.0)).masked_fill(b == 0, 0.0) \
+            if ctx.needs_input_grad[0] else None
+        # d/db a**b = a**b log a; PyTorch takes it as 0 where a == 0 and b >= 0 (where
+        # b < 0 it is inf * -inf = -inf, as PyTorch's)
+        gb = None if out is None else g * out * a.where((a != 0) | (b < 0), 1.0).log()
         return ga, gb
 
 

@@ -1,0 +1,102 @@
+"""op_table rows for issue 18's elementwise math (tinygrad_edu.tensor_math_extra) and the
+activations of nn.functional_act, each against numpy.
+
+Domains keep finite differences off the kinks: inverse trigonometry on ``unit``, logs
+on ``pos``, two-input ops off their singular points (atan2 and hypot away from the
+origin). Rounding and division with a rounding mode have zero gradients: their rows
+check that the Jacobian is zero (finite differences see flat steps)."""
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+import strategies as S
+
+U = S.shapes(allow_zero=True).map(lambda s: ((s,), {}))
+B = S.pairs_of_broadcastable(allow_zero=True).map(lambda ss: (ss, {}))
+T = S.triples_of_broadcastable().map(lambda ss: (ss, {}))
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def _like(f):
+    """f computed in float64, returned in the first input's dtype (as the op's result)."""
+    return lambda *xs, **kw: np.asarray(f(*[x.astype(np.float64) for x in xs], **kw)).astype(
+        xs[0].dtype)
+
+
+def _round_np(x, decimals):
+    return np.round(x, decimals)
+
+
+def _lerp_np(s, e, w):
+    return np.where(np.abs(w) < 0.5, s + w * (e - s), e - (e - s) * (1 - w))
+
+
+@st.composite
+def round_args(draw):
+    return (draw(S.shapes(allow_zero=True)),), {"decimals": draw(st.sampled_from([0, -1]))}
+
+
+def math_rows(Row):
+    return [
+        Row("log2", lambda x: tg.log2(x), np.log2, U, "pos", smooth=True),
+        Row("log10", lambda x: x.log10(), np.log10, U, "pos", smooth=True),
+        Row("log1p", lambda x: tg.log1p(x), np.log1p, U, "unit", smooth=True),
+        Row("exp2", lambda x: x.exp2(), np.exp2, U, smooth=True),
+        Row("expm1", lambda x: tg.expm1(x), np.expm1, U, smooth=True),
+        Row("rsqrt", lambda x: tg.rsqrt(x), lambda x: 1 / np.sqrt(x), U, "pos", smooth=True),
+        Row("reciprocal", lambda x: x.reciprocal(), np.reciprocal, U, "nonzero", smooth=True),
+        Row("square", lambda x: tg.square(x), np.square, U, smooth=True),
+        Row("float_power", lambda a, b: tg.float_power(a, b),
+            lambda a, b: np.power(a.astype(np.float64), b.astype(np.float64)), B, ("pos", "any"),
+            smooth=True, out_dtype="float64"),
+        Row("tan", lambda x: tg.tan(x), np.tan, U, "unit", smooth=True),
+        Row("asin", lambda x: tg.asin(x), np.arcsin, U, "unit", smooth=True),
+        Row("arcsin", lambda x: x.arcsin(), np.arcsin, U, "unit"),
+        Row("acos", lambda x: x.acos(), np.arccos, U, "unit", smooth=True),
+        Row("atan", lambda x: tg.atan(x), np.arctan, U, smooth=True),
+        Row("atan2", lambda a, b: tg.atan2(a, b), np.arctan2, B, ("nonzero", "any"),
+            smooth=True),
+        Row("sinh", lambda x: tg.sinh(x), np.sinh, U, smooth=True),
+        Row("cosh", lambda x: x.cosh(), np.cosh, U, smooth=True),
+        Row("asinh", lambda x: tg.asinh(x), np.arcsinh, U, smooth=True),
+        Row("acosh", lambda x: tg.acosh(x + 1.0), lambda x: np.arccosh(x + 1.0), U, "pos",
+            smooth=True),
+        Row("atanh", lambda x: x.atanh(), np.arctanh, U, "unit", smooth=True),
+        Row("sinc", lambda x: tg.sinc(x), np.sinc, U, "nonzero", smooth=True),
+        Row("erfc", lambda x: tg.erfc(x), _like(_erfc), U, smooth=True),
+        Row("floor", lambda x: tg.floor(x * 2.0), lambda x: np.floor(x * 2.0), U, "nonzero"),
+        Row("ceil", lambda x: x.ceil(), np.ceil, U, "nonzero"),
+        Row("trunc", lambda x: tg.trunc(x), np.trunc, U, "nonzero"),
+        Row("fix", lambda x: x.fix(), np.trunc, U, "nonzero"),
+        Row("round", lambda x, decimals: tg.round(x, decimals=decimals), _round_np,
+            round_args(), "nonzero"),
+        Row("frac", lambda x: tg.frac(x * 1.5), lambda x: x * 1.5 - np.trunc(x * 1.5), U,
+            "nonzero"),
+        Row("div_floor", lambda a, b: tg.div(a, b, rounding_mode="floor"), np.floor_divide, B,
+            ("any", "pos")),
+        Row("div_trunc", lambda a, b: a.div(b, rounding_mode="trunc"),
+            lambda a, b: np.trunc(a / b), B, ("any", "pos")),
+        Row("remainder", lambda a, b: tg.remainder(a, b), np.remainder, B, ("any", "pos")),
+        Row("remainder_scalar", lambda x: x.remainder(0.7), lambda x: np.remainder(x, 0.7), U),
+        Row("fmod", lambda a, b: tg.fmod(a, b), np.fmod, B, ("any", "pos")),
+        Row("copysign", lambda a, b: tg.copysign(a, b), np.copysign, B, ("nonzero", "nonzero")),
+        Row("logaddexp", lambda a, b: tg.logaddexp(a, b), np.logaddexp, B, smooth=True),
+        Row("hypot", lambda a, b: tg.hypot(a, b), np.hypot, B, ("nonzero", "any"), smooth=True),
+        Row("xlogy", lambda a, b: tg.xlogy(a, b), lambda a, b: a * np.log(b), B, ("any", "pos"),
+            smooth=True),
+        Row("lerp", lambda s, e, w: tg.lerp(s, e, w), _lerp_np, T, smooth=True),
+        Row("lerp_scalar", lambda s, e: s.lerp(e, 0.75), lambda s, e: _lerp_np(s, e, 0.75), B),
+        Row("nan_to_num", lambda x: tg.nan_to_num(tg.log(x)), lambda x: np.log(x), U, "pos"),
+    ]
+
+
+REQUIRED_MATH = """log2 log10 log1p exp2 expm1 rsqrt reciprocal square float_power tan asin acos
+atan atan2 sinh cosh asinh acosh atanh sinc erfc floor ceil trunc round frac div_floor div_trunc
+remainder fmod copysign logaddexp hypot xlogy lerp nan_to_num""".split()
+
+
+def rows(Row):
+    """The rows, built with op_table's Row class."""
+    return math_rows(Row)
