@@ -2,6 +2,8 @@
 activations: PyTorch's exception types, messages that name the op, the argument and
 the dtypes."""
 import tinygrad_edu as tg
+from tinygrad_edu import nn
+import tinygrad_edu.nn.functional as F
 
 ints = tg.tensor([1, 2, 3])
 x3 = tg.tensor([0.5, -1.0, 2.0])
@@ -41,4 +43,32 @@ CASES = [
      r"rtol must be greater than or equal to zero, but got -1"),
     ("logical_and with a number", lambda: x3.logical_and(1), TypeError,
      r"logical_and\(\): argument 'other' \(position 2\) must be Tensor, not int"),
+    # ---- activations -------------------------------------------------------------------
+    ("elu of integers", lambda: F.elu(ints), NotImplementedError,
+     r'"elu" not implemented for tg.int64'),
+    ("celu with alpha 0", lambda: F.celu(x3, alpha=0.0), RuntimeError,
+     r"ZeroDivisionError: alpha cannot be 0 for CELU"),
+    ("hardtanh limits reversed", lambda: F.hardtanh(x3, 2.0, 1.0), ValueError,
+     r"hardtanh: min_val cannot be greater than max_val"),
+    ("Hardtanh limits reversed", lambda: nn.Hardtanh(1.0, -1.0), AssertionError,
+     r"Hardtanh: max_val \(-1.0\) must be greater than min_val \(1.0\)"),
+    ("hardtanh of bools", lambda: F.hardtanh(tg.ones(2).bool()), RuntimeError,
+     r"Bool inputs not supported for hardtanh"),
+    ("softshrink negative lambda", lambda: F.softshrink(x3, -1.0), RuntimeError,
+     r"softshrink: lambda must be in range \[0, inf\) for input dtype tg.float32, but found -1"),
+    ("glu odd halving dim", lambda: F.glu(tg.ones(2, 3)), RuntimeError,
+     r"Halving dimension must be even, but dimension 1 is size 3"),
+    ("glu of a scalar", lambda: F.glu(tg.tensor(1.0)), RuntimeError,
+     r"glu does not support scalars because halving size must be even"),
+    ("prelu weight count", lambda: F.prelu(tg.ones(2, 4), tg.ones(3)), RuntimeError,
+     r"Mismatch of parameter numbers and input channel size. Found parameter numbers = 3 and "
+     r"channel size = 4"),
+    ("prelu weight rank", lambda: F.prelu(tg.ones(2, 4), tg.ones(2, 2)), RuntimeError,
+     r"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = 2"),
+    ("prelu weight dtype", lambda: F.prelu(x3, tg.ones(1).double()), RuntimeError,
+     r"prelu: Type promoting not supported. Got tg.float32 and tg.float64"),
+    ("PReLU channels", lambda: nn.PReLU(3)(tg.ones(2, 4)), RuntimeError,
+     r"Found parameter numbers = 3 and channel size = 4"),
+    ("softmin of bools", lambda: F.softmin(tg.ones(2).bool(), 0), RuntimeError,
+     r"softmin: negation, the `-` operator, on a bool tensor is not supported"),
 ]

@@ -1,5 +1,6 @@
 """op_table rows for issue 18's elementwise math (tinygrad_edu.tensor_math_extra) and the
-activations of nn.functional_act, each against numpy.
+activations of nn.functional_act, each against numpy. Activations with corners are shifted
+onto a domain that keeps away from them (hardswish(x + 3) on ``nonzero``...).
 
 Domains keep finite differences off the kinks: inverse trigonometry on ``unit``, logs
 on ``pos``, two-input ops off their singular points (atan2 and hypot away from the
@@ -11,6 +12,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
 import strategies as S
 
 U = S.shapes(allow_zero=True).map(lambda s: ((s,), {}))
@@ -92,11 +94,103 @@ def math_rows(Row):
     ]
 
 
+_SA, _SS = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def _elu_np(x, alpha=1.0, s=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / s))
+
+
+def _softplus_np(x, beta):
+    return np.where(x * beta > 20, x, np.log1p(np.exp(np.minimum(x * beta, 20))) / beta)
+
+
+def _hsig_np(x):
+    return np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+
+def _softmin_np(x, dim):
+    e = np.exp(-x - (-x).max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+@st.composite
+def dim_args(draw):
+    shape, dim = draw(S.shape_and_dim(min_dims=1, allow_none=False, allow_tuple=False))
+    return (shape,), {"dim": dim}
+
+
+@st.composite
+def glu_args(draw):
+    shape, dim = draw(S.shape_and_dim(min_dims=1, max_side=3, max_numel=24, allow_none=False,
+                                      allow_tuple=False))
+    shape = tuple(2 * s if i == dim % len(shape) else s for i, s in enumerate(shape))
+    return (shape,), {"dim": dim}
+
+
+def _glu_np(x, dim):
+    a, b = np.split(x, 2, axis=dim)
+    return a / (1 + np.exp(-b))
+
+
+@st.composite
+def prelu_args(draw):
+    shape = draw(S.shapes(max_dims=4))
+    c = shape[1] if len(shape) >= 2 else 1
+    return (shape, (draw(st.sampled_from([1, c])),)), {}
+
+
+def _prelu_np(x, w):
+    w = w.reshape(()) if w.size == 1 else w.reshape((1, -1) + (1,) * (x.ndim - 2))
+    return np.where(x > 0, x, w * x)
+
+
+def act_rows(Row):
+    return [
+        Row("elu", lambda x: F.elu(x), _elu_np, U, "nonzero", smooth=True),
+        Row("selu", lambda x: F.selu(x), lambda x: _SS * _elu_np(x, _SA), U, "nonzero",
+            smooth=True),
+        Row("celu", lambda x: F.celu(x, 2.0), lambda x: _elu_np(x, 2.0, 2.0), U, "nonzero",
+            smooth=True),
+        Row("softplus", lambda x: F.softplus(x, beta=2.0), lambda x: _softplus_np(x, 2.0), U,
+            smooth=True),
+        Row("softplus_threshold", lambda x: F.softplus(x * 20.0, threshold=10.0),
+            lambda x: np.where(x * 20 > 10, x * 20, np.log1p(np.exp(np.minimum(x * 20, 10)))),
+            U, "clamp"),
+        Row("softsign", lambda x: F.softsign(x), lambda x: x / (1 + np.abs(x)), U, "nonzero",
+            smooth=True),
+        Row("mish", lambda x: F.mish(x), lambda x: x * np.tanh(_softplus_np(x, 1.0)), U,
+            smooth=True),
+        Row("hardswish", lambda x: F.hardswish(x + 3.0), lambda x: (x + 3) * _hsig_np(x + 3),
+            U, "nonzero"),
+        Row("hardsigmoid", lambda x: F.hardsigmoid(x - 3.0), lambda x: _hsig_np(x - 3), U,
+            "nonzero"),
+        Row("hardtanh", lambda x: F.hardtanh(x, -0.5, 0.5), lambda x: np.clip(x, -0.5, 0.5), U,
+            "clamp"),
+        Row("relu6", lambda x: F.relu6(x * 6.0 + 3.0), lambda x: np.clip(x * 6 + 3, 0, 6), U,
+            "clamp"),
+        Row("logsigmoid", lambda x: F.logsigmoid(x), lambda x: -np.logaddexp(0, -x), U,
+            smooth=True),
+        Row("softmin", lambda x, dim: F.softmin(x, dim), _softmin_np, dim_args(), smooth=True),
+        Row("glu", lambda x, dim: F.glu(x, dim), _glu_np, glu_args(), smooth=True),
+        Row("prelu", lambda x, w: F.prelu(x, w), _prelu_np, prelu_args(), ("nonzero", "any")),
+        Row("threshold", lambda x: F.threshold(x, 0.5, -2.0),
+            lambda x: np.where(x > 0.5, x, -2.0), U, "clamp"),
+        Row("tanhshrink", lambda x: F.tanhshrink(x), lambda x: x - np.tanh(x), U, smooth=True),
+        Row("hardshrink", lambda x: F.hardshrink(x), lambda x: np.where(np.abs(x) > 0.5, x, 0),
+            U, "clamp"),
+        Row("softshrink", lambda x: F.softshrink(x),
+            lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0)), U, "clamp"),
+    ]
+
+
 REQUIRED_MATH = """log2 log10 log1p exp2 expm1 rsqrt reciprocal square float_power tan asin acos
 atan atan2 sinh cosh asinh acosh atanh sinc erfc floor ceil trunc round frac div_floor div_trunc
-remainder fmod copysign logaddexp hypot xlogy lerp nan_to_num""".split()
+remainder fmod copysign logaddexp hypot xlogy lerp nan_to_num elu selu celu softplus softsign mish
+hardswish hardsigmoid hardtanh relu6 logsigmoid softmin glu prelu threshold tanhshrink hardshrink
+softshrink""".split()
 
 
 def rows(Row):
     """The rows, built with op_table's Row class."""
-    return math_rows(Row)
+    return math_rows(Row) + act_rows(Row)

@@ -301,11 +301,11 @@ class MathOps:
 
     def isposinf(self):
         """True where the element is +inf."""
-        return self._predicate(lambda xp, d: xp.isposinf(d), False)
+        return self._predicate(lambda xp, d: xp.isinf(d) & (d > 0), False)
 
     def isneginf(self):
         """True where the element is -inf."""
-        return self._predicate(lambda xp, d: xp.isneginf(d), False)
+        return self._predicate(lambda xp, d: xp.isinf(d) & (d < 0), False)
 
     def isfinite(self):
         """True where the element is neither infinite nor NaN (always, for integers)."""

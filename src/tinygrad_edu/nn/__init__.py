@@ -1,5 +1,8 @@
 """tg.nn: Modules, layers, losses, init and functional, with PyTorch's names."""
 from . import functional, init  # noqa: F401
+from .activations import (CELU, ELU, GLU, SELU, Hardshrink, Hardsigmoid,  # noqa: F401
+                          Hardswish, Hardtanh, LogSigmoid, Mish, PReLU, ReLU6, Softmin, Softplus,
+                          Softshrink, Softsign, Tanhshrink, Threshold)
 from .conv import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,  # noqa: F401
                    Conv1d, Conv2d, ConvTranspose2d, Dropout2d, Fold, MaxPool1d, MaxPool2d,
                    Unfold, ZeroPad2d)
