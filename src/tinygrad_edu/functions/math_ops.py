@@ -345,7 +345,9 @@ class Lerp(Function):
     gradients 1 - weight, weight and end - start."""
     @staticmethod
     def forward(ctx, start, end, weight):
-        ctx.save_for_backward(start, end, weight)
+        need_s, need_e, need_w = ctx.needs_input_grad   # weight's gradient reads end - start
+        ctx.save_for_backward(start if need_w else None, end if need_w else None,
+                              weight if need_s or need_e else None)
         xp = ctx.backend.xp
         d = end - start
         return xp.where(xp.abs(weight) < 0.5, start + weight * d, end - d * (1 - weight))
