@@ -20,10 +20,13 @@ import op_table_conv
 import op_table_index
 import op_table_lm
 import op_table_math
+import op_table_movement
 import op_table_nn
 import op_table_norm
+import op_table_reduce
 import op_table_resize
 import op_table_rnn
+import op_table_select
 import strategies as S
 
 
@@ -372,6 +375,7 @@ ROWS += op_table_lm.rows(Row)
 ROWS += op_table_index.rows(Row)
 ROWS += op_table_rnn.rows(Row)
 ROWS += op_table_math.rows(Row)
+ROWS += op_table_reduce.rows(Row) + op_table_movement.rows(Row) + op_table_select.rows(Row)
 ROW_BY_NAME = {r.name: r for r in ROWS}
 assert len(ROW_BY_NAME) == len(ROWS), "duplicate row names"
 
@@ -384,4 +388,5 @@ getitem_none_ellipsis getitem_mask getitem_intarray cat stack matmul_1d_1d matmu
 matmul_1d_2d matmul matmul_batched""".split() + op_table_nn.REQUIRED_NN + \
     op_table_conv.REQUIRED_CONV + op_table_norm.REQUIRED_NORM + op_table_resize.REQUIRED_RESIZE + \
     op_table_lm.REQUIRED_LM + op_table_index.REQUIRED_INDEX + \
-    op_table_rnn.REQUIRED_RNN + op_table_math.REQUIRED_MATH
+    op_table_rnn.REQUIRED_RNN + op_table_math.REQUIRED_MATH + op_table_reduce.REQUIRED_REDUCE + \
+    op_table_movement.REQUIRED_MOVEMENT + op_table_select.REQUIRED_SELECT

@@ -10,7 +10,10 @@ import pytest
 import errors_index
 import errors_lm_utils
 import errors_math
+import errors_movement
+import errors_reduce
 import errors_rnn
+import errors_select
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader, TensorDataset
@@ -361,6 +364,7 @@ CATALOGUE = [
 ]
 CATALOGUE += errors_index.CASES + errors_lm_utils.CASES + errors_rnn.CASES
 CATALOGUE += errors_math.CASES
+CATALOGUE += errors_reduce.CASES + errors_movement.CASES + errors_select.CASES
 
 
 @pytest.mark.parametrize("call, error, phrase", [c[1:] for c in CATALOGUE],

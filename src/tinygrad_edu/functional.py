@@ -4,6 +4,7 @@ from . import dtypes
 from . import functions as F
 from .einsum import einsum  # noqa: F401 - tg.einsum
 from .factories import as_tensor
+from . import tensor_movement, tensor_reduce_extra, tensor_select
 from .tensor import Tensor
 
 
@@ -35,7 +36,7 @@ _FUNCTIONAL = (
     "sinc", "nan_to_num", "float_power", "divide", "isnan", "isinf", "isposinf", "isneginf",
     "isfinite", "isclose", "allclose", "equal", "signbit", "logical_and", "logical_or",
     "logical_xor", "logical_not",
-)
+) + tensor_reduce_extra.FUNCTIONAL + tensor_movement.FUNCTIONAL + tensor_select.FUNCTIONAL
 globals().update({name: _method(name) for name in _FUNCTIONAL})
 
 

@@ -18,7 +18,10 @@ from .interop import InteropOps
 from .tensor_index import IndexOps
 from .tensor_math import TensorMath
 from .tensor_math_extra import MathOps
+from .tensor_movement import MovementOps
 from .tensor_reduce import ReduceOps
+from .tensor_reduce_extra import ReduceExtraOps
+from .tensor_select import SelectOps
 from .tensor_shape import ShapeOps
 
 _new = object.__new__
@@ -45,7 +48,8 @@ class Size(tuple):
         return n
 
 
-class Tensor(MathOps, InplaceOps, ShapeOps, IndexOps, TensorMath, ReduceOps, InteropOps):
+class Tensor(MathOps, InplaceOps, ShapeOps, IndexOps, MovementOps, SelectOps, TensorMath,
+             ReduceOps, ReduceExtraOps, InteropOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``

@@ -23,3 +23,6 @@ from .norm import LayerNorm, LayerNormGrad, MaskedScale  # noqa: F401
 from .movement import Cat, Expand, GetItem, IndexAdd, Permute, Reshape  # noqa: F401
 from .reduce import Amax, Amin, Sum  # noqa: F401
 from .rnn import GRUCell, GRULayer, LSTMCell, LSTMLayer  # noqa: F401
+from .movement_extra import *  # noqa: F401,F403 - issue 18's movement primitives
+from .reduce_extra import *  # noqa: F401,F403 - issue 18's reduction primitives
+from .select import *  # noqa: F401,F403 - issue 18's indexing primitives

@@ -15,6 +15,7 @@ from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d,  # 
 from .lm_layers import GELU, Embedding, LayerNorm, RMSNorm, SiLU  # noqa: F401
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss,  # noqa: F401
                      MSELoss, NLLLoss, SmoothL1Loss)
+from .losses_extra import *  # noqa: F401,F403 - issue 18's extra loss modules
 from .module import Module, Parameter  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d  # noqa: F401
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase  # noqa: F401

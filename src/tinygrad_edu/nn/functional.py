@@ -14,6 +14,7 @@ from ..functional import where
 from ..shapes import broadcasts_to
 from ..tensor import Tensor
 from .functional_act import *  # noqa: F401,F403 - elu, softplus, prelu, ...: the activations
+from .functional_extra import *  # noqa: F401,F403 - normalize, distances, more losses
 from .functional_attention import scaled_dot_product_attention  # noqa: F401
 from .functional_lm import embedding, gelu, layer_norm, rms_norm, silu  # noqa: F401
 from .functional_norm import batch_norm  # noqa: F401

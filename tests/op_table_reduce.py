@@ -1,0 +1,9 @@
+"""op_table rows for tensor_reduce_extra (issue 18)."""
+
+
+def rows(Row):
+    """The rows, built with op_table's Row class."""
+    return []
+
+
+REQUIRED_REDUCE: list[str] = []
