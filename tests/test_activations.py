@@ -4,7 +4,7 @@ modules' reprs and PReLU's parameter. Errors are in errors_math.py; the float64
 Jacobians in op_table_math.py."""
 import numpy as np
 import pytest
-from helpers import npy
+from helpers import outcome, same_as_torch
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -32,20 +32,6 @@ CALLS = [("elu", {}), ("elu", {"alpha": 0.5}), ("selu", {}), ("celu", {}), ("cel
 _NAN_DIFFERS = {"hardsigmoid", "hardswish"}   # PyTorch's clamp order decides NaN: skipped
 
 
-def _same(ours, ref, rtol=1e-6, atol=0.0):
-    assert str(ours.dtype).split(".")[1] == str(ref.dtype).split(".")[1]
-    assert tuple(ours.shape) == tuple(ref.shape)
-    np.testing.assert_allclose(npy(ours), ref.detach().numpy(), rtol=rtol, atol=atol,
-                               equal_nan=True)
-
-
-def _outcome(fn):
-    try:
-        return fn()
-    except Exception as e:  # noqa: BLE001 - the type is what is compared
-        return type(e)
-
-
 @pytest.mark.parametrize("name, kw", CALLS, ids=[f"{n}-{kw}" for n, kw in CALLS])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_values_and_gradients_at_the_kinks_match_torch(torch, name, kw, dtype):
@@ -57,10 +43,10 @@ def test_values_and_gradients_at_the_kinks_match_torch(torch, name, kw, dtype):
     tol = dict(rtol=2e-6, atol=1e-7) if dtype == "float32" else dict(rtol=1e-12, atol=1e-15)
     if name in ("hardsigmoid", "hardswish"):   # PyTorch's float64 slope is float32's 1/6
         tol = dict(rtol=1e-7, atol=1e-7)
-    _same(out, ref, **tol)
+    same_as_torch(out, ref, **tol)
     out.backward(tg.ones_like(out))
     ref.backward(torch.ones_like(ref))
-    _same(x.grad, y.grad, **tol)
+    same_as_torch(x.grad, y.grad, **tol)
 
 
 @pytest.mark.parametrize("name, kw", CALLS + [("softmin", {"dim": 0}), ("glu", {}),
@@ -73,12 +59,12 @@ def test_integer_inputs_as_torch(torch, name, kw, dtype):
     def run(mod, fn):
         args = {k: (mod.tensor([1]) if v == "w" else v) for k, v in kw.items()}
         return fn(mod.tensor(a, dtype=getattr(mod, dtype)), **args)
-    ours = _outcome(lambda: run(tg, getattr(F, name)))
-    ref = _outcome(lambda: run(torch, getattr(torch.nn.functional, name)))
+    ours = outcome(lambda: run(tg, getattr(F, name)))
+    ref = outcome(lambda: run(torch, getattr(torch.nn.functional, name)))
     if isinstance(ref, type):
         assert ours is ref, f"{name}({dtype}): torch raises {ref.__name__}, tg gave {ours}"
     else:
-        _same(ours, ref)
+        same_as_torch(ours, ref)
 
 
 @pytest.mark.parametrize("name, kw", [("elu", {}), ("selu", {}), ("celu", {"alpha": 1.5}),
@@ -93,15 +79,16 @@ def test_inplace_true_writes_the_input_and_keeps_gradients_like_torch(torch, nam
     out = getattr(F, name)(p, inplace=True, **kw)
     ref = getattr(torch.nn.functional, name)(q, inplace=True, **kw)
     assert out is p
-    _same(out, ref, rtol=1e-12)
+    same_as_torch(out, ref, rtol=1e-12)
     (out * out).sum().backward()
     (ref * ref).sum().backward()
-    _same(x.grad, y.grad, rtol=1e-7)   # PyTorch's float64 hardsigmoid slope is float32's 1/6
+    # PyTorch's float64 hardsigmoid slope is float32's 1/6
+    same_as_torch(x.grad, y.grad, rtol=1e-7)
     if hasattr(F, name + "_"):
         z = tg.tensor(a, dtype=tg.float32)
         assert getattr(F, name + "_")(z, **kw) is z
-        _same(z, getattr(torch.nn.functional, name + "_")(torch.tensor(a, dtype=torch.float32),
-                                                          **kw))
+        ref_z = torch.tensor(a, dtype=torch.float32)
+        same_as_torch(z, getattr(torch.nn.functional, name + "_")(ref_z, **kw))
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
@@ -111,11 +98,11 @@ def test_softmin_and_glu_along_a_dim_match_torch(torch, dim):
     for fn, kw in (("softmin", {"dim": dim}), ("glu", {"dim": dim if dim != -1 else 1})):
         out = getattr(F, fn)(x, **kw)
         ref = getattr(torch.nn.functional, fn)(y, **kw)
-        _same(out, ref, rtol=1e-12)
+        same_as_torch(out, ref, rtol=1e-12)
         g = np.random.default_rng(1).standard_normal(tuple(ref.shape))
         gx, = tg.autograd.grad(out, [x], tg.tensor(g))
         gy, = torch.autograd.grad(ref, [y], torch.tensor(g))
-        _same(gx, gy, rtol=1e-12)
+        same_as_torch(gx, gy, rtol=1e-12)
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmin"):
         F.softmin(x)
 
@@ -130,11 +117,11 @@ def test_prelu_per_channel_slopes_and_their_gradients_match_torch(torch, shape, 
     x, y = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     u, v = tg.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
     out, ref = F.prelu(x, u), torch.nn.functional.prelu(y, v)
-    _same(out, ref, rtol=1e-12)
+    same_as_torch(out, ref, rtol=1e-12)
     (out * out.exp()).sum().backward()
     (ref * ref.exp()).sum().backward()
-    _same(x.grad, y.grad, rtol=1e-12)
-    _same(u.grad, v.grad, rtol=1e-12)
+    same_as_torch(x.grad, y.grad, rtol=1e-12)
+    same_as_torch(u.grad, v.grad, rtol=1e-12)
 
 
 def test_modules_print_and_compute_as_torch(torch):
@@ -151,21 +138,21 @@ def test_modules_print_and_compute_as_torch(torch):
     for name, args in pairs:
         m, t = getattr(nn, name)(*args), getattr(tnn, name)(*args)
         assert repr(m) == repr(t)
-        _same(m(tg.tensor(a)), t(torch.tensor(a)), rtol=2e-6, atol=1e-7)
+        same_as_torch(m(tg.tensor(a)), t(torch.tensor(a)), rtol=2e-6, atol=1e-7)
 
 
 def test_prelu_module_has_torchs_parameter_and_state_dict(torch):
     m, t = nn.PReLU(3, init=0.1), torch.nn.PReLU(3, init=0.1)
     assert [n for n, _ in m.named_parameters()] == [n for n, _ in t.named_parameters()]
-    _same(m.weight, t.weight)
+    same_as_torch(m.weight, t.weight)
     assert m.weight.requires_grad
     t.weight.data.copy_(torch.tensor([0.2, 0.3, 0.4]))
     m.load_state_dict({k: tg.tensor(v.detach().numpy()) for k, v in t.state_dict().items()})
     a = np.random.default_rng(5).standard_normal((2, 3, 4)).astype(np.float32)
     out, ref = m(tg.tensor(a)), t(torch.tensor(a))
-    _same(out, ref)
+    same_as_torch(out, ref)
     out.sum().backward()
     ref.sum().backward()
-    _same(m.weight.grad, t.weight.grad, rtol=1e-5)
+    same_as_torch(m.weight.grad, t.weight.grad, rtol=1e-5)
     d = nn.PReLU(dtype=tg.float64)
     assert d.weight.dtype == tg.float64 and tuple(d.weight.shape) == (1,)

@@ -4,7 +4,7 @@ in-place forms, and the ops that record no gradient or a zero one. Their errors 
 errors_math.py; the float64 Jacobians in op_table_math.py."""
 import numpy as np
 import pytest
-from helpers import npy
+from helpers import npy, outcome, same_as_torch
 
 import tinygrad_edu as tg
 
@@ -31,31 +31,17 @@ def _both(torch, a, dtype, requires_grad=False):
     return x, y
 
 
-def _same(ours, ref, rtol=1e-6, atol=0.0):
-    assert str(ours.dtype).split(".")[1] == str(ref.dtype).split(".")[1]
-    assert tuple(ours.shape) == tuple(ref.shape)
-    np.testing.assert_allclose(npy(ours), ref.detach().numpy(), rtol=rtol, atol=atol,
-                               equal_nan=True)
-
-
-def _outcome(fn):
-    try:
-        return fn()
-    except Exception as e:  # noqa: BLE001 - the type is what is compared
-        return type(e)
-
-
 @pytest.mark.parametrize("name", UNARY)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_unary_values_and_gradients_at_the_edges_match_torch(torch, name, dtype):
     x, y = _both(torch, EDGES, dtype, requires_grad=True)
     out, ref = getattr(tg, name)(x), getattr(torch, name)(y)
-    _same(out, ref, rtol=2e-6 if dtype == "float32" else 1e-12)
+    same_as_torch(out, ref, rtol=2e-6 if dtype == "float32" else 1e-12)
     # gradients at the edges are compared in float64 only (float32 rounds the kinks)
     if dtype == "float64":
         out.backward(tg.ones_like(out))
         ref.backward(torch.ones_like(ref))
-        _same(x.grad, y.grad, rtol=1e-12)
+        same_as_torch(x.grad, y.grad, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", UNARY + ["isnan", "isinf", "isposinf", "isneginf", "isfinite",
@@ -64,17 +50,17 @@ def test_unary_values_and_gradients_at_the_edges_match_torch(torch, name, dtype)
 def test_unary_on_integers_and_bools_as_torch(torch, name, dtype):
     a = np.array([0, 1, 2, 7]) if dtype in ("uint8", "bool") else np.array([-3, 0, 1, 2, 7])
     x, y = _both(torch, a.astype(bool) if dtype == "bool" else a, dtype)
-    ours, ref = _outcome(lambda: getattr(x, name)()), _outcome(lambda: getattr(y, name)())
+    ours, ref = outcome(lambda: getattr(x, name)()), outcome(lambda: getattr(y, name)())
     if isinstance(ref, type):
         assert ours is ref, f"{name}({dtype}): torch raises {ref.__name__}, tg gave {ours}"
     else:
-        _same(ours, ref)
-    ours_ = _outcome(lambda: getattr(x.clone(), name + "_")())
-    ref_ = _outcome(lambda: getattr(y.clone(), name + "_")())
+        same_as_torch(ours, ref)
+    ours_ = outcome(lambda: getattr(x.clone(), name + "_")())
+    ref_ = outcome(lambda: getattr(y.clone(), name + "_")())
     if isinstance(ref_, type):
         assert ours_ is ref_
     else:
-        _same(ours_, ref_)
+        same_as_torch(ours_, ref_)
 
 
 GRID = np.array([-INF, -2.5, -1.0, -0.0, 0.0, 0.5, 2.0, INF, NAN])
@@ -86,11 +72,11 @@ def test_binary_values_and_gradients_over_an_edge_grid_match_torch(torch, name):
     x, y = _both(torch, a, "float64", requires_grad=True)
     u, v = _both(torch, b, "float64", requires_grad=True)
     out, ref = getattr(tg, name)(x, u), getattr(torch, name)(y, v)
-    _same(out, ref, rtol=1e-12)
+    same_as_torch(out, ref, rtol=1e-12)
     out.backward(tg.ones_like(out))
     ref.backward(torch.ones_like(ref))
-    _same(x.grad, y.grad, rtol=1e-12)
-    _same(u.grad, v.grad, rtol=1e-12)
+    same_as_torch(x.grad, y.grad, rtol=1e-12)
+    same_as_torch(u.grad, v.grad, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", BINARY + ["div_floor", "div_trunc", "logical_and",
@@ -115,12 +101,12 @@ def test_binary_dtype_rules_and_python_numbers_as_torch(torch, name, kinds):
         if name.startswith("div_"):
             return mod.div(p, q, rounding_mode=name[4:])
         return getattr(mod, name)(p, q)
-    ours = _outcome(lambda: call(tg, side(tg, a), side(tg, b)))
-    ref = _outcome(lambda: call(torch, side(torch, a), side(torch, b)))
+    ours = outcome(lambda: call(tg, side(tg, a), side(tg, b)))
+    ref = outcome(lambda: call(torch, side(torch, a), side(torch, b)))
     if isinstance(ref, type):
         assert ours is ref, f"{name}({kinds}): torch raises {ref.__name__}, tg gave {ours}"
     else:
-        _same(ours, ref)
+        same_as_torch(ours, ref)
 
 
 @pytest.mark.parametrize("op", ["remainder", "fmod", "floor", "trunc"])
@@ -137,17 +123,18 @@ def test_div_rounding_modes_match_torch_on_floats_and_integers(torch):
     a, b = rng.integers(-20, 20, 200), rng.integers(1, 7, 200) * rng.choice([-1, 1], 200)
     for mode in ("floor", "trunc"):
         for dt in ("int64", "int32"):
-            _same(tg.div(tg.tensor(a, dtype=getattr(tg, dt)), tg.tensor(b, dtype=getattr(tg, dt)),
-                         rounding_mode=mode),
-                  torch.div(torch.tensor(a, dtype=getattr(torch, dt)),
-                            torch.tensor(b, dtype=getattr(torch, dt)), rounding_mode=mode))
+            ours = tg.div(tg.tensor(a, dtype=getattr(tg, dt)), tg.tensor(b, dtype=getattr(tg, dt)),
+                          rounding_mode=mode)
+            same_as_torch(ours, torch.div(torch.tensor(a, dtype=getattr(torch, dt)),
+                                          torch.tensor(b, dtype=getattr(torch, dt)),
+                                          rounding_mode=mode))
         x, y = a * 0.37, b * 0.5
-        _same(tg.tensor(x).div(tg.tensor(y), rounding_mode=mode),
+        same_as_torch(tg.tensor(x).div(tg.tensor(y), rounding_mode=mode),
               torch.tensor(x).div(torch.tensor(y), rounding_mode=mode))
-        _same(tg.tensor([5.0, -5.0, 0.0]).div(0.0, rounding_mode=mode),
+        same_as_torch(tg.tensor([5.0, -5.0, 0.0]).div(0.0, rounding_mode=mode),
               torch.tensor([5.0, -5.0, 0.0]).div(0.0, rounding_mode=mode))
-    _same(tg.tensor([3, 4]).div(2), torch.tensor([3, 4]).div(2))
-    _same(tg.tensor([7, -7]).divide(2, rounding_mode="trunc"),
+    same_as_torch(tg.tensor([3, 4]).div(2), torch.tensor([3, 4]).div(2))
+    same_as_torch(tg.tensor([7, -7]).divide(2, rounding_mode="trunc"),
           torch.tensor([7, -7]).divide(2, rounding_mode="trunc"))
 
 
@@ -157,12 +144,12 @@ def test_round_with_decimals_matches_torch(torch, decimals, dtype):
     a = np.concatenate([np.random.default_rng(1).uniform(-300, 300, 300),
                         [0.5, 1.5, 2.5, -0.5, 2.675, 1.005, 125.0, 155.0, INF, NAN]])
     x, y = _both(torch, a, dtype)
-    _same(tg.round(x, decimals=decimals), torch.round(y, decimals=decimals))
+    same_as_torch(tg.round(x, decimals=decimals), torch.round(y, decimals=decimals))
 
 
 def test_erfc_keeps_its_precision_in_the_tails(torch):
     a = np.array([-30.0, -6.0, -0.3, 0.0, 0.3, 0.47, 0.48, 3.9, 4.1, 10.0, 26.0, 27.5, 30.0])
-    _same(tg.tensor(a).erfc(), torch.tensor(a).erfc(), rtol=1e-13)
+    same_as_torch(tg.tensor(a).erfc(), torch.tensor(a).erfc(), rtol=1e-13)
 
 
 def test_lerp_with_number_and_tensor_weights_matches_torch(torch):
@@ -174,21 +161,21 @@ def test_lerp_with_number_and_tensor_weights_matches_torch(torch):
         xw, yw = _both(torch, w, "float64", requires_grad=True)
         p, q = (xw, yw) if weight == "tensor" else (weight, weight)
         out, ref = xs.lerp(xe, p), torch.lerp(ys, ye, q)
-        _same(out, ref, rtol=1e-15)    # computed as PyTorch computes it
+        same_as_torch(out, ref, rtol=1e-15)    # computed as PyTorch computes it
         (out * out).sum().backward()
         (ref * ref).sum().backward()
         for g, h in ((xs, ys), (xe, ye)) + (((xw, yw),) if weight == "tensor" else ()):
-            _same(g.grad, h.grad, rtol=1e-12)
+            same_as_torch(g.grad, h.grad, rtol=1e-12)
 
 
 def test_nan_to_num_defaults_and_arguments_match_torch(torch):
     a = np.array([NAN, INF, -INF, 1.5])
     for dtype in ("float32", "float64"):
         x, y = _both(torch, a, dtype)
-        _same(x.nan_to_num(), y.nan_to_num())
-        _same(tg.nan_to_num(x, nan=1.0, posinf=2.0, neginf=-3.0),
+        same_as_torch(x.nan_to_num(), y.nan_to_num())
+        same_as_torch(tg.nan_to_num(x, nan=1.0, posinf=2.0, neginf=-3.0),
               torch.nan_to_num(y, nan=1.0, posinf=2.0, neginf=-3.0))
-        _same(x.clone().nan_to_num_(0.5), y.clone().nan_to_num_(0.5))
+        same_as_torch(x.clone().nan_to_num_(0.5), y.clone().nan_to_num_(0.5))
 
 
 def test_predicates_match_torch_and_record_nothing(torch):
@@ -196,7 +183,7 @@ def test_predicates_match_torch_and_record_nothing(torch):
     x, y = _both(torch, a, "float32", requires_grad=True)
     for name in ("isnan", "isinf", "isposinf", "isneginf", "isfinite", "signbit"):
         out = getattr(tg, name)(x)
-        _same(out, getattr(torch, name)(y))
+        same_as_torch(out, getattr(torch, name)(y))
         assert not out.requires_grad and out.grad_fn is None
 
 
@@ -205,11 +192,11 @@ def test_isclose_allclose_and_equal_match_torch(torch):
     b = np.array([1.0 + 1e-6, NAN, INF, INF, 0.0, 101.0])
     x, y, u, v = *_both(torch, a, "float64"), *_both(torch, b, "float64")
     for kw in ({}, {"equal_nan": True}, {"rtol": 0.02, "atol": 0.0}, {"atol": 1e-12}):
-        _same(tg.isclose(x, u, **kw), torch.isclose(y, v, **kw))
+        same_as_torch(tg.isclose(x, u, **kw), torch.isclose(y, v, **kw))
         assert tg.allclose(x[:1], u[:1], **kw) == torch.allclose(y[:1], v[:1], **kw)
         assert x.allclose(x, **kw) == y.allclose(y, **kw)
     p, q = tg.tensor([100, 3]), torch.tensor([100, 3])
-    _same(p.isclose(tg.tensor([101, 3]), rtol=0.02, atol=0),
+    same_as_torch(p.isclose(tg.tensor([101, 3]), rtol=0.02, atol=0),
           q.isclose(torch.tensor([101, 3]), rtol=0.02, atol=0))
     for other in ([1, 2], [1.0, 2.0], [[1, 2]], [1, 3], [1]):
         assert tg.equal(tg.tensor([1, 2]), tg.tensor(other)) == \
@@ -220,12 +207,12 @@ def test_isclose_allclose_and_equal_match_torch(torch):
 def test_logical_ops_broadcast_and_write_in_place_as_torch(torch):
     a, b = np.array([[2.0, 0.0, -1.0]]), np.array([[1], [0]])
     for name in ("logical_and", "logical_or", "logical_xor"):
-        _same(getattr(tg, name)(tg.tensor(a), tg.tensor(b)),
+        same_as_torch(getattr(tg, name)(tg.tensor(a), tg.tensor(b)),
               getattr(torch, name)(torch.tensor(a), torch.tensor(b)))
         x, y = tg.tensor([2.0, 0.0, -1.0]), torch.tensor([2.0, 0.0, -1.0])
-        _same(getattr(x, name + "_")(tg.tensor([1, 0, 0])),
+        same_as_torch(getattr(x, name + "_")(tg.tensor([1, 0, 0])),
               getattr(y, name + "_")(torch.tensor([1, 0, 0])))
-    _same(tg.logical_not(tg.tensor(a)), torch.logical_not(torch.tensor(a)))
+    same_as_torch(tg.logical_not(tg.tensor(a)), torch.logical_not(torch.tensor(a)))
 
 
 def test_in_place_forms_are_recorded_like_torch(torch):
@@ -241,10 +228,10 @@ def test_in_place_forms_are_recorded_like_torch(torch):
         r = [torch.tensor([0.5, 2.0, -1.0], dtype=torch.float64) if v == "t" else v for v in args]
         out, ref = getattr(p, name + "_")(*t), getattr(q, name + "_")(*r)
         assert out is p
-        _same(out, ref, rtol=1e-12)
+        same_as_torch(out, ref, rtol=1e-12)
         (out * out).sum().backward()
         (ref * ref).sum().backward()
-        _same(x.grad, y.grad, rtol=1e-12)
+        same_as_torch(x.grad, y.grad, rtol=1e-12)
 
 
 def test_rounding_has_zero_gradients_and_predicates_none(torch):
@@ -254,7 +241,7 @@ def test_rounding_has_zero_gradients_and_predicates_none(torch):
         out, ref = getattr(x, name)(**kw), getattr(y, name)(**kw)
         assert out.requires_grad == ref.requires_grad is True
         g, = tg.autograd.grad(out.sum(), [x])
-        _same(g, torch.autograd.grad(ref.sum(), [y])[0])
+        same_as_torch(g, torch.autograd.grad(ref.sum(), [y])[0])
     out = x.div(tg.tensor([2.0, 2.0, 2.0], dtype=tg.float64, requires_grad=True),
                 rounding_mode="floor")
     assert out.requires_grad
@@ -265,7 +252,7 @@ def test_rounding_has_zero_gradients_and_predicates_none(torch):
 
 def test_functional_forms_take_numbers_where_torch_does(torch):
     t, u = tg.tensor([3, 2]), torch.tensor([3, 2])
-    _same(tg.remainder(5, t), torch.remainder(5, u))
-    _same(tg.xlogy(2, t.float()), torch.xlogy(2, u.float()))
-    _same(tg.float_power(2, t.float()), torch.float_power(2, u.float()))
-    _same(tg.copysign(t, -1), torch.copysign(u, -1))
+    same_as_torch(tg.remainder(5, t), torch.remainder(5, u))
+    same_as_torch(tg.xlogy(2, t.float()), torch.xlogy(2, u.float()))
+    same_as_torch(tg.float_power(2, t.float()), torch.float_power(2, u.float()))
+    same_as_torch(tg.copysign(t, -1), torch.copysign(u, -1))

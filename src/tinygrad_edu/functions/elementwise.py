@@ -112,17 +112,10 @@ def _cody(y, num, den):
     return (n + num[len(den) - 1]) / (d + den[-1])
 
 
-def erf_array(xp, x):
-    """erf of a float array, computed in float64 and returned in x's dtype.
-
-    Three ranges of |x|, each evaluated on a clipped copy (so no branch overflows)
-    and then selected: x R(x^2) below 0.46875; above it erfc = exp(-x^2) R(|x|)
-    (to 4) or exp(-x^2) (1/sqrt(pi) - R(1/x^2)/x^2) / |x| (beyond; erfc is 0 in
-    float64 from 26.6, so |x| is clipped at 27) and erf = sign(x) (1 - erfc).
-    """
-    x64 = x.astype(xp.float64)
-    y = xp.abs(x64)
-    small = x64 * _cody(xp.minimum(y, 0.46875) ** 2, _ERF_A, _ERF_B)
+def erfc_tail(xp, y):
+    """erfc(y) for float64 y >= 0.46875 (values below are clipped up): exp(-y^2) R(y)
+    to 4, exp(-y^2) (1/sqrt(pi) - R(1/y^2)/y^2) / y beyond (erfc is 0 in float64 from
+    26.6, so y is clipped at 27)."""
     mid_y, far_y = xp.clip(y, 0.46875, 4.0), xp.clip(y, 4.0, 27.0)
     z = 1.0 / (far_y * far_y)
     far = (0.56418958354775628695 - z * _cody(z, _ERFC_P, _ERFC_Q)) / far_y
@@ -131,8 +124,17 @@ def erf_array(xp, x):
     # exp(-t^2) as exp(-s^2) exp(-(t-s)(t+s)) with s = t rounded down to 1/16: s^2 is
     # exact, so the rounding error of t^2 (amplified by exp) is avoided (Cody's trick)
     s = xp.trunc(t * 16.0) / 16.0
-    erfc = xp.exp(-s * s) * xp.exp(-(t - s) * (t + s)) * r
-    out = xp.where(y <= 0.46875, small, xp.copysign(1.0 - erfc, x64))
+    return xp.exp(-s * s) * xp.exp(-(t - s) * (t + s)) * r
+
+
+def erf_array(xp, x):
+    """erf of a float array, computed in float64 and returned in x's dtype: x R(x^2)
+    below |x| = 0.46875, sign(x) (1 - erfc_tail(|x|)) above (each range evaluated on
+    a clipped copy, so no branch overflows, then selected)."""
+    x64 = x.astype(xp.float64)
+    y = xp.abs(x64)
+    small = x64 * _cody(xp.minimum(y, 0.46875) ** 2, _ERF_A, _ERF_B)
+    out = xp.where(y <= 0.46875, small, xp.copysign(1.0 - erfc_tail(xp, y), x64))
     return out.astype(x.dtype, copy=False)
 
 

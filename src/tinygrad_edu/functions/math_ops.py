@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from .elementwise import Sign, _ERFC_C, _ERFC_D, _ERFC_P, _ERFC_Q, _cody, erf_array
+from .elementwise import Sign, erf_array, erfc_tail
 
 
 class _XpUnary(Function):
@@ -156,14 +156,7 @@ def erfc_array(xp, x):
     as 2 - erfc(-x)), 1 - erf(x) below, where erf is small."""
     x64 = x.astype(xp.float64)
     y = xp.abs(x64)
-    mid_y, far_y = xp.clip(y, 0.46875, 4.0), xp.clip(y, 4.0, 27.0)
-    z = 1.0 / (far_y * far_y)
-    far = (0.56418958354775628695 - z * _cody(z, _ERFC_P, _ERFC_Q)) / far_y
-    near = y <= 4.0
-    r, t = xp.where(near, _cody(mid_y, _ERFC_C, _ERFC_D), far), xp.where(near, mid_y, far_y)
-    s = xp.trunc(t * 16.0) / 16.0
-    tail = xp.exp(-s * s) * xp.exp(-(t - s) * (t + s)) * r
-    tail = xp.where(y > 27.0, 0.0, tail)
+    tail = xp.where(y > 27.0, 0.0, erfc_tail(xp, y))
     out = xp.where(y <= 0.46875, 1.0 - erf_array(xp, x64), xp.where(x64 < 0, 2.0 - tail, tail))
     return out.astype(x.dtype, copy=False)
 
