@@ -1,4 +1,6 @@
 """Data types with PyTorch's names (``tg.float32``...), each wrapping a numpy dtype."""
+import builtins
+
 import numpy as np
 
 
@@ -83,3 +85,43 @@ def promote(a, b, a_is_0d=False, b_is_0d=False):
     if a.is_floating_point != b.is_floating_point:  # int + float32 stays float32
         return a if a.is_floating_point else b
     return to_dtype(np.promote_types(a.np, b.np))
+
+
+class finfo:  # noqa: N801 - PyTorch's name
+    """Machine limits of a floating dtype (default: the default float), as torch.finfo:
+    bits, eps, max, min, tiny (= smallest_normal), resolution, dtype (its name)."""
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
+        d = to_dtype(type) or default_float
+        if not d.is_floating_point:
+            raise TypeError(f"tg.finfo() requires a floating point input type (got {d!r}). "
+                            f"Use tg.iinfo to handle integer types")
+        f = np.finfo(d.np)
+        self.bits, self.dtype = f.bits, d.name
+        num = builtins.float
+        self.eps, self.max, self.min = num(f.eps), num(f.max), num(f.min)
+        self.tiny = self.smallest_normal = num(f.smallest_normal)
+        self.resolution = num(f.resolution)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:  # noqa: N801 - PyTorch's name
+    """Limits of an integer dtype, as torch.iinfo: bits, min, max, dtype (its name)."""
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's argument name
+        d = to_dtype(type)
+        if d.is_floating_point:
+            raise TypeError(f"tg.iinfo() requires an integer input type (got {d!r}). "
+                            f"Use tg.finfo to handle floating point types")
+        if d.np.kind == "b":
+            raise TypeError(f"{d!r} is not supported by tg.iinfo")
+        i = np.iinfo(d.np)
+        self.bits, self.dtype = i.bits, d.name
+        self.min, self.max = builtins.int(i.min), builtins.int(i.max)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

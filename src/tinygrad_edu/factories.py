@@ -176,19 +176,31 @@ def randperm(n: int, dtype: Any = None, device: str | None = None) -> Tensor:
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
            requires_grad: bool = False, device: str | None = None) -> Tensor:
-    """Values from start to end (exclusive); int64 when all arguments are ints."""
+    """Values from start to end (exclusive), step apart; int64 when all arguments are
+    ints. The length is ceil((end - start) / step) in float64 and value i is
+    start + i * step, as PyTorch computes them (an integer dtype truncates the
+    arguments to integers first)."""
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise RuntimeError("arange(): step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign "
-                           f"(start={start}, end={end}, step={step})")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if ints else dtypes.default_float
-    return _new(np.arange(start, end, step).astype(dtypes.to_dtype(dtype).np), None,
-                requires_grad, device)
+    dt = dtypes.to_dtype(dtype)
+    if not dt.is_floating_point:
+        start, end, step = (int(v) for v in (start, end, step))
+    if step == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if not all(np.isfinite(float(v)) for v in (start, end)):
+        raise RuntimeError(f"arange(): unsupported range: {start} -> {end}")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    n = int(np.ceil((float(end) - float(start)) / float(step)))
+    if dt.is_floating_point:
+        values = float(start) + np.arange(n, dtype=np.float64) * float(step)
+    else:
+        values = start + np.arange(n, dtype=np.int64) * step
+    return _new(values.astype(dt.np), None, requires_grad, device)
 
 
 def linspace(start: Any, end: Any, steps: int, dtype: Any = None, requires_grad: bool = False,
@@ -199,6 +211,18 @@ def linspace(start: Any, end: Any, steps: int, dtype: Any = None, requires_grad:
                 None, requires_grad, device)
 
 
+def logspace(start: Any, end: Any, steps: int, base: float = 10.0, dtype: Any = None,
+             requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """``steps`` values from base**start to base**end, evenly spaced in the exponent."""
+    steps = size_arg((steps,), "logspace")[0]
+    dt = dtypes.to_dtype(dtype) or dtypes.default_float
+    exps = np.linspace(start, end, steps, dtype=np.float64)
+    values = np.power(float(base), exps)
+    if not dt.is_floating_point:
+        values = np.round(values)  # base**k for integer k, without float error
+    return _new(values.astype(dt.np), None, requires_grad, device)
+
+
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
         device: str | None = None) -> Tensor:
     """The n x m identity matrix."""
@@ -206,36 +230,65 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _new(np.eye(n, m, dtype=_float(dtype)), None, requires_grad, device)
 
 
-def _like(t: Tensor, fn: Any, dtype: Any, requires_grad: bool) -> Tensor:
+def _like(t: Tensor, fn: Any, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
     dt = dtypes.to_dtype(dtype) or t.dtype
-    return _new(fn(t.shape, dt.np), None, requires_grad, t.device)
+    return _new(fn(t.shape, dt.np), None, requires_grad, t.device if device is None else device)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with t's shape (and dtype unless given)."""
-    return _like(t, np.zeros, dtype, requires_grad)
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, *,
+               device: Any = None) -> Tensor:
+    """Zeros with t's shape (and dtype and device unless given)."""
+    return _like(t, np.zeros, dtype, requires_grad, device)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, *,
+              device: Any = None) -> Tensor:
     """Ones with t's shape."""
-    return _like(t, np.ones, dtype, requires_grad)
+    return _like(t, np.ones, dtype, requires_grad, device)
 
 
-def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """fill_value with t's shape."""
-    return _like(t, lambda s, d: np.full(s, fill_value, d), dtype, requires_grad)
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False, *,
+              device: Any = None) -> Tensor:
+    """fill_value with t's shape (converted to t's dtype: 2.7 fills an int64 tensor
+    with 2)."""
+    return _like(t, lambda s, d: np.full(s, fill_value).astype(d), dtype, requires_grad, device)
 
 
-def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, *,
+               device: Any = None) -> Tensor:
     """Uninitialised, with t's shape."""
-    return _like(t, np.empty, dtype, requires_grad)
+    return _like(t, np.empty, dtype, requires_grad, device)
 
 
-def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform [0, 1) samples with t's shape."""
-    return _like(t, lambda s, d: draw("uniform", s, d), dtype, requires_grad)
+def _float_draw(kind: str, kernel: str) -> Any:
+    def fn(shape: Any, dt: np.dtype) -> Any:
+        if dt.kind != "f":
+            raise NotImplementedError(f'"{kernel}" not implemented for '
+                                      f"{dtypes.to_dtype(dt)!r}; pass dtype=tg.float32")
+        return draw(kind, shape, dt)
+    return fn
 
 
-def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples with t's shape."""
-    return _like(t, lambda s, d: draw("normal", s, d), dtype, requires_grad)
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, *,
+              device: Any = None) -> Tensor:
+    """Uniform [0, 1) samples with t's shape (floating dtypes only)."""
+    return _like(t, _float_draw("uniform", "rand_like"), dtype, requires_grad, device)
+
+
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, *,
+               device: Any = None) -> Tensor:
+    """Standard normal samples with t's shape (floating dtypes only)."""
+    return _like(t, _float_draw("normal", "randn_like"), dtype, requires_grad, device)
+
+
+def randint_like(t: Tensor, low: int = 0, high: Any = None, *, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Uniform integers in [low, high) with t's shape and dtype (``randint_like(t, high)``
+    as in PyTorch too)."""
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                           f"from={low} >= to={high}")
+    return _like(t, lambda s, d: generator().integers(low, high, size=s).astype(d), dtype,
+                 requires_grad, device)

@@ -89,3 +89,6 @@ def stack(tensors, dim=0):
 
 
 __all__ = list(_FUNCTIONAL) + ["einsum", "where", "cat", "concat", "concatenate", "stack"]
+from . import functional_movement  # noqa: E402 - issue 18: tg.meshgrid, tg.hstack, ...
+from .functional_movement import *  # noqa: E402,F401,F403
+__all__ += functional_movement.__all__

@@ -31,7 +31,11 @@ class ShapeOps:
 
     def view(self, *shape):
         """reshape that must share memory: a layout it cannot view (e.g. a transpose
-        flattened) is an error, as in PyTorch, instead of a silent copy."""
+        flattened) is an error, as in PyTorch, instead of a silent copy. ``view(dtype)``
+        reinterprets the bytes (tensor_movement)."""
+        if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and \
+                not hasattr(type(shape[0]), "__index__"):
+            return self._view_dtype(shape[0])
         out = self.reshape(*shape)
         if self._data.size and not np.may_share_memory(out._data, self._data):
             raise RuntimeError(f"view size is not compatible with input tensor's size and stride "
