@@ -22,6 +22,7 @@ from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
 from .utils import load, save  # noqa: F401 - checkpoints (.npz, never pickle)
 # Above the core in the layers: nn, optim, data (also as tg.utils.data), datasets.
 from . import nn, optim  # noqa: E402,F401
+from . import linalg  # noqa: E402,F401 - tg.linalg (inv, solve, det, norms)
 from .data import datasets  # noqa: E402,F401
 from .utils import data as _utils_data  # noqa: E402,F401
 from .utils import viz  # noqa: E402,F401

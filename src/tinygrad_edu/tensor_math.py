@@ -310,5 +310,3 @@ class TensorMath:
         if vb:
             out = out.squeeze(-1)
         return out
-
-    mm = matmul

@@ -1,2 +1,154 @@
-"""Primitives behind tensor_reduce_extra (issue 18)."""
-__all__: list[str] = []
+"""Primitives behind tensor_reduce_extra and linalg (issue 18): the product along an
+axis, the cumulative product, logcumsumexp, and the matrix inverse, solve and
+determinant.
+
+Each forward is one xp (numpy or CuPy) call on the array; each backward is Tensor
+ops, as PyTorch's derivatives.yaml defines the gradient, with zeros handled exactly:
+the gradient of a product is the product of the other factors, never out / x.
+"""
+import numpy as np
+
+from ..autograd import Function
+from ..backend import of_array
+from .movement import Cat
+
+
+def _exclusive_cumprod(x, axis):
+    """prod_{k < i} x_k along axis (1 first), written with Tensor ops."""
+    shape = list(x._data.shape)
+    n, shape[axis] = shape[axis], 1
+    ones = x._make(of_array(x._data).xp.ones(shape, dtype=x._data.dtype))
+    return Cat.apply(ones, x.narrow(axis, 0, n - 1), axis=axis).cumprod(axis)
+
+
+class Prod(Function):
+    """The product along one axis. d out / d x_i is the product of the other entries:
+    with one zero only the zero's entry has a gradient, with several none has."""
+    @staticmethod
+    def forward(ctx, x, axis=0, keepdim=False):
+        ctx.axis = axis
+        ctx.save_for_backward(x)
+        return ctx.backend.xp.prod(x, axis=axis, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        ax = ctx.axis
+        if g.ndim < x.ndim:
+            g = g.unsqueeze(ax)
+        if x._data.shape[ax] == 0:
+            return g.expand(x._data.shape)
+        left = _exclusive_cumprod(x, ax)
+        right = _exclusive_cumprod(x.flip(ax), ax).flip(ax)
+        return g * left * right
+
+
+class Cumprod(Function):
+    """Running product along an axis. Without zeros the gradient is
+    rev_cumsum(g * out) / x; with a zero in x it is, per entry i,
+    sum_{j >= i} g_j prod_{k <= j, k != i} x_k, built as an [n, n] running product."""
+    @staticmethod
+    def forward(ctx, x, axis=0):
+        ctx.axis = axis
+        out = ctx.backend.xp.cumprod(x, axis=axis, dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        ax = ctx.axis
+        if not bool((x._data == 0).any()):
+            return (g * out).flip(ax).cumsum(ax).flip(ax) / x
+        n = x._data.shape[ax]
+        xl, gl = x.transpose(ax, -1), g.transpose(ax, -1)     # [..., n]
+        xp = ctx.backend.xp
+        eye = x._make(xp.eye(n, dtype=bool))
+        upper = x._make(xp.tri(n, dtype=bool).T)              # [i, j]: j >= i
+        rows = xl.unsqueeze(-2).expand(xl._data.shape[:-1] + (n, n))
+        ones = x._make(xp.ones((), dtype=x._data.dtype))
+        c = ones.where(eye, rows).cumprod(-1)                 # [i, j]: prod_{k<=j, k!=i}
+        zero = x._make(xp.zeros((), dtype=x._data.dtype))
+        grad = (c * gl.unsqueeze(-2)).where(upper, zero).sum(-1)
+        return grad.transpose(ax, -1)
+
+
+class LogCumSumExp(Function):
+    """log(cumsum(exp(x))) along an axis, by logaddexp.accumulate (no overflow).
+    Backward as PyTorch's: the positive and negative parts of g each through a
+    reversed logcumsumexp, so that no exp overflows."""
+    @staticmethod
+    def forward(ctx, x, axis=0):
+        ctx.axis = axis
+        with np.errstate(all="ignore"):
+            out = ctx.backend.xp.logaddexp.accumulate(x, axis=axis)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        ax = ctx.axis
+        xp = ctx.backend.xp
+        one = x._make(xp.ones((), dtype=x._data.dtype))
+        # the finite lowest value, not -inf, for log(0) (as PyTorch): no inf - inf below
+        low = x._make(xp.full((), np.finfo(x._data.dtype).min, dtype=x._data.dtype))
+
+        def part(mask, gs):  # exp(x_i + log sum_{j >= i} exp(log(gs_j) - out_j))
+            logg = gs.where(mask, one).log().where(mask, low)
+            rev = LogCumSumExp.apply((logg - out).flip(ax), axis=ax).flip(ax)
+            return (rev + x).exp()
+
+        pos, neg = g._make(g._data > 0), g._make(g._data < 0)
+        return part(pos, g) - part(neg, -g)
+
+
+class Inv(Function):
+    """The inverse of (a batch of) square matrices; d A = -A^-T g A^-T."""
+    @staticmethod
+    def forward(ctx, a):
+        y = ctx.backend.xp.linalg.inv(a)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        yt = y.transpose(-2, -1)
+        return -(yt.matmul(g).matmul(yt))
+
+
+class Solve(Function):
+    """X with A X = B (A [..., n, n], B [..., n, k], equal batch dims); dB = A^-T g,
+    dA = -dB X^T."""
+    @staticmethod
+    def forward(ctx, a, b):
+        x = ctx.backend.xp.linalg.solve(a, b)
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        gb = Solve.apply(a.transpose(-2, -1), g)
+        ga = -(gb.matmul(x.transpose(-2, -1))) if ctx.needs_input_grad[0] else None
+        return ga, gb
+
+
+class Det(Function):
+    """The determinant of (a batch of) square matrices; d A = g det(A) A^-T (for an
+    invertible A: a singular one gives NaN there, where PyTorch goes through the SVD)."""
+    @staticmethod
+    def forward(ctx, a):
+        d = ctx.backend.xp.linalg.det(a)
+        ctx.save_for_backward(a, d)
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        a, d = ctx.saved_tensors
+        scale = (g * d).unsqueeze(-1).unsqueeze(-1)
+        return scale * Inv.apply(a).transpose(-2, -1)
+
+
+__all__ = ["Cumprod", "Det", "Inv", "LogCumSumExp", "Prod", "Solve"]
