@@ -101,7 +101,7 @@ class finfo:  # noqa: N801 - PyTorch's name
         num = builtins.float
         self.eps, self.max, self.min = num(f.eps), num(f.max), num(f.min)
         self.tiny = self.smallest_normal = num(f.smallest_normal)
-        self.resolution = num(f.resolution)
+        self.resolution = 10.0 ** -f.precision  # PyTorch's: exactly 1e-6 for float32
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "

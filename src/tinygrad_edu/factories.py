@@ -178,16 +178,20 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
            requires_grad: bool = False, device: str | None = None) -> Tensor:
     """Values from start to end (exclusive), step apart; int64 when all arguments are
     ints. The length is ceil((end - start) / step) in float64 and value i is
-    start + i * step, as PyTorch computes them (an integer dtype truncates the
-    arguments to integers first)."""
+    start + i * step, as PyTorch computes them (int64 truncates the arguments to
+    integers first; the other integer dtypes truncate start and step after the length).
+    """
     if end is None:
         start, end = 0, start
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = dtypes.int64 if ints else dtypes.default_float
     dt = dtypes.to_dtype(dtype)
-    if not dt.is_floating_point:
-        start, end, step = (int(v) for v in (start, end, step))
+    if dt == dtypes.int64:  # PyTorch truncates the arguments for int64 first
+        given, (start, end, step) = step, (int(v) for v in (start, end, step))
+        if step == 0 and given != 0:
+            raise ValueError("arange(): step must be nonzero (after truncating it to an "
+                             "integer for the int64 result)")
     if step == 0:
         raise RuntimeError("arange(): step must be nonzero")
     if not all(np.isfinite(float(v)) for v in (start, end)):
@@ -198,9 +202,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     n = int(np.ceil((float(end) - float(start)) / float(step)))
     if dt.is_floating_point:
         values = float(start) + np.arange(n, dtype=np.float64) * float(step)
-    else:
-        values = start + np.arange(n, dtype=np.int64) * step
-    return _new(values.astype(dt.np), None, requires_grad, device)
+        return _new(values.astype(dt.np), None, requires_grad, device)
+    # the other integer dtypes: the length from the arguments, then integer steps
+    whole = int(start) + np.arange(n, dtype=np.int64) * int(step)
+    return _new(whole.astype(dt.np), None, requires_grad, device)
 
 
 def linspace(start: Any, end: Any, steps: int, dtype: Any = None, requires_grad: bool = False,

@@ -186,7 +186,7 @@ def _indices(tri, row, col, offset, dtype, device):
                            f"col must be non-negative, got{col}")
     dt = dtypes.to_dtype(dtype) or dtypes.int64
     if dt not in (dtypes.int64, dtypes.int32):
-        raise RuntimeError(f"\"{tri}_indices\" not implemented for {dt!r}")
+        raise NotImplementedError(f"\"{tri}_indices\" not implemented for {dt!r}")
     fn = np.triu_indices if tri == "triu" else np.tril_indices
     return _new(np.stack(fn(row, offset, col)).astype(dt.np).reshape(2, -1), None, False,
                 device)
