@@ -8,6 +8,7 @@ vector is 0, as PyTorch's; inv / solve / det are primitives of
 ``functions.reduce_extra`` (one xp.linalg call forward, backward in Tensor ops)."""
 import numpy as np
 
+from . import dtypes
 from . import functions as F
 from .backend import of_array as _backend_of
 from .shapes import broadcast_shapes
@@ -129,7 +130,8 @@ class LinalgOps:
         if n == 0:
             xp = _backend_of(self._data).xp
             eye = xp.broadcast_to(xp.eye(self.shape[-1], dtype=self._data.dtype), self.shape)
-            return self._make(xp.ascontiguousarray(eye))
+            everywhere = self._make(xp.ones((), dtype=bool))   # identity; zero gradient
+            return self._make(xp.ascontiguousarray(eye)).where(everywhere, self)
         base = self.inverse() if n < 0 else self
         result, n = None, abs(int(n))
         while n:   # repeated squaring
@@ -193,6 +195,10 @@ class LinalgOps:
         if isinstance(ord, str):
             raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not str "
                             f"({ord!r} is a matrix norm: use tg.linalg.matrix_norm)")
+        if dtype is not None and dtypes.promote(self.dtype, dtype) != dtype:
+            raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({self.dtype!r}) "
+                               f"should be convertible without narrowing to the specified "
+                               f"dtype ({dtype!r})")
         x = self.to(dtype) if dtype is not None else self
         if x._data.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "

@@ -60,7 +60,8 @@ class ReduceExtraOps(LinalgOps):
 
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
         """Sum treating NaN as zero (whose gradient is zero)."""
-        return self._nan_free().sum(dim, keepdim, dtype=dtype)
+        x = self.long() if dtype is None and self._data.dtype.kind in "biu" else self
+        return x._nan_free().sum(dim, keepdim, dtype=dtype)
 
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         """Mean of the non-NaN entries (NaN where there are none)."""
@@ -112,6 +113,9 @@ class ReduceExtraOps(LinalgOps):
         """No dim: the lower median of all elements (NaN if any is NaN; the gradient is
         shared by the entries equal to it). With dim: (values, indices) of the lower
         median along dim (among equal values, which index is PyTorch's own choice)."""
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError('"median" not implemented for tg.bool; convert the '
+                                      "input with .long() or .float() first")
         if dim is None:
             if self._data.size == 0:
                 return self._make(np.array(np.nan, self._data.dtype)).to(self.device)
@@ -224,8 +228,10 @@ class ReduceExtraOps(LinalgOps):
             raise RuntimeError("diff expects prepend or append to be the same dimension as "
                                "input")
         if len(parts) > 1:
-            x = F.Cat.apply(*[p.to(dtypes.promote(p.dtype, self.dtype)) for p in parts],
-                            axis=ax)
+            dt = parts[0].dtype
+            for p in parts[1:]:
+                dt = dtypes.promote(dt, p.dtype)
+            x = F.Cat.apply(*[p.to(dt) for p in parts], axis=ax)
         for _ in range(n):
             m = x._data.shape[ax]
             if m == 0:
