@@ -40,8 +40,11 @@ _FUNCTIONAL = (
 globals().update({name: _method(name) for name in _FUNCTIONAL})
 
 
-def where(condition, input, other):  # noqa: A002
-    """Elements of ``input`` where condition holds, else of ``other`` (broadcasting)."""
+def where(condition, input=None, other=None):  # noqa: A002
+    """Elements of ``input`` where condition holds, else of ``other`` (broadcasting);
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if input is None and other is None:
+        return as_tensor(condition).nonzero(as_tuple=True)
     if not isinstance(input, Tensor):
         input = other._lift(input) if isinstance(other, Tensor) else as_tensor(input)
     return input.where(condition, other)

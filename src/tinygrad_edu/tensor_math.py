@@ -5,6 +5,8 @@ Each method checks and converts its arguments in Python (dtypes, devices,
 shapes), then calls one primitive from ``functions``: every op, operators
 included, runs through ``Function.apply``.
 """
+import warnings
+
 import numpy as np
 
 from . import dtypes
@@ -237,8 +239,14 @@ class TensorMath:
     def where(self, condition, other):
         """``tg.where(condition, self, other)``."""
         cond = self._lift(condition)
-        if cond.dtype != dtypes.bool_:
+        if cond.dtype == dtypes.uint8:  # PyTorch still accepts (and warns about) uint8
+            warnings.warn("where received a uint8 condition tensor. This behavior is "
+                          "deprecated; use a boolean condition instead.", UserWarning,
+                          stacklevel=2)
             cond = cond != 0
+        elif cond.dtype != dtypes.bool_:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {cond.dtype!r}")
         a, b = self._pair(other, op="where")
         broadcast_shapes(tuple(cond.shape), broadcast_shapes(a._data.shape, b._data.shape),
                          "where")

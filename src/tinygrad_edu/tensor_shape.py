@@ -152,4 +152,31 @@ class ShapeOps:
         return tuple(out)
 
     def __getitem__(self, index):
-        return F.GetItem.apply(self, index=self._index(index))
+        index = self._index(index)
+        if _mixes_ints_and_arrays(index):
+            # PyTorch applies integers first (each drops its dim) and the index arrays
+            # after, so x[1, :, idx] keeps idx's dims where they are; numpy counts the
+            # integer as an array index and would move them to the front.
+            first, rest = [], []
+            for it in index:
+                if _is_int(it):
+                    first.append(it)
+                elif it is None or it is Ellipsis:
+                    rest.append(it)
+                    first += [it] if it is Ellipsis else []
+                else:
+                    is_mask = getattr(it, "dtype", None) is not None and it.dtype.kind == "b"
+                    first += [slice(None)] * (it.ndim if is_mask else 1)
+                    rest.append(it)
+            return F.GetItem.apply(F.GetItem.apply(self, index=tuple(first)), index=tuple(rest))
+        return F.GetItem.apply(self, index=index)
+
+
+def _is_int(it):
+    return isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_))
+
+
+def _mixes_ints_and_arrays(index):
+    """Does a normalised index hold both a Python integer and an index array?"""
+    return any(_is_int(it) for it in index) and \
+        any(getattr(it, "ndim", 0) > 0 for it in index if not isinstance(it, slice))
