@@ -56,7 +56,7 @@ def test_one_hot_matches_torch(torch):
         ours = F.one_hot(tg.tensor(t, dtype=tg.int64), k)
         ref = torch.nn.functional.one_hot(torch.tensor(t, dtype=torch.int64), k)
         assert ours.dtype == tg.int64 and npy(ours).tolist() == ref.numpy().tolist()
-    with pytest.raises(RuntimeError, match="non-negative"):
+    with pytest.raises(RuntimeError, match="smaller than num_classes"):
         F.one_hot(tg.tensor([0, 3]), 3)
     with pytest.raises(RuntimeError, match="integer"):
         F.one_hot(tg.tensor([0.0, 1.0]))

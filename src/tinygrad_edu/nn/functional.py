@@ -385,18 +385,3 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
         return (loss * kept_nan).sum() + float("nan")
     return loss.sum() / w.sum()
 
-
-def one_hot(tensor, num_classes=-1):
-    """int64 tensor [..., num_classes] with a 1 at each index of ``tensor`` (class
-    indices); num_classes=-1 uses max + 1."""
-    t = _array(tensor)
-    if t.dtype.kind not in "iu":
-        raise RuntimeError("one_hot is only applicable to index tensor (integer dtype)")
-    if num_classes == -1:
-        num_classes = int(t.max()) + 1 if t.size else 0
-    if t.size and (t.min() < 0 or t.max() >= num_classes):
-        raise RuntimeError("Class values must be smaller than num_classes and non-negative.")
-    xp = _backend_of(t).xp
-    out = xp.zeros(t.shape + (num_classes,), np.int64)
-    xp.put_along_axis(out, t[..., None].astype(np.int64), 1, axis=-1)
-    return _wrap(out)
