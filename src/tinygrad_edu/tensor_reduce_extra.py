@@ -12,6 +12,7 @@ import numpy as np
 from . import dtypes
 from . import functions as F
 from .backend import of_array as _backend_of
+from .functions.reduce_extra import accumulate
 from .tensor_linalg import LinalgOps
 
 # the names that tg also offers as functions (tg.xxx(t, ...)): see functional.py
@@ -183,14 +184,15 @@ class ReduceExtraOps(LinalgOps):
             return result(self.clone(), self._make(np.zeros((), np.int64)))
         xp = _backend_of(self._data).xp
         a = self._data
-        run = getattr(xp, ufunc).accumulate(a, axis=ax)
+        be = _backend_of(a)
+        run = accumulate(be, ufunc, a, ax)
         new = a == run                      # a new running extreme, or a tie of it: latest
         if a.dtype.kind == "f":
             new = new | xp.isnan(a)
         shape = [1] * a.ndim
         shape[ax] = a.shape[ax]
         pos = xp.where(new, xp.arange(a.shape[ax]).reshape(shape), 0)
-        idx = xp.maximum.accumulate(pos, axis=ax).astype(np.int64)
+        idx = accumulate(be, "maximum", pos, ax).astype(np.int64)
         index = self._make(idx)
         return result(self.gather(ax, index), index)
 

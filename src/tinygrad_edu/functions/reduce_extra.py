@@ -13,6 +13,17 @@ from ..backend import of_array
 from .movement import Cat
 
 
+def accumulate(backend, name, x, axis):
+    """The ufunc ``name``'s accumulate along axis on a backend array; where xp's ufunc
+    has no accumulate (CuPy scans only some ufuncs), on a host copy."""
+    if backend.xp is np:
+        return getattr(np, name).accumulate(x, axis=axis)
+    try:
+        return getattr(backend.xp, name).accumulate(x, axis=axis)
+    except (NotImplementedError, AttributeError, TypeError):
+        return backend.from_host(getattr(np, name).accumulate(backend.to_host(x), axis=axis))
+
+
 def _exclusive_cumprod(x, axis):
     """prod_{k < i} x_k along axis (1 first), written with Tensor ops."""
     shape = list(x._data.shape)
@@ -81,7 +92,7 @@ class LogCumSumExp(Function):
     def forward(ctx, x, axis=0):
         ctx.axis = axis
         with np.errstate(all="ignore"):
-            out = ctx.backend.xp.logaddexp.accumulate(x, axis=axis)
+            out = accumulate(ctx.backend, "logaddexp", x, axis)
         ctx.save_for_backward(x, out)
         return out
 
