@@ -169,8 +169,11 @@ def test_count_nonzero_any_all_with_dims_as_torch(torch):
         _check(torch, a, lambda m, x: m.count_nonzero(x, dim=dim), dtype="int64", grad=False)
     for kw in ({}, {"dim": 0}, {"dim": 1, "keepdim": True}):
         _check(torch, a, lambda m, x: (x.any(**kw), x.all(**kw)), dtype="int64", grad=False)
-        _check(torch, a, lambda m, x: (m.any(x, **kw), m.all(x, **kw)), dtype="bool",
-               grad=False)
+        for dt in ("bool", "uint8", "float32"):
+            _check(torch, a, lambda m, x: (m.any(x, **kw), m.all(x, **kw)), dtype=dt,
+                   grad=False)
+    _check(torch, a, lambda m, x: (x.any(dim=(0, 1)), x.all((1, 0), keepdim=True)),
+           dtype="float64", grad=False)
 
 
 def test_std_mean_var_mean_as_torch(torch):

@@ -143,10 +143,14 @@ class ReduceOps:
 
     @numpy_names
     def all(self, dim=None, keepdim=False):
-        """True where every element (over dim) is non-zero."""
-        return self._make(self._data.all(axis=self._axes(dim), keepdims=keepdim)[...])
+        """True where every element (over dim) is non-zero (uint8 for uint8, as PyTorch)."""
+        return self._logical_reduce(self._data.all(axis=self._axes(dim), keepdims=keepdim))
 
     @numpy_names
     def any(self, dim=None, keepdim=False):
-        """True where any element (over dim) is non-zero."""
-        return self._make(self._data.any(axis=self._axes(dim), keepdims=keepdim)[...])
+        """True where any element (over dim) is non-zero (uint8 for uint8, as PyTorch)."""
+        return self._logical_reduce(self._data.any(axis=self._axes(dim), keepdims=keepdim))
+
+    def _logical_reduce(self, out):
+        out = out[...]
+        return self._make(out.astype(self._data.dtype) if self._data.dtype == "uint8" else out)
