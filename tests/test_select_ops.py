@@ -260,3 +260,21 @@ def test_where_refuses_a_condition_that_is_not_boolean_as_torch(torch):
     with pytest.warns(UserWarning, match="uint8"):   # deprecated in PyTorch, still accepted
         out = tg.where(tg.tensor([1, 0], dtype=tg.uint8), 1.0, 2.0)
     np.testing.assert_array_equal(npy(out), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("make", INDEXES[:6])
+def test_setitem_with_integers_and_index_arrays_writes_as_torch(torch, make):
+    a = np.zeros((2, 3, 4, 5))
+    x, xt = _both(torch, a, "float64")
+    target = tuple(xt[make(torch.tensor([0, 1]))].shape)
+    v = np.arange(float(np.prod(target))).reshape(target)
+    x[make(tg.tensor([0, 1]))] = tg.tensor(v)
+    xt[make(torch.tensor([0, 1]))] = torch.tensor(v)
+    same_as_torch(x, xt)
+    w, wt = _both(torch, v, "float64", grad=True)   # recorded: the value's gradient too
+    y, yt = x * 1.0, xt * 1.0
+    y[make(tg.tensor([0, 1]))] = w * 2.0
+    yt[make(torch.tensor([0, 1]))] = wt * 2.0
+    (y * y).sum().backward()
+    (yt * yt).sum().backward()
+    np.testing.assert_array_equal(npy(w.grad), wt.grad.numpy())

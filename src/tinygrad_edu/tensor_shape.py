@@ -149,27 +149,32 @@ class ShapeOps:
             if isinstance(it, np.ndarray) and self.is_cuda:
                 it = _backend.to_device(it, self.device)  # CPU indices for a GPU tensor
             out.append(it)
-        return tuple(out)
+        out = tuple(out)
+        return self._torch_order(out) if _mixes_ints_and_arrays(out) else out
+
+    def _torch_order(self, index):
+        """An index that mixes integers with index arrays as PyTorch reads it: integers
+        first (each drops its dim), then the arrays, so x[1, :, idx] keeps idx's dim where
+        it is (numpy counts the integer as an array and would move that dim to the
+        front). Returned as one array of coordinates per dim, in PyTorch's result layout,
+        so reading (getitem) and writing (setitem) both follow it."""
+        first, rest = [], []
+        for it in index:
+            if _is_int(it):
+                first.append(it)
+            elif it is None or it is Ellipsis:
+                rest.append(it)
+                first += [it] if it is Ellipsis else []
+            else:
+                is_mask = getattr(it, "dtype", None) is not None and it.dtype.kind == "b"
+                first += [slice(None)] * (it.ndim if is_mask else 1)
+                rest.append(it)
+        xp = _backend.of_array(self._data).xp
+        ids = xp.arange(self._data.size).reshape(self._data.shape)
+        return tuple(xp.unravel_index(ids[tuple(first)][tuple(rest)], self._data.shape))
 
     def __getitem__(self, index):
-        index = self._index(index)
-        if _mixes_ints_and_arrays(index):
-            # PyTorch applies integers first (each drops its dim) and the index arrays
-            # after, so x[1, :, idx] keeps idx's dims where they are; numpy counts the
-            # integer as an array index and would move them to the front.
-            first, rest = [], []
-            for it in index:
-                if _is_int(it):
-                    first.append(it)
-                elif it is None or it is Ellipsis:
-                    rest.append(it)
-                    first += [it] if it is Ellipsis else []
-                else:
-                    is_mask = getattr(it, "dtype", None) is not None and it.dtype.kind == "b"
-                    first += [slice(None)] * (it.ndim if is_mask else 1)
-                    rest.append(it)
-            return F.GetItem.apply(F.GetItem.apply(self, index=tuple(first)), index=tuple(rest))
-        return F.GetItem.apply(self, index=index)
+        return F.GetItem.apply(self, index=self._index(index))
 
 
 def _is_int(it):
