@@ -28,7 +28,7 @@ def _both(torch, a, dtype="float64", requires_grad=False):
     return x, y
 
 
-def _check(torch, a, f, g=None, grad=True, dtype="float64", rtol=1e-12):
+def _check(torch, a, f, g=None, grad=True, dtype="float64", rtol=1e-12, atol=0.0):
     """f(module, x) on tg and torch: the same values (each output of a tuple) and, with
     grad, the same gradient of sum(out * w) for a fixed w."""
     g = g or f
@@ -37,13 +37,13 @@ def _check(torch, a, f, g=None, grad=True, dtype="float64", rtol=1e-12):
     ours = ours if isinstance(ours, tuple) else (ours,)
     ref = ref if isinstance(ref, tuple) else (ref,)
     for o, r in zip(ours, ref):
-        same_as_torch(o, r, rtol=rtol)
+        same_as_torch(o, r, rtol=rtol, atol=atol)
     if grad:
         w = np.linspace(0.5, 2.0, max(ours[0].numel(), 1))[:ours[0].numel()]
         w = w.reshape(tuple(ours[0].shape))
         (ours[0] * tg.tensor(w, dtype=ours[0].dtype)).sum().backward()
         (ref[0] * torch.tensor(w, dtype=ref[0].dtype)).sum().backward()
-        same_as_torch(x.grad, y.grad, rtol=rtol)
+        same_as_torch(x.grad, y.grad, rtol=rtol, atol=atol)
 
 
 # ---- products with zeros ---------------------------------------------------------------
@@ -302,6 +302,16 @@ def test_inv_det_solve_values_and_gradients_as_torch(torch):
             o.sum().backward()
             r.sum().backward()
             same_as_torch(*((x.grad, y.grad) if wrt_a else (u.grad, v.grad)), rtol=1e-10)
+
+
+def test_det_gradient_at_singular_matrices_is_the_cofactor_matrix(torch):
+    a = [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 5.0]]     # rank 2: as PyTorch
+    _check(torch, a, lambda m, x: m.linalg.det(x), rtol=1e-10, atol=1e-12)
+    _check(torch, np.zeros((2, 3, 3)), lambda m, x: m.linalg.det(x))
+    # rank 1, 2 x 2: the adjugate [[d, -c], [-b, a]] (PyTorch's LU route gives 0 here)
+    x = tg.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=tg.float64, requires_grad=True)
+    tg.linalg.det(x).backward()
+    np.testing.assert_array_equal(npy(x.grad), [[4.0, -2.0], [-2.0, 1.0]])
 
 
 def test_singular_inverse_raises_linalg_error_as_torch(torch):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import of_array
-from .movement import Cat
+from .movement import Cat, GetItem
 
 
 def accumulate(backend, name, x, axis):
@@ -146,9 +146,23 @@ class Solve(Function):
         return ga, gb
 
 
+def _cofactors(a):
+    """The cofactor matrix of (a batch of) square matrices, C_ij = (-1)^(i+j) times the
+    determinant of a without row i and column j: the gradient of det, also where a is
+    singular and A^-T does not exist. n^2 minors, each a Det node (so it differentiates)."""
+    xp = of_array(a._data).xp
+    n = a._data.shape[-1]
+    keep = [[k for k in range(n) if k != i] for i in range(n)]   # [n, n-1]
+    rows = xp.asarray(keep, dtype=np.int64).reshape(n, 1, n - 1, 1)
+    cols = xp.asarray(keep, dtype=np.int64).reshape(1, n, 1, n - 1)
+    minors = GetItem.apply(a, index=(Ellipsis, rows, cols))       # [..., n, n, n-1, n-1]
+    sign = np.where(np.add.outer(np.arange(n), np.arange(n)) % 2 == 0, 1.0, -1.0)
+    return Det.apply(minors) * a._make(xp.asarray(sign, dtype=a._data.dtype))
+
+
 class Det(Function):
-    """The determinant of (a batch of) square matrices; d A = g det(A) A^-T (for an
-    invertible A: a singular one gives NaN there, where PyTorch goes through the SVD)."""
+    """The determinant of (a batch of) square matrices; d A = g det(A) A^-T, or, when a
+    matrix of the batch is singular, g times the cofactor matrix (as PyTorch's)."""
     @staticmethod
     def forward(ctx, a):
         d = ctx.backend.xp.linalg.det(a)
@@ -158,8 +172,10 @@ class Det(Function):
     @staticmethod
     def backward(ctx, g):
         a, d = ctx.saved_tensors
-        scale = (g * d).unsqueeze(-1).unsqueeze(-1)
-        return scale * Inv.apply(a).transpose(-2, -1)
+        scale = g.unsqueeze(-1).unsqueeze(-1)
+        if a._data.shape[-1] == 0 or not bool((d._data == 0).any()):
+            return scale * d.unsqueeze(-1).unsqueeze(-1) * Inv.apply(a).transpose(-2, -1)
+        return scale * _cofactors(a)
 
 
 __all__ = ["Cumprod", "Det", "Inv", "LogCumSumExp", "Prod", "Solve"]
