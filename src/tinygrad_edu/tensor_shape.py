@@ -150,7 +150,7 @@ class ShapeOps:
                 it = _backend.to_device(it, self.device)  # CPU indices for a GPU tensor
             out.append(it)
         out = tuple(out)
-        return self._torch_order(out) if _mixes_ints_and_arrays(out) else out
+        return self._torch_order(out) if _numpy_order_differs(out) else out
 
     def _torch_order(self, index):
         """An index that mixes integers with index arrays as PyTorch reads it: integers
@@ -181,7 +181,17 @@ def _is_int(it):
     return isinstance(it, (int, np.integer)) and not isinstance(it, (bool, np.bool_))
 
 
-def _mixes_ints_and_arrays(index):
-    """Does a normalised index hold both a Python integer and an index array?"""
-    return any(_is_int(it) for it in index) and \
-        any(getattr(it, "ndim", 0) > 0 for it in index if not isinstance(it, slice))
+def _numpy_order_differs(index):
+    """Would numpy lay out this normalised index's result unlike PyTorch? Only when
+    integers sit between (or beside) index arrays that PyTorch, which applies the
+    integers first, sees as adjacent while numpy, which counts integers as arrays, sees
+    them split by a slice, and so moves the indexed dims to the front."""
+    arrays = [k for k, it in enumerate(index) if not isinstance(it, slice)
+              and getattr(it, "ndim", 0) > 0]
+    if not arrays or not any(_is_int(it) for it in index):
+        return False
+    advanced = [k for k, it in enumerate(index) if _is_int(it) or k in arrays]
+    numpy_adjacent = advanced == list(range(advanced[0], advanced[-1] + 1))
+    torch_adjacent = all(_is_int(index[k]) or k in arrays
+                         for k in range(arrays[0], arrays[-1] + 1))
+    return torch_adjacent and not numpy_adjacent
