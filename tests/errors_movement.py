@@ -92,6 +92,9 @@ CASES = [
      r"tg.iinfo\(\) requires an integer input type \(got tg.float32\)"),
     ("randint_like low >= high", lambda: tg.randint_like(x23, 5, 2), RuntimeError,
      r"random_ expects 'from' to be less than 'to', but got from=5 >= to=2"),
+    ("bfloat16 storage", lambda: tg.ones(2, dtype="bfloat16"), TypeError,
+     r"unsupported dtype 'bfloat16': tinygrad_edu stores arrays in numpy, which has no "
+     r"bfloat16; use tg.float16 \(half\) or tg.float32"),
     ("rand_like of integers", lambda: tg.rand_like(tg.ones(2).long()), NotImplementedError,
      r'"rand_like" not implemented for tg.int64; pass dtype=tg.float32'),
 ]

@@ -60,8 +60,12 @@ def to_dtype(x):
     try:
         return _BY_NP[np.dtype(x)]
     except (TypeError, KeyError):
-        raise TypeError(f"unsupported dtype {x!r}; use one of tg.float32, tg.float64, "
-                        "tg.int64, tg.int32, tg.uint8, tg.bool") from None
+        if "bfloat16" in str(x):
+            raise TypeError(f"unsupported dtype {x!r}: tinygrad_edu stores arrays in numpy, "
+                            "which has no bfloat16; use tg.float16 (half) or tg.float32") from None
+        raise TypeError(f"unsupported dtype {x!r}; use one of tg.float16, tg.float32, "
+                        "tg.float64, tg.uint8, tg.int8, tg.int16, tg.int32, tg.int64, "
+                        "tg.bool") from None
 
 
 def of_array(a):
