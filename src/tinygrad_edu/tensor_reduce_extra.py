@@ -143,7 +143,7 @@ class ReduceExtraOps(LinalgOps):
         order = self._order(ax, False)      # stable, NaN last
         k = (n - 1) // 2
         xp = _backend_of(self._data).xp
-        pick = xp.take(order, [k], axis=ax)
+        pick = order[(slice(None),) * ax + (slice(k, k + 1),)]
         if self._data.dtype.kind == "f":
             nans = xp.isnan(self._data)
             first_nan = xp.argmax(nans, axis=ax, keepdims=True)
