@@ -377,3 +377,20 @@ def test_max_pool_backward_refuses_an_index_outside_its_plane():
     g, arg = np.ones((1, 1, 2, 2), np.float32), np.full((1, 1, 2, 2), 16, np.int64)
     with pytest.raises(RuntimeError, match="status -1"):
         CB.max_pool_backward(g, arg, (4, 4), (2, 2), (1, 1), (2, 2))
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("shape", [(3, 4, 28, 28), (2, 3, 7, 9), (1, 1, 2, 2)])
+def test_max_pool_2x2_stride_2_equals_spec(dt, ties, shape):
+    """The unrolled 2x2 / stride 2 path (LeNet's pools), on planes with and without
+    NaN (a NaN plane takes the exact path): values and the first argmax."""
+    rng = np.random.default_rng(sum(shape))
+    x = values(rng, shape, dt, special=True)
+    if ties:
+        x = np.maximum(x, 0).round().astype(dt)
+    x.flat[rng.integers(0, x.size, 2)] = [np.inf, -0.0]
+    want, want_arg = RB.max_pool(x, (2, 2), (1, 1), (2, 2))
+    got, got_arg = CB.max_pool(x, (2, 2), (1, 1), (2, 2))
+    assert_bitwise(got, want)
+    np.testing.assert_array_equal(got_arg, want_arg)
