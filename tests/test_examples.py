@@ -93,6 +93,11 @@ EXPECTED = {
     "d2_d2l_recipe.py": ["(3): Linear(in_features=256, out_features=10, bias=True)",
                          "epoch 1, loss", "final test acc"],
     "d3_optimizers.py": ["Adagrad", "RMSprop", "Adam", "one layer, SGD", "best:"],
+    "e_lenet.py": ["Conv2d output shape: (1, 6, 28, 28)",
+                   "AvgPool2d output shape: (1, 6, 14, 14)",
+                   "Conv2d output shape: (1, 16, 10, 10)", "Flatten output shape: (1, 400)",
+                   "Linear output shape: (1, 10)", "├─AvgPool2d: 5  [1, 16, 5, 5]",
+                   "Total params: 61,706", "SGD lr 0.9", "epoch 1, loss", "test acc"],
     "f_makemore.py": ["4,000 words, vocabulary '.abcdefghijklmnopqrstuvwxyz'",
                       "counts tensor of shape [27, 27]", "row sums 1.0000..1.0000",
                       "sampled from the counts:", "gradient descent is",
@@ -106,7 +111,7 @@ EXPECTED = {
 PLOTS = {"a4_activations.py": ["activations/sigmoid.png", "activations/step.png"],
          "c3_numerical_gradient.py": ["gradients/tangent.png"],
          "d1_two_layer_net.py": ["two_layer_net/two_layer_net_accuracy.png"]}
-DATA = {"d1_two_layer_net.py", "d2_d2l_recipe.py", "d3_optimizers.py"}
+DATA = {"d1_two_layer_net.py", "d2_d2l_recipe.py", "d3_optimizers.py", "e_lenet.py"}
 TEXT = {"f_makemore.py", "g_gpt.py"}
 
 
