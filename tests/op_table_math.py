@@ -21,6 +21,21 @@ T = S.triples_of_broadcastable().map(lambda ss: (ss, {}))
 _erfc = np.vectorize(math.erfc, otypes=[np.float64])
 
 
+def _erfinv_scalar(y):
+    """erfinv by Newton on libm's erf from 0 (erf is concave on x > 0, so the iterates
+    rise monotonically to the root): a reference independent of tg's erf."""
+    x, a = 0.0, abs(y)
+    for _ in range(100):
+        step = (a - math.erf(x)) / (2 / math.sqrt(math.pi) * math.exp(-x * x))
+        x += step
+        if step <= 1e-17 * x:
+            break
+    return math.copysign(x, y)
+
+
+_erfinv = np.vectorize(_erfinv_scalar, otypes=[np.float64])
+
+
 def _like(f):
     """f computed in float64, returned in the first input's dtype (as the op's result)."""
     return lambda *xs, **kw: np.asarray(f(*[x.astype(np.float64) for x in xs], **kw)).astype(
@@ -68,6 +83,7 @@ def math_rows(Row):
         Row("atanh", lambda x: x.atanh(), np.arctanh, U, "unit", smooth=True),
         Row("sinc", lambda x: tg.sinc(x), np.sinc, U, "nonzero", smooth=True),
         Row("erfc", lambda x: tg.erfc(x), _like(_erfc), U, smooth=True),
+        Row("erfinv", lambda x: tg.erfinv(x), _like(_erfinv), U, "unit", smooth=True),
         Row("floor", lambda x: tg.floor(x * 2.0), lambda x: np.floor(x * 2.0), U, "nonzero"),
         Row("ceil", lambda x: x.ceil(), np.ceil, U, "nonzero"),
         Row("trunc", lambda x: tg.trunc(x), np.trunc, U, "nonzero"),
@@ -185,7 +201,7 @@ def act_rows(Row):
 
 
 REQUIRED_MATH = """log2 log10 log1p exp2 expm1 rsqrt reciprocal square float_power tan asin acos
-atan atan2 sinh cosh asinh acosh atanh sinc erfc floor ceil trunc round frac div_floor div_trunc
+atan atan2 sinh cosh asinh acosh atanh sinc erfc erfinv floor ceil trunc round frac div_floor div_trunc
 remainder fmod copysign logaddexp hypot xlogy lerp nan_to_num elu selu celu softplus softsign mish
 hardswish hardsigmoid hardtanh relu6 logsigmoid softmin glu prelu threshold tanhshrink hardshrink
 softshrink""".split()

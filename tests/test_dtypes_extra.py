@@ -30,8 +30,6 @@ def test_promotion_table_of_two_tensors_as_torch(torch, op):
     fn = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "sub": lambda a, b: a - b,
           "truediv": lambda a, b: a / b, "eq": lambda a, b: a == b, "lt": lambda a, b: a < b}[op]
     for a, b, sa, sb in itertools.product(NAMES, NAMES, [(2,), ()], [(2,), ()]):
-        if op == "sub" and "bool" in (a, b):
-            continue  # torch refuses, see the xfail below
         x, y = _pair(torch, a, sa, (1, 2))
         u, v = _pair(torch, b, sb, (2, 1))
         ours = outcome(lambda x=x, u=u: fn(x, u))
@@ -50,8 +48,6 @@ def test_promotion_table_of_two_tensors_as_torch(torch, op):
 @pytest.mark.parametrize("scalar", [True, 3, -2, 2.5])
 def test_tensor_and_python_number_as_torch(torch, name, scalar):
     x, y = _pair(torch, name, (3,), (1, 0, 2))
-    if name == "uint8" and scalar == -2:
-        scalar = 2  # -2 wraps in torch: see the xfail below
     for fn in (lambda a: a + scalar, lambda a: scalar * a, lambda a: a / scalar,
                lambda a: a > scalar):
         ours, ref = outcome(lambda fn=fn: fn(x)), outcome(lambda fn=fn: fn(y))
@@ -61,25 +57,18 @@ def test_tensor_and_python_number_as_torch(torch, name, scalar):
             same_as_torch(ours, ref, rtol=1e-3)
 
 
-@pytest.mark.xfail(strict=True, reason="out-of-range Python integers wrap in PyTorch; tg's "
-                   "tensor_math._lift makes them with np.array(v, dtype), which raises "
-                   "OverflowError (owned by tensor_math, reported)")
 def test_out_of_range_python_integers_wrap_as_torch(torch):
     x, y = _pair(torch, "uint8", (2,), (1, 250))
     same_as_torch(x - 2, y - 2)
     same_as_torch(x + (-2), y + (-2))
 
 
-@pytest.mark.xfail(strict=True, reason="PyTorch refuses subtraction with bool tensors or bool "
-                   "numbers (RuntimeError); tg's Sub lets numpy raise TypeError or computes "
-                   "(owned by tensor_math, reported)")
 def test_subtraction_with_bools_refused_as_torch(torch):
     for a, s in [("bool", True), ("int64", True), ("bool", 3)]:
         x, y = _pair(torch, a, (2,))
         assert outcome(lambda x=x, s=s: x - s) is outcome(lambda y=y, s=s: y - s) is RuntimeError
 
 
-@pytest.mark.xfail(strict=True, reason="out-of-range Python integers wrap in PyTorch (see above)")
 def test_large_python_integers_wrap_as_torch(torch):
     x, y = _pair(torch, "uint8", (2,), (1, 250))
     same_as_torch(x + 300, y + 300)

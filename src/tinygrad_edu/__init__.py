@@ -17,6 +17,7 @@ from .factories import (arange, as_tensor, empty, empty_like, eye, from_dlpack, 
                         randperm, set_default_device, tensor, zeros, zeros_like)
 from .functional import *  # noqa: F401,F403
 from .functional import cat, concat, concatenate, einsum, stack, where  # noqa: F401 - typed
+from .functional_math import *  # noqa: F401,F403 - bitwise ops, floor_divide, erfinv
 from .tensor import Size, Tensor  # noqa: F401
 from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
 from .utils import load, save  # noqa: F401 - checkpoints (.npz, never pickle)

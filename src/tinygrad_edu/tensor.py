@@ -15,6 +15,7 @@ from .device import device as _device
 from ._repr import format_tensor
 from .inplace import InplaceOps
 from .interop import InteropOps
+from .tensor_bitwise import BitwiseOps
 from .tensor_index import IndexOps
 from .tensor_math import TensorMath
 from .tensor_math_extra import MathOps
@@ -49,7 +50,7 @@ class Size(tuple):
 
 
 class Tensor(MathOps, InplaceOps, ShapeOps, IndexOps, MovementOps, SelectOps, TensorMath,
-             ReduceOps, ReduceExtraOps, InteropOps):
+             ReduceOps, ReduceExtraOps, InteropOps, BitwiseOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``

@@ -18,28 +18,93 @@ from .shapes import broadcast_shapes, broadcasts, numpy_names
 _SCALARS = (bool, int, float, np.number, np.bool_)
 
 
-def _operator(fn, op, doc=None, reverse=False, floating=False):
+def _operator(fn, op, doc=None, reverse=False, floating=False, vet=None):
     """The operator method that applies fn (an elementwise Function) to self and other.
     Another tensor of the same dtype and array type needs no conversion: it goes
     straight to fn.apply (that test costs ~0.1 us, _pair ~0.25), and shapes that do
     not broadcast come back from numpy as a ValueError, which _pair words as PyTorch
-    does. Everything else is converted and checked by _pair first."""
+    does. Everything else is converted and checked by _pair first. ``vet(self, other,
+    reverse)`` sees the operands the float fast paths do not (sub refuses bools, pow
+    takes integer exponents its own way): it raises, returns the result, or None to
+    go on as usual."""
     apply = fn.apply
+    float_only = floating or vet is not None  # the fast path is for float tensors only
 
     def method(self, other):
         sd = self._data
         if type(other) is type(self):
             od = other._data
             if od.dtype is sd.dtype and type(od) is type(sd) and (
-                    not floating or sd.dtype.kind == "f"):
+                    not float_only or sd.dtype.kind == "f"):
                 try:
                     return apply(other, self) if reverse else apply(self, other)
                 except ValueError:
                     if broadcasts(sd.shape, od.shape):
                         raise
+        if vet is not None and (sd.dtype.kind != "f" or (type(other) is not float and
+                                                         type(other) is not int)):
+            out = vet(self, other, reverse)
+            if out is not None:
+                return out
         return apply(*self._pair(other, reverse, op, floating))
     method.__doc__ = doc
     return method
+
+
+def _is_bool(v):
+    return type(v) is bool or (isinstance(v, TensorMath) and v._data.dtype.kind == "b")
+
+
+def _vet_sub(self, other, reverse):
+    """PyTorch refuses subtraction with a bool operand (tensor or Python bool)."""
+    mine, theirs = _is_bool(self), _is_bool(other)
+    if mine and theirs:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if mine or theirs:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
+def _vet_pow(self, other, reverse):
+    """Integer powers as PyTorch computes them: a negative Python integer exponent of an
+    integer tensor is refused; a negative exponent inside a tensor gives 1 for a base of
+    1, +-1 for -1 and 0 for any other base (what integer division would give)."""
+    if not reverse and self._data.dtype.kind != "f" and isinstance(other, (int, np.integer)) \
+            and not isinstance(other, bool) and other < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    a, b = self._pair(other, reverse, "pow")
+    x, y = a._data, b._data
+    if x.dtype.kind == "f":
+        return F.Pow.apply(a, b)
+    if x.dtype.kind == "b":  # bool ** Python bool stays bool; True ** tensor is refused
+        if reverse or isinstance(other, TensorMath):
+            raise NotImplementedError('"pow" not implemented for tg.bool; convert the inputs '
+                                      "with .long() first")
+        return self._make(x | ~y)
+    xp = _backend_of(x).xp
+    neg = y < 0
+    with np.errstate(all="ignore"):
+        out = xp.power(x, xp.where(neg, xp.zeros((), y.dtype), y))
+    if bool(neg.any()):
+        one = xp.ones((), x.dtype)
+        odd = (y % 2).astype(bool)
+        small = xp.where(x == 1, one, xp.where(x == -1, xp.where(odd, -one, one), 0 * one))
+        out = xp.where(neg, small, out)
+    return self._make(out.astype(x.dtype, copy=False))
+
+
+def _wrapped_int(v, dt):
+    """The Python integer v as an integer dtype dt holds it: modulo 2**bits, as PyTorch
+    converts an out-of-range number (uint8 - 2 is 255 - 1); it must fit int64 or uint64."""
+    if v >= 1 << 64:
+        raise OverflowError("int too big to convert")
+    if v < -(1 << 63):
+        raise OverflowError("can't convert negative int to unsigned")
+    bits = 8 * dt.itemsize
+    v &= (1 << bits) - 1
+    return v - (1 << bits) if dt.kind == "i" and v >> (bits - 1) else v
 
 
 class TensorMath:
@@ -80,6 +145,9 @@ class TensorMath:
             dt = dtypes.default_float.np
         elif dt.kind == "b" and not isinstance(other, (bool, np.bool_)):
             dt = np.dtype(np.int64)
+        if dt.kind in "iu" and isinstance(other, (int, np.integer)) and \
+                not isinstance(other, bool):
+            other = _wrapped_int(int(other), dt)
         arr = np.array(other, dtype=dt)
         if type(self._data) is not np.ndarray and self.is_cuda:
             arr = _backend_of(self._data).scalar(arr)  # cached: no copy to the GPU per step
@@ -103,6 +171,8 @@ class TensorMath:
             b = self._make(np.array(other, sd.dtype)) if type(sd) is np.ndarray else \
                 self._lift(other)
             return (b, self) if reverse else (self, b)
+        if floating and isinstance(other, (int, np.integer)) and not isinstance(other, bool):
+            other = float(other)  # an integer wraps only where the op computes in integers
         a, b = self, self._lift(other)
         if reverse:
             a, b = b, a
@@ -133,18 +203,28 @@ class TensorMath:
     __add__ = _operator(F.Add, "add", "self + other, broadcasting; Python numbers take "
                                       "self's dtype.")
     __radd__ = _operator(F.Add, "add", reverse=True)
-    __sub__ = _operator(F.Sub, "sub", "self - other, broadcasting.")
-    __rsub__ = _operator(F.Sub, "sub", reverse=True)
+    __sub__ = _operator(F.Sub, "sub", "self - other, broadcasting (bools refused, as in "
+                                      "PyTorch).", vet=_vet_sub)
+    __rsub__ = _operator(F.Sub, "sub", reverse=True, vet=_vet_sub)
     __mul__ = _operator(F.Mul, "mul", "self * other, broadcasting.")
     __rmul__ = _operator(F.Mul, "mul", reverse=True)
     __truediv__ = _operator(F.Div, "div", "self / other, broadcasting (integers divide as "
                                           "floats).", floating=True)
     __rtruediv__ = _operator(F.Div, "div", reverse=True, floating=True)
-    __pow__ = _operator(F.Pow, "pow", "self ** other, broadcasting.")
-    __rpow__ = _operator(F.Pow, "pow", reverse=True)
+    __pow__ = _operator(F.Pow, "pow", "self ** other, broadcasting; integer tensors take "
+                                      "integer powers as PyTorch does.", vet=_vet_pow)
+    __rpow__ = _operator(F.Pow, "pow", reverse=True, vet=_vet_pow)
     def __matmul__(self, o): return self.matmul(o)
     def __rmatmul__(self, o): return self._lift(o).matmul(self)
-    def __neg__(self): return F.Neg.apply(self)
+    def __neg__(self):
+        try:
+            return F.Neg.apply(self)
+        except TypeError:  # numpy's refusal, reworded as PyTorch's (no cost when it works)
+            if self._data.dtype.kind != "b":
+                raise
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.") from None
     def __abs__(self): return self.abs()
 
     add, sub, mul, div, pow = __add__, __sub__, __mul__, __truediv__, __pow__
@@ -174,10 +254,6 @@ class TensorMath:
         """Elementwise >=."""
         return self._compare("ge", o)
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-
-    def __and__(self, o): return self._make(self._data & self._lift(o)._data)
-    def __or__(self, o): return self._make(self._data | self._lift(o)._data)
-    def __invert__(self): return self._make(~self._data)
 
     # ---- elementwise functions ----------------------------------------------------------------
     def exp(self):

@@ -12,6 +12,7 @@ import numpy as np
 from . import dtypes
 from . import functions as F
 from .backend import of_array as _backend_of
+from .functions.special import Erfinv
 from .shapes import broadcast_shapes
 
 _ROUNDING_MODES = (None, "trunc", "floor")
@@ -140,6 +141,11 @@ class MathOps:
     def erfc(self):
         """The complementary error function 1 - erf(x), accurate where erf(x) is near 1."""
         return self._float_unary(F.Erfc)
+
+    def erfinv(self):
+        """The inverse error function: erfinv(erf(x)) = x on (-1, 1), +-inf at +-1, NaN
+        beyond; its gradient is sqrt(pi)/2 exp(erfinv(x)^2). Integers give float32."""
+        return self._float_unary(Erfinv)
 
     def atan2(self, other):
         """The angle of the point (other, self) in (-pi, pi]: atan(self / other) by quadrant."""
@@ -276,7 +282,7 @@ class MathOps:
                                             ("sinh", "cosh", "asinh", "acosh", "atanh"))
     arcsin_, arccos_, arctan_, arctan2_ = asin_, acos_, atan_, atan2_
     arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
-    sinc_, erfc_ = _inplace("sinc"), _inplace("erfc")
+    sinc_, erfc_, erfinv_ = _inplace("sinc"), _inplace("erfc"), _inplace("erfinv")
     floor_, ceil_, trunc_, frac_ = (_inplace(n) for n in ("floor", "ceil", "trunc", "frac"))
     fix_, round_ = trunc_, _inplace("round")
     remainder_, fmod_ = _inplace("remainder"), _inplace("fmod")

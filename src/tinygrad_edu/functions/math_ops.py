@@ -205,9 +205,11 @@ class Round(_Rounding):
 
 class DivRounded(Function):
     """a / b rounded toward zero ("trunc") or down ("floor"); integers divide exactly.
-    Both gradients are zero, as in PyTorch."""
+    Both gradients are zero, as in PyTorch's div; called as ``op="floor_divide"`` the
+    node has no derivative (backward raises), as PyTorch's floor_divide."""
     @staticmethod
-    def forward(ctx, a, b, mode="trunc"):
+    def forward(ctx, a, b, mode="trunc", op=None):
+        ctx.refused = op
         xp = ctx.backend.xp
         with np.errstate(all="ignore"):
             if a.dtype.kind == "f":   # floor_divide: numpy's divmod algorithm is PyTorch's
@@ -219,6 +221,9 @@ class DivRounded(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.refused is not None:
+            raise RuntimeError(f"derivative for {ctx.refused} is not implemented (as in PyTorch); "
+                               f"div(..., rounding_mode='floor') gives its zero gradient")
         z = Sign.backward(ctx, g)
         return z, z
 
