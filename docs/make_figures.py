@@ -1,14 +1,19 @@
 """Make the pictures the docs show (docs/img/): graphs of the curriculum's 2-2-2
 network and of the main job's MLP, the layers of the library's own modules (.dot
-always; .svg with Graphviz), activation plots and training curves (.png with
-matplotlib).
+always; .svg with Graphviz), activation plots, training curves and the feature maps
+of a trained convolution layer (.png with matplotlib; the feature maps also need
+Fashion-MNIST).
 
     PYTHONPATH=src python docs/make_figures.py [--out docs/img]
 """
 import argparse
 import ast
+import contextlib
+import io
 import os
+import re
 import shutil
+import tempfile
 
 import numpy as np
 
@@ -138,6 +143,32 @@ def history():
     return hist
 
 
+def feature_maps(path):
+    """Run the code blocks of e_convolutions.md, whose last one draws the first
+    convolution layer's kernels and feature maps, and keep that picture as ``path``:
+    the figure is exactly what the page's own code draws. False without Fashion-MNIST."""
+    from tinygrad_edu.data import FashionMNIST
+    try:
+        FashionMNIST(train=False)
+    except FileNotFoundError:
+        return False
+    with open(os.path.join(HERE, "e_convolutions.md")) as f:
+        blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)
+        try:
+            namespace = {"__name__": "__doc_page__"}
+            with contextlib.redirect_stdout(io.StringIO()):  # what the page prints
+                for i, code in enumerate(blocks):
+                    exec(compile(code, f"e_convolutions.md block {i + 1}", "exec"),  # noqa: S102
+                         namespace)
+            shutil.copyfile("feature_maps.png", path)
+        finally:
+            os.chdir(cwd)
+    return True
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default=os.path.join(HERE, "img"))
@@ -167,6 +198,11 @@ def main(argv=None):
             made.append(path)
         made.append(os.path.join(out, "history.png"))
         tg.viz.plot_history(history(), made[-1])
+        path = os.path.join(out, "feature_maps.png")
+        if feature_maps(path):
+            made.append(path)
+        else:
+            print("Fashion-MNIST missing: no feature_maps.png")
     print("\n".join(made))
 
 
