@@ -52,4 +52,15 @@ CASES = [
     ("read_fortunes without fortunes", lambda: read_fortunes("/nonexistent/fortunes"),
      FileNotFoundError, r"read_fortunes: the fortunes directory not found at "
      r"/nonexistent/fortunes; install Debian's package with `sudo apt-get install fortunes`"),
+    ("Generator.manual_seed of a float", lambda: tg.Generator().manual_seed(1.5), RuntimeError,
+     r"manual_seed expected a long, but got float"),
+    ("randn with a seed as its generator", lambda: tg.randn(3, generator=3), TypeError,
+     r"randn\(\): argument 'generator' must be tg\.Generator, not int"),
+    ("multinomial with a numpy generator",
+     lambda: tg.ones(3).multinomial(1, generator=object()), TypeError,
+     r"multinomial\(\): argument 'generator' must be tg\.Generator, not object"),
+    ("Generator.set_state of a float tensor", lambda: tg.Generator().set_state(tg.zeros(3)),
+     TypeError, r"RNG state must be a tg\.uint8 tensor from get_state\(\)"),
+    ("Generator on cuda", lambda: tg.Generator("cuda"), RuntimeError,
+     r"tg\.Generator: only CPU generators exist, got device cuda"),
 ]

@@ -12,12 +12,14 @@ from .device import device  # noqa: F401
 from .dtypes import (bool_ as bool, double, float, float16, float32,  # noqa: F401,A004
                      float64, half, int8, int16, int32, int64, long, short, uint8)
 from .factories import (arange, as_tensor, empty, empty_like, eye, from_dlpack,  # noqa: F401
-                        from_numpy, full, full_like, get_default_device, linspace, manual_seed,
+                        from_numpy, full, full_like, get_default_device, linspace,
                         normal, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                         randperm, set_default_device, tensor, zeros, zeros_like)
 from .functional import *  # noqa: F401,F403
 from .functional import cat, concat, concatenate, einsum, stack, where  # noqa: F401 - typed
 from .functional_math import *  # noqa: F401,F403 - bitwise ops, floor_divide, erfinv
+from .random import (Generator, default_generator, get_rng_state,  # noqa: F401
+                     initial_seed, manual_seed, seed, set_rng_state)
 from .tensor import Size, Tensor  # noqa: F401
 from .utils import gradcheck, gradgradcheck, numerical_gradient  # noqa: F401
 from .utils import load, save  # noqa: F401 - checkpoints (.npz, never pickle)

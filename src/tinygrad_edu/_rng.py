@@ -1,5 +1,6 @@
 """The global random generator behind rand/randn, Tensor.normal_/uniform_, nn.init,
-dropout and DataLoader shuffling (a numpy Generator; ``tg.manual_seed`` replaces it).
+dropout and DataLoader shuffling (a numpy Generator; ``tg.manual_seed`` replaces it),
+and the lookup of a ``generator=`` argument (a ``tg.Generator``, factories.py).
 
 Threads: like PyTorch's default generator it is one for the whole process, not
 per thread. Draws from several threads are safe (numpy's Generator locks) but
@@ -10,12 +11,21 @@ import math
 
 import numpy as np
 
-_current = [np.random.default_rng()]
+_seed = [int(np.random.SeedSequence().entropy) % 2 ** 64]  # from the OS, then manual_seed's
+_current = [np.random.default_rng(_seed[0])]
+
+
+def check_seed(seed, fn="manual_seed"):
+    """seed as PyTorch takes it: an integer (negative ones wrap modulo 2**64)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise RuntimeError(f"{fn} expected a long, but got {type(seed).__name__}")
+    return int(seed) % 2 ** 64
 
 
 def manual_seed(seed):
-    """Seed the generator behind every random draw of the library; returns it."""
-    _current[0] = np.random.default_rng(int(seed))
+    """Seed the generator behind every random draw of the library."""
+    _seed[0] = check_seed(seed)
+    _current[0] = np.random.default_rng(_seed[0])
     return _current[0]
 
 
@@ -24,11 +34,24 @@ def generator():
     return _current[0]
 
 
-def draw(kind, shape, dtype):
+def resolve(gen, fn):
+    """The numpy Generator a ``generator=`` argument names: the global one for None,
+    else a ``tg.Generator``'s own (anything else is PyTorch's TypeError)."""
+    if gen is None:
+        return _current[0]
+    rng = getattr(gen, "numpy_generator", None)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{fn}(): argument 'generator' must be tg.Generator, not "
+                        f"{type(gen).__name__}")
+    return rng
+
+
+def draw(kind, shape, dtype, rng=None):
     """'uniform' [0, 1) or 'normal' N(0, 1) samples of a float dtype (numpy draws
-    float32/float64 natively; others are drawn in float32 and cast)."""
+    float32/float64 natively; others are drawn in float32 and cast), from ``rng``
+    (a numpy Generator) or the global one."""
     native = dtype if dtype in (np.float32, np.float64) else np.float32
-    g = _current[0]
+    g = _current[0] if rng is None else rng
     out = g.random(shape, dtype=native) if kind == "uniform" else \
         g.standard_normal(shape, dtype=native)
     return out.astype(dtype, copy=False)

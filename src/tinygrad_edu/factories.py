@@ -11,7 +11,7 @@ from .backend import cuda_backend, get as _get_backend, to_device
 from .device import CPU, device as _device
 from .tensor import Tensor
 from .shapes import size_arg
-from ._rng import draw, generator, manual_seed  # noqa: F401 - re-exported
+from ._rng import draw, generator, resolve as _resolve  # noqa: F401 - re-exported
 
 _default = CPU
 
@@ -121,21 +121,24 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
                 requires_grad, device)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False,
+def rand(*size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
          device: str | None = None) -> Tensor:
-    """Uniform samples from [0, 1)."""
-    return _new(draw("uniform", size_arg(size, "rand"), _float(dtype)), None, requires_grad, device)
-
-
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False,
-          device: str | None = None) -> Tensor:
-    """Standard normal samples."""
-    return _new(draw("normal", size_arg(size, "randn"), _float(dtype)), None,
+    """Uniform samples from [0, 1) (from ``generator``, a tg.Generator, if given)."""
+    rng = _resolve(generator, "rand")
+    return _new(draw("uniform", size_arg(size, "rand"), _float(dtype), rng), None,
                 requires_grad, device)
 
 
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = None,
-           requires_grad: bool = False, device: str | None = None) -> Tensor:
+def randn(*size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
+          device: str | None = None) -> Tensor:
+    """Standard normal samples (from ``generator``, a tg.Generator, if given)."""
+    rng = _resolve(generator, "randn")
+    return _new(draw("normal", size_arg(size, "randn"), _float(dtype), rng), None,
+                requires_grad, device)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
+           dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
     """Samples of N(mean, std^2): scalars with ``size``, or elementwise for tensor
     mean/std (broadcast), as ``torch.normal``."""
     if size is None:
@@ -145,7 +148,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = No
     if np.any(np.asarray(_values(std)) < 0):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_values(std)}")
     dt = dtype or next((x.dtype for x in (mean, std) if isinstance(x, Tensor)), None)
-    z = draw("normal", shape, _float(dt))
+    z = draw("normal", shape, _float(dt), _resolve(generator, "normal"))
     return _new((z * _values(std) + _values(mean)).astype(z.dtype, copy=False), None,
                 requires_grad, device)
 
@@ -154,8 +157,8 @@ def _values(x: Any) -> Any:
     return x.detach().numpy() if isinstance(x, Tensor) else x
 
 
-def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None,
-            device: str | None = None) -> Tensor:
+def randint(low: int, high: Any = None, size: Any = (), *, generator: Any = None,
+            dtype: Any = None, device: str | None = None) -> Tensor:
     """Uniform integers in [low, high); ``randint(high, size)`` as in PyTorch too."""
     if isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
@@ -164,14 +167,17 @@ def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None,
     if low >= high:
         raise RuntimeError(f"randint(): expects 'low' to be less than 'high', but got "
                            f"low={low} >= high={high}")
-    return _new(generator().integers(low, high, size=size_arg((size,), "randint")),
+    rng = _resolve(generator, "randint")
+    return _new(rng.integers(low, high, size=size_arg((size,), "randint")),
                 dtype or dtypes.int64, False, device)
 
 
-def randperm(n: int, dtype: Any = None, device: str | None = None) -> Tensor:
+def randperm(n: int, *, generator: Any = None, dtype: Any = None,
+             device: str | None = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     n = size_arg((n,), "randperm")[0]
-    return _new(generator().permutation(n), dtype or dtypes.int64, False, device)
+    return _new(_resolve(generator, "randperm").permutation(n), dtype or dtypes.int64, False,
+                device)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,

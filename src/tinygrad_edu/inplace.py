@@ -14,7 +14,7 @@ import numpy as np
 from . import autograd
 from .backend import of_array as _backend_of, writeable as _writeable
 from . import functions as F
-from ._rng import draw
+from ._rng import draw, resolve
 from .shapes import broadcasts_to
 
 
@@ -146,19 +146,20 @@ class InplaceOps:
         """Fill with one value in place."""
         return self._overwrite(value, "fill_")
 
-    def _fill_random(self, kind, scale, shift, op):
+    def _fill_random(self, kind, scale, shift, op, generator):
+        rng = resolve(generator, op)
         if self._data.dtype.kind != "f":
             raise RuntimeError(f"{op} expects a floating point tensor, got {self.dtype!r}")
-        values = draw(kind, self._data.shape, self._data.dtype) * scale + shift
+        values = draw(kind, self._data.shape, self._data.dtype, rng) * scale + shift
         return self._overwrite(self._make(values.astype(self._data.dtype, copy=False)), op)
 
-    def normal_(self, mean=0.0, std=1.0):
-        """Fill in place with samples of N(mean, std^2) (the global generator)."""
-        return self._fill_random("normal", std, mean, "normal_")
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill in place with samples of N(mean, std^2) (``generator`` or the global one)."""
+        return self._fill_random("normal", std, mean, "normal_", generator)
 
-    def uniform_(self, a=0.0, b=1.0):
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill in place with samples from [a, b) (PyTorch's ``from``, ``to``)."""
-        return self._fill_random("uniform", b - a, a, "uniform_")
+        return self._fill_random("uniform", b - a, a, "uniform_", generator)
 
     def copy_(self, src):
         """Copy src's values (broadcast, converted) into self."""

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from . import functions as F
-from ._rng import generator as _generator
+from ._rng import resolve as _resolve_rng
 from .backend import host as _host, of_array as _backend_of
 from .shapes import broadcast_shapes
 
@@ -279,9 +279,7 @@ class IndexOps:
     # ---- sampling ---------------------------------------------------------------------------
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         """Indices drawn from the rows of non-negative weights (no gradient)."""
-        if generator is not None:
-            raise NotImplementedError("multinomial(): generator= is not supported; seed the "
-                                      "global generator with tg.manual_seed")
+        rng = _resolve_rng(generator, "multinomial")
         if self._data.ndim not in (1, 2):
             raise RuntimeError(f"multinomial(): prob_dist must be 1 or 2 dim, got shape "
                                f"{list(self._data.shape)}")
@@ -299,7 +297,6 @@ class IndexOps:
         if not replacement and num_samples > n:
             raise RuntimeError(f"multinomial(): cannot sample n_sample > prob_dist.size(-1) "
                                f"samples without replacement ({num_samples} > {n})")
-        rng = _generator()
         if replacement:
             cdf = np.cumsum(w, axis=1)
             u = rng.random((w.shape[0], num_samples)) * cdf[:, -1:]

@@ -13,16 +13,18 @@ from .. import factories
 from ..tensor import Tensor
 
 
-def resolve_generator(generator: np.random.Generator | None) -> np.random.Generator:
-    """The numpy Generator to draw from: ``generator`` itself, or tg's global one.
+def resolve_generator(generator: Any) -> np.random.Generator:
+    """The numpy Generator to draw from: tg's global one for None, a ``tg.Generator``'s
+    own, or a numpy Generator itself.
 
     The global one is looked up on every call because ``tg.manual_seed`` replaces it.
     """
     if generator is None:
         return factories.generator()
+    generator = getattr(generator, "numpy_generator", generator)
     if not hasattr(generator, "permutation"):
-        raise TypeError(f"generator must be a numpy Generator (np.random.default_rng(seed)), "
-                        f"got {type(generator).__name__}")
+        raise TypeError(f"generator must be a tg.Generator or a numpy Generator "
+                        f"(np.random.default_rng(seed)), got {type(generator).__name__}")
     return generator
 
 
