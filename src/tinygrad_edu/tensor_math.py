@@ -95,13 +95,20 @@ def _vet_pow(self, other, reverse):
     return self._make(out.astype(x.dtype, copy=False))
 
 
-def _wrapped_int(v, dt):
-    """The Python integer v as an integer dtype dt holds it: modulo 2**bits, as PyTorch
-    converts an out-of-range number (uint8 - 2 is 255 - 1); it must fit int64 or uint64."""
+def _int64_or_uint64(v):
+    """v itself, if it is a Python integer PyTorch can take (one that fits int64 or
+    uint64; PyTorch converts every integer operand so, also for float tensors)."""
     if v >= 1 << 64:
         raise OverflowError("int too big to convert")
     if v < -(1 << 63):
         raise OverflowError("can't convert negative int to unsigned")
+    return v
+
+
+def _wrapped_int(v, dt):
+    """The Python integer v as an integer dtype dt holds it: modulo 2**bits, as PyTorch
+    converts an out-of-range number (uint8 - 2 is 255 - 1)."""
+    v = _int64_or_uint64(v)
     bits = 8 * dt.itemsize
     v &= (1 << bits) - 1
     return v - (1 << bits) if dt.kind == "i" and v >> (bits - 1) else v
@@ -168,11 +175,13 @@ class TensorMath:
         elif (type(other) is float or type(other) is int) and sd.dtype.kind == "f":
             # a Python number takes a float tensor's dtype (on the CPU made here: _lift's
             # checks cost ~0.3 us, a third of the op)
+            if type(other) is int and not -(1 << 63) <= other < 1 << 64:
+                _int64_or_uint64(other)
             b = self._make(np.array(other, sd.dtype)) if type(sd) is np.ndarray else \
                 self._lift(other)
             return (b, self) if reverse else (self, b)
         if floating and isinstance(other, (int, np.integer)) and not isinstance(other, bool):
-            other = float(other)  # an integer wraps only where the op computes in integers
+            other = float(_int64_or_uint64(int(other)))  # ints wrap only in integer ops
         a, b = self, self._lift(other)
         if reverse:
             a, b = b, a
