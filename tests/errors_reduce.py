@@ -7,6 +7,15 @@ x3 = tg.tensor([0.5, -1.0, 2.0])
 m23 = tg.ones(2, 3)
 ints = tg.tensor([1, 2, 3])
 CASES = [
+    ("sum with a string dtype", lambda: ints.sum(dtype="float"), TypeError,
+     r"sum\(\) received an invalid combination of arguments - got \(dtype=str, \)"),
+    ("mean with an integer dtype", lambda: ints.mean(dtype=tg.int64), RuntimeError,
+     r"mean\(\): could not infer output dtype. Optional dtype must be either a floating "
+     r"point or complex dtype. Got: tg.int64"),
+    ("argmax of bools", lambda: tg.ones(2).bool().argmax(), RuntimeError,
+     r"argmax\(\): does not support bool input"),
+    ("cumprod with dtype bool", lambda: ints.cumprod(0, dtype=tg.bool), NotImplementedError,
+     r'"cumprod" not implemented for tg.bool'),
     ("prod over a tuple of dims", lambda: m23.prod(dim=(0, 1)), TypeError,
      r"prod\(\): argument 'dim' must be int, not tuple"),
     ("prod dim out of range", lambda: m23.prod(2), IndexError,

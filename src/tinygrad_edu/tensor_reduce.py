@@ -4,6 +4,7 @@ primitive from ``functions`` or composes several."""
 import collections
 import math
 
+from . import dtypes
 from . import functions as F
 from .backend import of_array as _backend_of
 from .shapes import numpy_names
@@ -20,20 +21,36 @@ class ReduceOps:
         shape = self._data.shape
         return math.prod([shape[a] for a in axes] if axes is not None else shape)
 
+    def _reduce_dtype(self, dtype, op):
+        """The input converted for a reduction with PyTorch's result dtype: ``dtype`` if
+        given (the sum then runs, and wraps around, in it), else int64 for integers and
+        bools, else self's own."""
+        if dtype is None:
+            return self.long() if self._data.dtype.kind in "biu" else self
+        if isinstance(dtype, (str, int, float)):   # torch's argument parser refuses these
+            raise TypeError(f"{op}() received an invalid combination of arguments - got "
+                            f"(dtype={type(dtype).__name__}, ), but expected a tg.dtype")
+        return self.to(dtypes.to_dtype(dtype))
+
     @numpy_names
     def sum(self, dim=None, keepdim=False, dtype=None):
-        """Sum over ``dim`` (int, tuple, or all), keeping reduced dims as size 1 if asked."""
-        x = self if dtype is None else self.to(dtype)
-        if x._data.dtype.kind == "b":
-            x = x.long()
+        """Sum over ``dim`` (int, tuple, or all), keeping reduced dims as size 1 if asked;
+        integers and bools sum as int64 unless ``dtype`` is given."""
+        x = self._reduce_dtype(dtype, "sum")
         return F.Sum.apply(x, axis=self._axes(dim), keepdim=keepdim)
 
     @numpy_names
-    def mean(self, dim=None, keepdim=False):
-        """Average over dim (all elements by default)."""
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        """Average over dim (all elements by default), in ``dtype`` if given (floating)."""
+        if dtype is not None:
+            d = dtypes.to_dtype(self._reduce_dtype(dtype, "mean").dtype)
+            if not d.is_floating_point:
+                raise RuntimeError(f"mean(): could not infer output dtype. Optional dtype must "
+                                   f"be either a floating point or complex dtype. Got: {d!r}")
+            return self.to(d).mean(dim, keepdim)
         if not self.is_floating_point():
             raise RuntimeError(f"mean(): input dtype must be floating point, got {self.dtype!r};"
-                               " convert it first with .float()")
+                               " convert it first with .float() or pass dtype=")
         # an empty reduction divides 0 by 0: nan, as in PyTorch
         return self.sum(dim, keepdim) / float(self._count(self._axes(dim)))
 
@@ -112,6 +129,8 @@ class ReduceOps:
                              f"(shape {list(self._data.shape)}).")
 
     def _arg(self, kernel, dim, keepdim):
+        if self._data.dtype.kind == "b":
+            raise RuntimeError(f"{kernel}(): does not support bool input")
         be = _backend_of(self._data)
         self._check_nonempty(kernel, None if dim is None else self._axis(dim))
         if dim is None:

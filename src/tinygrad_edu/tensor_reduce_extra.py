@@ -43,8 +43,7 @@ class ReduceExtraOps(LinalgOps):
         if isinstance(dim, (tuple, list)):
             raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__} "
                             f"(PyTorch's prod reduces one dim or all)")
-        x = self.to(dtype) if dtype is not None else \
-            self.long() if self._data.dtype.kind in "biu" else self
+        x = self._reduce_dtype(dtype, "prod")
         if dim is None:
             return F.Prod.apply(x.reshape(-1), axis=0)
         ax = self._axis(dim)
@@ -171,8 +170,10 @@ class ReduceExtraOps(LinalgOps):
     def cumprod(self, dim, *, dtype=None):
         """Running product along dim; integers and bools give int64 (exact gradient with
         zeros, as PyTorch's)."""
-        x = self.to(dtype) if dtype is not None else \
-            self.long() if self._data.dtype.kind in "biu" else self
+        x = self._reduce_dtype(dtype, "cumprod")
+        if x._data.dtype.kind == "b":   # dtype=bool: PyTorch has no such kernel either
+            raise NotImplementedError('"cumprod" not implemented for tg.bool; pass an integer '
+                                      "or floating dtype")
         ax = self._axis(dim)
         if x._data.ndim == 0:
             return F.Cumprod.apply(x.reshape(1), axis=0).reshape(())

@@ -17,7 +17,10 @@ class Sum(Function):
         axes = tuple(range(x.ndim)) if axis is None else axis
         ctx.shape_in = x.shape
         ctx.kshape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
-        return ctx.backend.reduce("sum", x, axes, keepdim)
+        out = ctx.backend.reduce("sum", x, axes, keepdim)
+        # numpy sums small integers (and bools) in a wider type: back to x's, wrapping
+        # around as PyTorch's sum(dtype=int8) does (bool: any non-zero)
+        return out if out.dtype == x.dtype else out.astype(x.dtype)
     @staticmethod
     def backward(ctx, g): return _expand_back(g, ctx.kshape, ctx.shape_in)
 

@@ -39,7 +39,8 @@ class Prod(Function):
     def forward(ctx, x, axis=0, keepdim=False):
         ctx.axis = axis
         ctx.save_for_backward(x)
-        return ctx.backend.xp.prod(x, axis=axis, keepdims=keepdim)
+        # in x's dtype: prod(dtype=int16) wraps around in int16, as PyTorch's
+        return ctx.backend.xp.prod(x, axis=axis, keepdims=keepdim, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
