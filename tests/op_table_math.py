@@ -201,10 +201,10 @@ def act_rows(Row):
 
 
 REQUIRED_MATH = """log2 log10 log1p exp2 expm1 rsqrt reciprocal square float_power tan asin acos
-atan atan2 sinh cosh asinh acosh atanh sinc erfc erfinv floor ceil trunc round frac div_floor div_trunc
-remainder fmod copysign logaddexp hypot xlogy lerp nan_to_num elu selu celu softplus softsign mish
-hardswish hardsigmoid hardtanh relu6 logsigmoid softmin glu prelu threshold tanhshrink hardshrink
-softshrink""".split()
+atan atan2 sinh cosh asinh acosh atanh sinc erfc erfinv floor ceil trunc round frac div_floor
+div_trunc remainder fmod copysign logaddexp hypot xlogy lerp nan_to_num elu selu celu softplus
+softsign mish hardswish hardsigmoid hardtanh relu6 logsigmoid softmin glu prelu threshold tanhshrink
+hardshrink softshrink""".split()
 
 
 def rows(Row):

@@ -32,9 +32,8 @@ FUNCS = {"and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
 def _make(lib, name, values, shape):
     a = values.astype(bool) if name == "bool" else values
     a = a[:shape[0]] if shape else a[0]
-    return getattr(lib, "tensor")(np.asarray(a).astype(np.dtype(name if name != "bool"
-                                                                 else bool)),
-                                  dtype=getattr(lib, name))
+    return lib.tensor(np.asarray(a).astype(bool if name == "bool" else name),
+                      dtype=getattr(lib, name))
 
 
 def _agree(ours, ref, what):
@@ -52,10 +51,10 @@ def test_operators_over_every_pair_of_dtypes_as_torch(torch, op):
         x, y = _make(tg, a, LEFT, sa), _make(torch, a, LEFT, sa)
         u, v = _make(tg, b, RIGHT, sb), _make(torch, b, RIGHT, sb)
         what = f"{a}{list(sa)} {op} {b}{list(sb)}"
-        _agree(outcome(lambda: fn(x, u)), outcome(lambda: fn(y, v)), what)
+        _agree(outcome(lambda x=x, u=u: fn(x, u)), outcome(lambda y=y, v=v: fn(y, v)), what)
         f = FUNCS[op]
-        _agree(outcome(lambda: getattr(tg, f)(x, u)), outcome(lambda: getattr(torch, f)(y, v)),
-               what + " (function)")
+        _agree(outcome(lambda x=x, u=u, f=f: getattr(tg, f)(x, u)),
+               outcome(lambda y=y, v=v, f=f: getattr(torch, f)(y, v)), what + " (function)")
 
 
 @pytest.mark.parametrize("op", list(OPS))
@@ -135,8 +134,8 @@ def test_floor_divide_of_floats_records_a_node_without_derivative_as_torch(torch
         out, ref = fn(x), fn(y)
         same_as_torch(out, ref)
         assert out.requires_grad == ref.requires_grad is True
-        assert outcome(lambda: out.sum().backward()) is \
-            outcome(lambda: ref.sum().backward()) is RuntimeError
+        assert outcome(lambda out=out: out.sum().backward()) is \
+            outcome(lambda ref=ref: ref.sum().backward()) is RuntimeError
     with tg.no_grad():
         assert not (x // 2).requires_grad
     # div with rounding_mode="floor" is the same quotient with a zero gradient
@@ -182,7 +181,7 @@ def test_out_of_range_python_integers_wrap_or_overflow_as_torch(torch, name, num
     x, y = _make(tg, name, LEFT, (8,)), _make(torch, name, LEFT, (8,))
     for fn in (lambda t: t + number, lambda t: number - t, lambda t: t * number,
                lambda t: t > number, lambda t: t == number, lambda t: t / number):
-        _agree(outcome(lambda: fn(x)), outcome(lambda: fn(y)), f"{name} with {number}")
+        _agree(outcome(lambda fn=fn: fn(x)), outcome(lambda fn=fn: fn(y)), f"{name} with {number}")
 
 
 @pytest.mark.parametrize("a", NAMES)

@@ -12,6 +12,7 @@ import numpy as np
 from . import dtypes
 from . import functions as F
 from ._convert import to_array
+from ._int_rules import int64_or_uint64, vet_pow, vet_sub, wrapped_int
 from .backend import of_array as _backend_of
 from .shapes import broadcast_shapes, broadcasts, numpy_names
 
@@ -49,69 +50,6 @@ def _operator(fn, op, doc=None, reverse=False, floating=False, vet=None):
         return apply(*self._pair(other, reverse, op, floating))
     method.__doc__ = doc
     return method
-
-
-def _is_bool(v):
-    return type(v) is bool or (isinstance(v, TensorMath) and v._data.dtype.kind == "b")
-
-
-def _vet_sub(self, other, reverse):
-    """PyTorch refuses subtraction with a bool operand (tensor or Python bool)."""
-    mine, theirs = _is_bool(self), _is_bool(other)
-    if mine and theirs:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
-    if mine or theirs:
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
-
-
-def _vet_pow(self, other, reverse):
-    """Integer powers as PyTorch computes them: a negative Python integer exponent of an
-    integer tensor is refused; a negative exponent inside a tensor gives 1 for a base of
-    1, +-1 for -1 and 0 for any other base (what integer division would give)."""
-    if not reverse and self._data.dtype.kind != "f" and isinstance(other, (int, np.integer)) \
-            and not isinstance(other, bool) and other < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    a, b = self._pair(other, reverse, "pow")
-    x, y = a._data, b._data
-    if x.dtype.kind == "f":
-        return F.Pow.apply(a, b)
-    if x.dtype.kind == "b":  # bool ** Python bool stays bool; True ** tensor is refused
-        if reverse or isinstance(other, TensorMath):
-            raise NotImplementedError('"pow" not implemented for tg.bool; convert the inputs '
-                                      "with .long() first")
-        return self._make(x | ~y)
-    xp = _backend_of(x).xp
-    neg = y < 0
-    with np.errstate(all="ignore"):
-        out = xp.power(x, xp.where(neg, xp.zeros((), y.dtype), y))
-    if bool(neg.any()):
-        one = xp.ones((), x.dtype)
-        odd = (y % 2).astype(bool)
-        small = xp.where(x == 1, one, xp.where(x == -1, xp.where(odd, -one, one), 0 * one))
-        out = xp.where(neg, small, out)
-    return self._make(out.astype(x.dtype, copy=False))
-
-
-def _int64_or_uint64(v):
-    """v itself, if it is a Python integer PyTorch can take (one that fits int64 or
-    uint64; PyTorch converts every integer operand so, also for float tensors)."""
-    if v >= 1 << 64:
-        raise OverflowError("int too big to convert")
-    if v < -(1 << 63):
-        raise OverflowError("can't convert negative int to unsigned")
-    return v
-
-
-def _wrapped_int(v, dt):
-    """The Python integer v as an integer dtype dt holds it: modulo 2**bits, as PyTorch
-    converts an out-of-range number (uint8 - 2 is 255 - 1)."""
-    v = _int64_or_uint64(v)
-    bits = 8 * dt.itemsize
-    v &= (1 << bits) - 1
-    return v - (1 << bits) if dt.kind == "i" and v >> (bits - 1) else v
 
 
 class TensorMath:
@@ -154,7 +92,7 @@ class TensorMath:
             dt = np.dtype(np.int64)
         if dt.kind in "iu" and isinstance(other, (int, np.integer)) and \
                 not isinstance(other, bool):
-            other = _wrapped_int(int(other), dt)
+            other = wrapped_int(int(other), dt)
         arr = np.array(other, dtype=dt)
         if type(self._data) is not np.ndarray and self.is_cuda:
             arr = _backend_of(self._data).scalar(arr)  # cached: no copy to the GPU per step
@@ -176,12 +114,12 @@ class TensorMath:
             # a Python number takes a float tensor's dtype (on the CPU made here: _lift's
             # checks cost ~0.3 us, a third of the op)
             if type(other) is int and not -(1 << 63) <= other < 1 << 64:
-                _int64_or_uint64(other)
+                int64_or_uint64(other)
             b = self._make(np.array(other, sd.dtype)) if type(sd) is np.ndarray else \
                 self._lift(other)
             return (b, self) if reverse else (self, b)
         if floating and isinstance(other, (int, np.integer)) and not isinstance(other, bool):
-            other = float(_int64_or_uint64(int(other)))  # ints wrap only in integer ops
+            other = float(int64_or_uint64(int(other)))  # ints wrap only in integer ops
         a, b = self, self._lift(other)
         if reverse:
             a, b = b, a
@@ -213,16 +151,16 @@ class TensorMath:
                                       "self's dtype.")
     __radd__ = _operator(F.Add, "add", reverse=True)
     __sub__ = _operator(F.Sub, "sub", "self - other, broadcasting (bools refused, as in "
-                                      "PyTorch).", vet=_vet_sub)
-    __rsub__ = _operator(F.Sub, "sub", reverse=True, vet=_vet_sub)
+                                      "PyTorch).", vet=vet_sub)
+    __rsub__ = _operator(F.Sub, "sub", reverse=True, vet=vet_sub)
     __mul__ = _operator(F.Mul, "mul", "self * other, broadcasting.")
     __rmul__ = _operator(F.Mul, "mul", reverse=True)
     __truediv__ = _operator(F.Div, "div", "self / other, broadcasting (integers divide as "
                                           "floats).", floating=True)
     __rtruediv__ = _operator(F.Div, "div", reverse=True, floating=True)
     __pow__ = _operator(F.Pow, "pow", "self ** other, broadcasting; integer tensors take "
-                                      "integer powers as PyTorch does.", vet=_vet_pow)
-    __rpow__ = _operator(F.Pow, "pow", reverse=True, vet=_vet_pow)
+                                      "integer powers as PyTorch does.", vet=vet_pow)
+    __rpow__ = _operator(F.Pow, "pow", reverse=True, vet=vet_pow)
     def __matmul__(self, o): return self.matmul(o)
     def __rmatmul__(self, o): return self._lift(o).matmul(self)
     def __neg__(self):
