@@ -41,6 +41,7 @@ class GraphNode:
     tensor: TensorInfo
     inputs: list[int] = field(default_factory=list)
     consumers: int = 0
+    source: Any = None   # the op (Function) or leaf tensor itself: which module made it
 
 
 def _live_names() -> dict[int, str]:
@@ -177,13 +178,13 @@ def _build(root: Tensor, order: list[Any], index: dict[int, int],
                               values=None if held is None else _as_array(held))
             if isinstance(held, Tensor) and held.grad is not None:
                 info.grad = _as_array(held.grad)
-            node = GraphNode(op=obj.name(), tensor=info, inputs=inputs)
+            node = GraphNode(op=obj.name(), tensor=info, inputs=inputs, source=obj)
         else:
             info = TensorInfo(shape=tuple(obj.shape), dtype=_dtype_name(obj),
                               name=names.get(id(obj)), is_leaf=True,
                               requires_grad=obj.requires_grad, values=_as_array(obj),
                               grad=None if obj.grad is None else _as_array(obj.grad))
-            node = GraphNode(op=None, tensor=info)
+            node = GraphNode(op=None, tensor=info, source=obj)
         for i in node.inputs:
             nodes[i].consumers += 1
         nodes.append(node)
