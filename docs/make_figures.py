@@ -1,8 +1,8 @@
 """Make the pictures the docs show (docs/img/): graphs of the curriculum's 2-2-2
-network and of the main job's MLP, the layers of the library's own modules (.dot
-always; .svg with Graphviz), activation plots, training curves and the feature maps
-of a trained convolution layer (.png with matplotlib; the feature maps also need
-Fashion-MNIST).
+network, of the main job's MLP and of LeNet (layer by layer), the layers of the
+library's own modules (.dot always; .svg with Graphviz), activation plots, training
+curves and the feature maps of a trained convolution layer (.png with matplotlib;
+the feature maps also need Fashion-MNIST).
 
     PYTHONPATH=src python docs/make_figures.py [--out docs/img]
 """
@@ -63,7 +63,22 @@ def graphs():
     mlp_loss.backward(retain_graph=True)
     out["mlp"] = tg.viz.to_dot(mlp_loss, params=mlp)
     out["layers"] = layers()
+    out["lenet"] = lenet_layers()
     return out
+
+
+def lenet_layers():
+    """DOT source of d2l's LeNet (as e_convolutions.md writes it) drawn layer by layer:
+    tg.viz.trace_modules, then to_dot(layers=True)."""
+    tg.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, stride=2),
+        nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+        nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
+    with tg.viz.trace_modules(net) as trace:
+        out = net(tg.rand(1, 1, 28, 28))
+    return tg.viz.to_dot(out, modules=trace, layers=True)
 
 
 def _node(rel):
