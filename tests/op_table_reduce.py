@@ -3,7 +3,10 @@
 Order statistics and running extremes draw ``distinct`` inputs (no ties: their gradient
 goes to one entry); prod and cumprod also run on inputs with exact zeros (``_zeroed``:
 every third entry 0), whose gradient is the product of the other entries. Matrices for
-inv / solve / det are 0.2 a + 2 I (diagonally dominant: far from singular)."""
+inv / solve / det are 0.2 a + 2 I (diagonally dominant: far from singular); those for the
+singular values 0.02 a + diag(0.5, 1, 1.5, ...) (``_spread``: singular values at least
+0.18 apart and away from 0, where the spectral norm and the SVD are differentiable; of
+order 1, so that finite differences stay accurate)."""
 import numpy as np
 from hypothesis import strategies as st
 
@@ -47,7 +50,8 @@ def mats(draw, kind):
     return {"mm": ((n, k), (k, m)), "bmm": ((b, n, k), (b, k, m)), "mv": ((n, k), (k,)),
             "dot": ((k,), (k,)), "addmm": ((m,), (n, k), (k, m)),
             "baddbmm": ((1, n, m), (b, n, k), (b, k, m)),
-            "inner": ((n, k), (m, k)), "square": ((b, k, k),), "solve": ((b, k, k), (b, k, m)),
+            "inner": ((n, k), (m, k)), "square": ((b, k, k),), "rect": ((b, n, m),),
+            "matrix": ((n, m),), "solve": ((b, k, k), (b, k, m)),
             "solve_vec": ((k, k), (k,))}[kind], {}
 
 
@@ -69,6 +73,43 @@ def _well(a):
 
 def _well_np(a):
     return a * 0.2 + np.eye(a.shape[-1], dtype=a.dtype) * 2.0
+
+
+def _spread_np(a):
+    k = min(a.shape[-2:])
+    e = np.zeros(a.shape[-2:])
+    e[range(k), range(k)] = 0.5 * np.arange(1, k + 1)
+    return a * 0.02 + e
+
+
+def _spread(a):
+    return a * 0.02 + tg.tensor(_spread_np(np.zeros(tuple(a.shape[-2:]))), dtype=a.dtype)
+
+
+def _svd_uu(a, full_matrices=False):
+    """U diag(S^2) U^T (= A A^T): reads U and S, not the signs of U's columns."""
+    U, S, _ = tg.linalg.svd(_spread(a), full_matrices=full_matrices)
+    k = S.shape[-1]
+    Uk = U[..., :k]
+    return (Uk * S.unsqueeze(-2) ** 2).matmul(Uk.transpose(-2, -1))
+
+
+def _svd_vv(a):
+    """Vh^T diag(S) Vh (= (A^T A)^(1/2)): reads Vh and S."""
+    _, S, Vh = tg.linalg.svd(_spread(a), full_matrices=False)
+    return (Vh.transpose(-2, -1) * S.unsqueeze(-2)).matmul(Vh)
+
+
+def _svd_vv_np(a):
+    _, s, vh = np.linalg.svd(_spread_np(a), full_matrices=False)
+    return (np.swapaxes(vh, -2, -1) * s[..., None, :]) @ vh
+
+
+def _svd_usv(a):
+    """U diag(S) Vh of the full factorisation (= A): all three parts at once."""
+    U, S, Vh = tg.linalg.svd(_spread(a))
+    k = S.shape[-1]
+    return (U[..., :k] * S.unsqueeze(-2)).matmul(Vh[..., :k, :])
 
 
 def _median_np(x, dim):
@@ -157,6 +198,19 @@ def rows(Row):
             mats("square"), "distinct"),
         Row("matrix_norm_inf", lambda a: tg.linalg.matrix_norm(a, INF),
             lambda a: _mnorm_np(a, INF), mats("square"), "distinct"),
+        Row("matrix_norm_2", lambda a: tg.linalg.matrix_norm(_spread(a), 2),
+            lambda a: _mnorm_np(_spread_np(a), 2), mats("rect"), smooth=True),
+        Row("matrix_norm_neg2", lambda a: tg.linalg.norm(_spread(a), -2, dim=(-2, -1)),
+            lambda a: _mnorm_np(_spread_np(a), -2), mats("rect"), smooth=True),
+        Row("matrix_norm_nuc", lambda a: _spread(a).norm("nuc"),
+            lambda a: _mnorm_np(_spread_np(a), "nuc"), mats("rect"), smooth=True),
+        Row("svdvals", lambda a: tg.linalg.svdvals(_spread(a)),
+            lambda a: np.linalg.svd(_spread_np(a), compute_uv=False), mats("rect"),
+            smooth=True),
+        Row("svd_uu", _svd_uu, lambda a: _spread_np(a) @ np.swapaxes(_spread_np(a), -2, -1),
+            mats("rect"), smooth=True),
+        Row("svd_vv", _svd_vv, _svd_vv_np, mats("rect"), smooth=True),
+        Row("svd_full", _svd_usv, _spread_np, mats("matrix"), smooth=True),
         Row("mm", lambda a, b: tg.mm(a, b), np.matmul, mats("mm")),
         Row("bmm", lambda a, b: a.bmm(b), np.matmul, mats("bmm")),
         Row("mv", lambda a, b: tg.mv(a, b), np.matmul, mats("mv")),
@@ -205,4 +259,5 @@ def _amax_np(x, dim=None, keepdim=False):
 REQUIRED_REDUCE = """prod prod_zeros nansum nanmean std_mean var_mean aminmax median median_dim
 mode_dim cumprod cumprod_zeros cummax cummin logcumsumexp diff norm vector_norm_1
 vector_norm_inf matrix_norm_fro matrix_norm_1 matrix_norm_inf mm bmm mv dot vdot inner addmm
-baddbmm matrix_power inv det solve""".split()
+baddbmm matrix_power inv det solve matrix_norm_2 matrix_norm_neg2 matrix_norm_nuc svdvals
+svd_uu svd_vv svd_full""".split()

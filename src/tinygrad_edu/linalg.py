@@ -1,11 +1,11 @@
 """``tg.linalg``: PyTorch's torch.linalg names for what tinygrad_edu computes: norms
-(vector_norm, matrix_norm, norm), inv, solve, det and matrix_power. Each is the Tensor
+(vector_norm, matrix_norm, norm), inv, solve, det, matrix_power, svd and svdvals. Each is the Tensor
 method of ``tensor_linalg`` behind it (one path per op); inputs must be Tensors, as
 in PyTorch."""
 from .tensor_linalg import LinAlgError, LinalgOps
 
 __all__ = ["LinAlgError", "det", "inv", "matrix_norm", "matrix_power", "norm", "solve",
-           "vector_norm"]
+           "svd", "svdvals", "vector_norm"]
 
 
 def _tensor(A, op, name="A"):
@@ -45,7 +45,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # noqa: A002
     """'fro' (root of the sum of squares), 1 / -1 (largest / smallest column sum of |A|),
-    inf / -inf (row sums). 2, -2 and 'nuc' need singular values: NotImplementedError."""
+    inf / -inf (row sums), 2 / -2 (largest / smallest singular value), 'nuc' (their
+    sum); over the two dims ``dim``."""
     return _tensor(A, "matrix_norm")._matrix_norm(ord, tuple(dim), keepdim, dtype)
 
 
@@ -62,3 +63,15 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
         raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
                            f"be 1D or 2D. Got {A.ndim}D.")
     return A._vector_norm(ord, dim, keepdim, dtype)
+
+
+def svd(A, full_matrices=True):
+    """(U, S, Vh) with A = U diag(S) Vh, S descending (a batch of matrices too); with
+    full_matrices U and Vh are square, else U is [..., m, k] and Vh [..., k, n]. As
+    in PyTorch a loss must not depend on the signs of the singular vectors."""
+    return _tensor(A, "svd")._svd(full_matrices)
+
+
+def svdvals(A):
+    """The singular values of (a batch of) matrices, descending."""
+    return _tensor(A, "svdvals")._svd(False, "linalg.svdvals").S

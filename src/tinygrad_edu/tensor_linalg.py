@@ -1,17 +1,23 @@
 """Matrix products with PyTorch's strict shape rules (mm, bmm, addmm, baddbmm, mv, dot,
-vdot, inner, matrix_power), norms, and the inverse, solve and determinant behind
+vdot, inner, matrix_power), norms, and the inverse, solve, determinant and SVD behind
 ``tg.linalg`` (a mixin of ``Tensor`` through ReduceExtraOps; issue 18).
 
 The products are MatMul after the checks PyTorch makes (mm takes exactly two
 matrices, no broadcasting); the norms are compositions whose gradient at a zero
-vector is 0, as PyTorch's; inv / solve / det are primitives of
+vector is 0, as PyTorch's (the spectral and nuclear ones of the singular values);
+inv / solve / det / svd are primitives of
 ``functions.reduce_extra`` (one xp.linalg call forward, backward in Tensor ops)."""
+import collections
+
 import numpy as np
 
 from . import dtypes
 from . import functions as F
 from .backend import of_array as _backend_of
+from .functions.reduce_extra import svd_unpack
 from .shapes import broadcast_shapes
+
+svd_result = collections.namedtuple("svd", ["U", "S", "Vh"])
 
 
 class LinAlgError(RuntimeError):
@@ -190,6 +196,20 @@ class LinalgOps:
                               "singular.") from None
         return X.squeeze(-1) if vector else X
 
+    # ---- singular values ------------------------------------------------------------------
+    def _svd(self, full_matrices=True, op="linalg.svd"):
+        """(U, S, Vh) with self = U diag(S) Vh (S descending), from one Svd node."""
+        if self.ndim < 2:
+            raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+        if self._data.dtype.kind != "f":
+            raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
+                               f"Got {self.dtype!r}")
+        if self._data.dtype.itemsize < 4:   # numpy's (and PyTorch's CPU) LAPACK has no half
+            raise NotImplementedError(f'"{op}" not implemented for {self.dtype!r}; convert '
+                                      f"the input with .float() first")
+        packed = F.Svd.apply(self, full_matrices=bool(full_matrices))
+        return svd_result(*svd_unpack(packed, tuple(self.shape), bool(full_matrices)))
+
     # ---- norms --------------------------------------------------------------------------------
     def _vector_norm(self, ord=2, dim=None, keepdim=False, dtype=None):  # noqa: A002
         if isinstance(ord, str):
@@ -236,10 +256,10 @@ class LinalgOps:
             raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({r}, {c})")
         if ord == "fro":
             return x._vector_norm(2, (r, c), keepdim)
-        if ord in ("nuc", 2, -2):
-            raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, "
-                                      f"which tinygrad_edu does not compute; use 'fro', 1, -1, "
-                                      f"inf or -inf")
+        if ord in ("nuc", 2, -2):   # of the singular values: their sum, max or min
+            s = x.movedim((r, c), (-2, -1))._svd(False, "linalg.matrix_norm").S
+            out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+            return out.unsqueeze(min(r, c)).unsqueeze(max(r, c)) if keepdim else out
         inf = float("inf")
         if ord not in (1, -1, inf, -inf):
             raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
@@ -249,8 +269,9 @@ class LinalgOps:
         return out if keepdim else out.squeeze((r, c))
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        """torch.norm: 'fro' (the 2-norm of the entries over dim), 'nuc' (left out), or a
-        number p: the vector p-norm over dim (all entries by default)."""
+        """torch.norm: 'fro' (the 2-norm of the entries over dim), 'nuc' (the sum of the
+        singular values over the two dims), or a number p: the vector p-norm over dim
+        (all entries by default)."""
         if p == "nuc":
             return self._matrix_norm("nuc", (-2, -1) if dim is None else dim, keepdim, dtype)
         if p == "fro":

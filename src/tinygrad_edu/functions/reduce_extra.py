@@ -1,6 +1,6 @@
 """Primitives behind tensor_reduce_extra and linalg (issue 18): the product along an
-axis, the cumulative product, logcumsumexp, and the matrix inverse, solve and
-determinant.
+axis, the cumulative product, logcumsumexp, and the matrix inverse, solve,
+determinant and singular value decomposition.
 
 Each forward is one xp (numpy or CuPy) call on the array; each backward is Tensor
 ops, as PyTorch's derivatives.yaml defines the gradient, with zeros handled exactly:
@@ -179,4 +179,81 @@ class Det(Function):
         return scale * _cofactors(a)
 
 
-__all__ = ["Cumprod", "Det", "Inv", "LogCumSumExp", "Prod", "Solve"]
+def svd_sizes(shape, full_matrices):
+    """(m, n, k, ku, kv): A is [..., m, n], S has k = min(m, n) entries, U is
+    [..., m, ku] and Vh [..., kv, n] (ku = m, kv = n for the full factorisation)."""
+    m, n = shape[-2], shape[-1]
+    k = min(m, n)
+    return m, n, k, (m if full_matrices else k), (n if full_matrices else k)
+
+
+def svd_unpack(p, shape, full_matrices):
+    """(U, S, Vh) from Svd's packed output p (Tensor slices, so they differentiate)."""
+    m, n, k, ku, kv = svd_sizes(shape, full_matrices)
+    batch = tuple(shape[:-2])
+    u = p[..., :m * ku].reshape(batch + (m, ku))
+    v = p[..., m * ku + k:].reshape(batch + (kv, n))
+    return u, p[..., m * ku:m * ku + k], v
+
+
+def _nonzero(t):
+    return bool((t._data != 0).any())
+
+
+class Svd(Function):
+    """A = U diag(S) Vh of (a batch of) matrices, as ONE output: U, S and Vh flattened
+    and joined along the last axis (a Function has one output; svd_unpack slices it).
+    Backward is PyTorch's svd_backward in Tensor ops of that saved output, so it
+    differentiates again. A part whose gradient is all zero (unused, e.g. U and Vh for
+    svdvals) is left out, as PyTorch leaves an undefined gradient out: its terms would
+    be 0 / 0 at repeated or zero singular values."""
+    @staticmethod
+    def forward(ctx, a, full_matrices=False):
+        ctx.shape_in, ctx.full = a.shape, full_matrices
+        xp = ctx.backend.xp
+        u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+        batch = a.shape[:-2]
+        out = xp.concatenate([u.reshape(batch + (u.shape[-2] * u.shape[-1],)), s,
+                              vh.reshape(batch + (vh.shape[-2] * vh.shape[-1],))], axis=-1)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (p,) = ctx.saved_tensors
+        U, S, Vh = svd_unpack(p, ctx.shape_in, ctx.full)
+        gU, gS, gVh = svd_unpack(g, ctx.shape_in, ctx.full)
+        m, n, k, _, _ = svd_sizes(ctx.shape_in, ctx.full)
+        if ctx.full:   # the extra columns of U and rows of Vh carry nothing about A
+            U, Vh, gU, gVh = U.narrow(-1, 0, k), Vh.narrow(-2, 0, k), \
+                gU.narrow(-1, 0, k), gVh.narrow(-2, 0, k)
+        hasU, hasV = _nonzero(gU), _nonzero(gVh)
+        mT = lambda t: t.transpose(-2, -1)  # noqa: E731 - the conjugate transpose (real)
+        if not hasU and not hasV:
+            return U.matmul(gS.unsqueeze(-1) * Vh) if m >= n else \
+                (U * gS.unsqueeze(-2)).matmul(Vh)
+        skew = lambda t: t - mT(t)  # noqa: E731
+        S2 = S * S
+        # E_ij = S_j^2 - S_i^2, with ones on the diagonal
+        E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + \
+            g._make(of_array(g._data).xp.eye(k, dtype=g._data.dtype))
+        if hasU and hasV:
+            gA = (skew(mT(U).matmul(gU)) * S.unsqueeze(-2) +
+                  S.unsqueeze(-1) * skew(Vh.matmul(mT(gVh)))) / E
+        elif hasU:
+            gA = skew(mT(U).matmul(gU)) / E * S.unsqueeze(-2)
+        else:
+            gA = S.unsqueeze(-1) * (skew(Vh.matmul(mT(gVh))) / E)
+        gA = gA + gS.diag_embed()
+        if m > n and hasU:
+            gUSinv = gU / S.unsqueeze(-2)
+            gA = U.matmul(gA) + gUSinv - U.matmul(mT(U).matmul(gUSinv))
+            return gA.matmul(Vh)
+        if m < n and hasV:
+            SinvgVh = gVh / S.unsqueeze(-1)
+            gA = gA.matmul(Vh) + SinvgVh - SinvgVh.matmul(mT(Vh)).matmul(Vh)
+            return U.matmul(gA)
+        return U.matmul(gA.matmul(Vh))
+
+
+__all__ = ["Cumprod", "Det", "Inv", "LogCumSumExp", "Prod", "Solve", "Svd"]
