@@ -265,29 +265,49 @@ class Module:
                 p.grad.zero_()
 
     # ---- dtype and device -------------------------------------------------------------
-    def _cast(self: M, dtype: Any, device: Any = None) -> M:
-        # in place, as PyTorch: an optimizer made before .to() keeps the same Parameters
+    def _cast(self: M, dtype: Any, device: Any = None, every: bool = False) -> M:
+        # in place, as PyTorch: an optimizer made before .to() keeps the same Parameters;
+        # gradients follow their parameters. Only floating tensors change dtype, unless
+        # ``every`` (Module.type)
         with no_grad():
             for t in (*self.parameters(), *self.buffers()):
-                want = dtype if t.is_floating_point() else None
-                if device is not None or want is not None:
-                    t.data = t.data.to(device=device, dtype=want)
-                if t.grad is not None and device is not None:
-                    t.grad = t.grad.to(device)
+                want = dtype if every or t.is_floating_point() else None
+                if device is None and want is None:
+                    continue
+                t.data = t.data.to(device=device, dtype=want)
+                if t.grad is not None:
+                    t.grad = t.grad.to(device=device, dtype=want)
         return self
 
+    def half(self: M) -> M:
+        """Cast floating parameters and buffers (and their gradients) to float16."""
+        return self._cast(dtypes.float16)
+
     def float(self: M) -> M:
-        """Cast floating parameters and buffers to float32."""
+        """Cast floating parameters and buffers (and their gradients) to float32."""
         return self._cast(dtypes.float32)
 
     def double(self: M) -> M:
-        """Cast floating parameters and buffers to float64."""
+        """Cast floating parameters and buffers (and their gradients) to float64."""
         return self._cast(dtypes.float64)
+
+    def type(self: M, dst_type: Any) -> M:
+        """Cast EVERY parameter and buffer (integer ones too) to ``dst_type``; returns
+        self. Parameters that require grad must stay floating."""
+        d = dtypes.to_dtype(dst_type)
+        if not d.is_floating_point and any(p.requires_grad for p in self.parameters()):
+            raise RuntimeError(f"Module.type({d!r}): data set to a tensor that requires "
+                               f"gradients must be floating point or complex dtype")
+        return self._cast(d, every=True)
 
     def to(self: M, *args: Any, **kwargs: Any) -> M:
         """Move and/or cast parameters and buffers in place: ``to('cuda')``,
-        ``to(tg.float64)``, ``to('cpu', tg.float32)``; returns self."""
+        ``to(tg.float64)``, ``to('cpu', tg.float32)``; returns self. Only floating
+        dtypes (integer buffers keep theirs)."""
         dtype, device = parse_to(*args, **kwargs)
+        if dtype is not None and not dtypes.to_dtype(dtype).is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but "
+                            f"got desired dtype={dtypes.to_dtype(dtype)!r}")
         return self._cast(dtype, device) if dtype is not None or device is not None else self
 
     def cpu(self: M) -> M:
