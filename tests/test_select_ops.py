@@ -278,3 +278,44 @@ def test_setitem_with_integers_and_index_arrays_writes_as_torch(torch, make):
     (y * y).sum().backward()
     (yt * yt).sum().backward()
     np.testing.assert_array_equal(npy(w.grad), wt.grad.numpy())
+
+
+# ---- ufunc_at: the scatter of scatter_reduce on a backend without every ufunc.at -----------
+class _NoAt:
+    """A ufunc stand-in without .at (what CuPy's multiply, or an old CuPy's maximum, is)."""
+
+
+class _HostOnly:
+    """A backend shaped like the CuPy one whose xp lacks ufunc.at, holding plain numpy
+    arrays: to_host / from_host copy (as a GPU round trip would) and count the trips."""
+    def __init__(self, refuse):
+        self.trips = 0
+        self.xp = type("xp", (), {"maximum": np.maximum, "minimum": np.minimum,
+                                  "multiply": np.multiply, **{n: _NoAt() for n in refuse}})
+
+    def to_host(self, a):
+        self.trips += 1
+        return np.array(a, copy=True)
+
+    def from_host(self, a):
+        return np.array(a, copy=True)
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum", "multiply"])
+@pytest.mark.parametrize("refuse", [(), ("maximum", "minimum")])
+@pytest.mark.parametrize("dtype", [np.float64, np.int32, np.int8, np.bool_])
+def test_ufunc_at_falls_back_to_the_host_where_xp_has_no_at(name, refuse, dtype):
+    from tinygrad_edu.functions.select import ufunc_at
+    rng = np.random.default_rng(0)
+    out = rng.integers(-3, 4, (3, 5)).astype(dtype)
+    rows = np.array([[0], [2], [2], [0]])          # repeated positions: all must apply
+    cols = np.array([[1, 1, 4], [0, 0, 0], [3, 1, 3], [2, 1, 1]])
+    src = rng.integers(-3, 4, (4, 3)).astype(dtype)
+    want = out.copy()
+    getattr(np, name).at(want, (rows, cols), src)
+    be = _HostOnly(refuse)
+    got = out.copy()
+    ufunc_at(be, name, got, (rows, cols), src)
+    np.testing.assert_array_equal(got, want)
+    # the product always goes through the host; max / min only where xp refuses
+    assert (be.trips > 0) == (name == "multiply" or name in refuse)

@@ -1,7 +1,8 @@
 """Primitives behind tensor_select (issue 18): scatter_reduce's amax, amin and prod.
 
 sum and mean are compositions of scatter and scatter_add (tensor_select); the other
-reductions need one ufunc.at in forward. Backward is Tensor ops, as PyTorch's
+reductions need one ufunc.at in forward (``ufunc_at``: numpy's, CuPy's where it has one,
+else through a host copy). Backward is Tensor ops, as PyTorch's
 derivatives.yaml defines it: amax/amin share the gradient evenly among all values
 equal to the result; prod's gradient is the product of the other contributions
 (computed without dividing by zero where a contribution is 0).
@@ -14,6 +15,26 @@ from .indexing import Gather, GatherAdjoint, along
 __all__ = ["ScatterReduce"]
 
 _UFUNC = {"amax": "maximum", "amin": "minimum", "prod": "multiply"}
+
+
+def ufunc_at(backend, name, out, where, src):
+    """numpy's ``ufunc.at(out, where, src)`` (every repeated position applies) on a
+    backend array, in place. CuPy offers ``maximum.at`` / ``minimum.at`` (recent
+    versions, some dtypes) but no ``multiply.at``: what it lacks runs on a host copy,
+    written back whole (``where`` is a tuple of index arrays, as ``along`` gives)."""
+    ufunc = getattr(np, name)
+    if backend.xp is np:
+        ufunc.at(out, where, src)
+        return
+    if name != "multiply":
+        try:
+            getattr(backend.xp, name).at(out, where, src)
+            return
+        except (NotImplementedError, AttributeError, TypeError):
+            pass   # checked before anything is written: out is still whole
+    host = backend.to_host(out)
+    ufunc.at(host, tuple(backend.to_host(w) for w in where), backend.to_host(src))
+    out[...] = backend.from_host(host)
 
 
 def _identity(dtype, reduce):
@@ -38,7 +59,7 @@ class ScatterReduce(Function):
         if not include_self:
             out[scattered] = _identity(x.dtype, reduce)
         with np.errstate(all="ignore"):
-            getattr(xp, _UFUNC[reduce]).at(out, where, src)
+            ufunc_at(ctx.backend, _UFUNC[reduce], out, where, src)
         ctx.index, ctx.axis, ctx.reduce, ctx.include_self = index, axis, reduce, include_self
         ctx.scattered = scattered
         ctx.save_for_backward(x, src, out)
