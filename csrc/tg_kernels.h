@@ -61,6 +61,24 @@ int tg_layer_norm_grad_f32(const float *g, const float *xhat, const float *rstd,
 int tg_layer_norm_grad_f64(const double *g, const double *xhat, const double *rstd,
                            int64_t rows, int64_t n, double *dx);
 
+/* Batch norm (training) of x viewed as (n, c, s): per channel, over its n * s values,
+   mean and biased var (accumulated in double), rstd = 1 / sqrt(var + eps), and
+   out = (x - mean) * scale + b with scale = rstd * w (w, b of c entries, or NULL).
+   The gradient from g, x, mean and rstd: with z = (x - mean) * rstd and M = n * s,
+   db = sum g, dw = sum g z, dx = rstd w (g - db / M - z dw / M) (w NULL: 1).
+   -1 when n, c or s < 1; -2 out of memory. */
+int tg_batch_norm_f32(const float *x, const float *w, const float *b, int64_t n, int64_t c,
+                      int64_t s, double eps, float *out, float *mean, float *var, float *rstd);
+int tg_batch_norm_f64(const double *x, const double *w, const double *b, int64_t n,
+                      int64_t c, int64_t s, double eps, double *out, double *mean,
+                      double *var, double *rstd);
+int tg_batch_norm_grad_f32(const float *g, const float *x, const float *mean,
+                           const float *rstd, const float *w, int64_t n, int64_t c,
+                           int64_t s, float *dx, float *dw, float *db);
+int tg_batch_norm_grad_f64(const double *g, const double *x, const double *mean,
+                           const double *rstd, const double *w, int64_t n, int64_t c,
+                           int64_t s, double *dx, double *dw, double *db);
+
 /* Build and runtime facts; flags is the compile-flag string of the build. */
 int tg_built_avx2(void);
 int tg_built_fma(void);

@@ -1,6 +1,7 @@
-"""The C backend's fused kernels for losses and optimizers: softmax-cross-entropy
-(forward and backward in one pass) and the SGD / Adam updates (one pass over a
-parameter, in place). c_backend.py re-exports them, so the backend stays one
+"""The C backend's fused kernels for losses, optimizers and batch norm:
+softmax-cross-entropy (forward and backward in one pass), the SGD / Adam updates
+(one pass over a parameter, in place), batch norm's training forward and backward
+(two passes each). c_backend.py re-exports them, so the backend stays one
 flat interface with numpy_backend's names. Shapes, dtypes and layouts are
 checked here; what the kernels do not take (other dtypes, non-contiguous
 in-place targets) goes to numpy_backend, the specification.
@@ -82,5 +83,49 @@ def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
                   float(eps), -float(step_size), float(bc2), int(bool(maximize))))
 
 
-for _name in ("softmax_cross_entropy", "sgd_step", "adam_step"):  # the specification's words
+
+# ---- batch norm (training) -------------------------------------------------------------
+def _per_channel(p, x):
+    """p as a contiguous [C] array of x's dtype, or None where C cannot take it."""
+    return _contig(p) if p is not None and _same(p, x[0, :, 0]) else None
+
+
+def batch_norm(x, w=None, b=None, eps=1e-5):
+    k = _KERNELS.get(x.dtype)
+    x3 = x.reshape(x.shape[:2] + (-1,)) if x.ndim >= 2 and x.size else None
+    cw, cb = (_per_channel(p, x3) if x3 is not None else None for p in (w, b))
+    if k is None or x3 is None or (w is not None and cw is None) or (b is not None and cb is None):
+        return _ref.batch_norm(x, w, b, eps)
+    x3 = _contig(x3)
+    n, c, s = x3.shape
+    out = np.empty(x.shape, x.dtype)
+    mean, var, rstd = (np.empty(c, x.dtype) for _ in range(3))
+    _check(k.batch_norm(_buf(k.ctype, x3), _NULL if cw is None else _buf(k.ctype, cw),
+                        _NULL if cb is None else _buf(k.ctype, cb), n, c, s, float(eps),
+                        _buf(k.ctype, out), _buf(k.ctype, mean), _buf(k.ctype, var),
+                        _buf(k.ctype, rstd)))
+    return out, mean, var, rstd
+
+
+def batch_norm_grad(g, x, mean, rstd, w=None):
+    k = _KERNELS.get(g.dtype)
+    ok = k is not None and g.ndim >= 2 and g.size and _same(x, g)
+    g3 = x3 = None
+    if ok:
+        g3, x3 = g.reshape(g.shape[:2] + (-1,)), x.reshape(x.shape[:2] + (-1,))
+        m, r, cw = (_per_channel(p, g3) for p in (mean, rstd, w))
+        ok = m is not None and r is not None and (w is None or cw is not None)
+    if not ok:
+        return _ref.batch_norm_grad(g, x, mean, rstd, w)
+    g3, x3 = _contig(g3), _contig(x3)
+    n, c, s = g3.shape
+    dx = np.empty(g.shape, g.dtype)
+    dw, db = np.empty(c, g.dtype), np.empty(c, g.dtype)
+    _check(k.batch_norm_grad(_buf(k.ctype, g3), _buf(k.ctype, x3), _buf(k.ctype, m),
+                             _buf(k.ctype, r), _NULL if cw is None else _buf(k.ctype, cw),
+                             n, c, s, _buf(k.ctype, dx), _buf(k.ctype, dw), _buf(k.ctype, db)))
+    return dx, dw, db
+
+for _name in ("softmax_cross_entropy", "sgd_step", "adam_step", "batch_norm",
+              "batch_norm_grad"):  # the specification's words
     globals()[_name].__doc__ = getattr(_ref, _name).__doc__

@@ -238,6 +238,16 @@ def layer_norm_grad(g, xhat, rstd):
     return _ref._layer_norm_grad_with(cp, g, xhat, rstd)
 
 
+def batch_norm(x, w=None, b=None, eps=1e-5):
+    """numpy_backend.batch_norm with CuPy's reductions."""
+    return _ref._batch_norm_with(cp, x, w, b, eps)
+
+
+def batch_norm_grad(g, x, mean, rstd, w=None):
+    """numpy_backend.batch_norm_grad with CuPy's reductions."""
+    return _ref._batch_norm_grad_with(cp, g, x, mean, rstd, w)
+
+
 def softmax_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean"):
     """numpy_backend's contract in two launches, reading nothing back, except that an
     out-of-range class index gives a NaN loss and gradient row instead of raising

@@ -17,7 +17,7 @@ tested equal to this module (the specification):
   ``max_pool_backward(grad, arg, size, kernel, dilation, stride)``
 - the fused kernels, where one pass beats a chain of the above:
   ``softmax(x, axis, log)``, ``linear(x, w, b)``, ``softmax_cross_entropy``,
-  ``sgd_step``, ``adam_step``
+  ``sgd_step``, ``adam_step``, ``batch_norm`` / ``batch_norm_grad`` (training)
 
 Movement (reshape, transpose, where, concatenate, indexing) uses ``xp``
 (numpy here, CuPy on a GPU) directly: no kernel needed.
@@ -257,6 +257,59 @@ def layer_norm_grad(g, xhat, rstd):
     """Layer norm's input gradient by rows, g being the gradient of xhat:
     rstd * (g - mean(g) - xhat * mean(g * xhat)) (means in float64)."""
     return _layer_norm_grad_with(np, g, xhat, rstd)
+
+
+def _channels(x):
+    """x (N, C, *) as (N, C, S) (S spelled out: -1 is ambiguous for an empty x)."""
+    s = 1
+    for d in x.shape[2:]:
+        s *= d
+    return x.reshape(x.shape[0], x.shape[1], s)
+
+
+def _batch_norm_with(xp, x, w, b, eps):
+    """batch_norm for numpy or CuPy: statistics in float64 (two passes), the rest in
+    x's dtype."""
+    x3 = _channels(x)
+    x64, n = x3.astype(xp.float64), x3.shape[0] * x3.shape[2]
+    mean64 = x64.sum(axis=(0, 2)) / n     # (an empty batch: 0 / 0, NaN without a warning)
+    var64 = ((x64 - mean64[:, None]) ** 2).sum(axis=(0, 2)) / n
+    mean, rstd = mean64.astype(x.dtype), (1.0 / xp.sqrt(var64 + eps)).astype(x.dtype)
+    scale = rstd if w is None else rstd * w
+    out = (x3 - mean[:, None]) * scale[:, None]
+    if b is not None:
+        out = out + b[:, None]
+    return out.reshape(x.shape), mean, var64.astype(x.dtype), rstd
+
+
+@_quiet
+def batch_norm(x, w=None, b=None, eps=1e-5):
+    """Batch norm in training: each channel (dim 1) of x (N, C, *) over its N * S values
+    to zero mean and unit (biased) variance, times w, plus b (each [C] or None):
+    (out, mean, var, rstd), the last three [C], rstd = 1 / sqrt(var + eps);
+    out = (x - mean) * (rstd * w) + b. An empty batch gives NaN statistics."""
+    return _batch_norm_with(np, x, w, b, eps)
+
+
+def _batch_norm_grad_with(xp, g, x, mean, rstd, w):
+    g3, x3 = _channels(g), _channels(x)
+    n = g3.shape[0] * g3.shape[2]
+    z = (x3 - mean[:, None]) * rstd[:, None]
+    sg = g3.astype(xp.float64).sum(axis=(0, 2))
+    sgz = (g3.astype(xp.float64) * z).sum(axis=(0, 2))
+    k = rstd if w is None else rstd * w
+    m1, m2 = (sg / n).astype(g.dtype), (sgz / n).astype(g.dtype)
+    dx = k[:, None] * ((g3 - m1[:, None]) - z * m2[:, None])
+    return dx.reshape(g.shape), sgz.astype(g.dtype), sg.astype(g.dtype)
+
+
+@_quiet
+def batch_norm_grad(g, x, mean, rstd, w=None):
+    """batch_norm's gradients from the output's gradient g, the input x and the
+    forward's mean and rstd ([C]): (dx, dw, db). With z = (x - mean) * rstd and
+    means over each channel's N * S values (sums in float64): db = sum(g),
+    dw = sum(g * z), dx = rstd * w * (g - mean(g) - z * mean(g * z)) (w None: 1)."""
+    return _batch_norm_grad_with(np, g, x, mean, rstd, w)
 
 
 @_quiet

@@ -1,13 +1,16 @@
 """Batch normalisation as a function (``F.batch_norm``), with PyTorch's arguments,
 checks and running-statistics update.
 
-It is a composition of Tensor ops (mean, sqrt, division), so autograd gives
-its gradient, of any order; only the running statistics, which take no
-gradient, are written in place, under ``no_grad`` as an optimizer does.
+Training is one fused node (functions/norm.py's BatchNorm: the backend's channel
+kernels, whose backward is differentiable again, so gradients of any order work);
+evaluation, an affine map with fixed statistics, is a composition of Tensor ops.
+Only the running statistics, which take no gradient, are written in place, under
+``no_grad`` as an optimizer does.
 """
 import math
 import numbers
 
+from ..functions.norm import BatchNorm
 from ..grad_mode import is_grad_enabled, no_grad
 from ..tensor import Tensor
 
@@ -75,15 +78,15 @@ def _check_args(input, running_mean, running_var, weight, bias,  # noqa: A002
 
 def _update_running(running_mean, running_var, mean, var, n, momentum):
     """running = (1 - momentum) * running + momentum * batch, with the unbiased
-    variance, as PyTorch does; an empty batch leaves them as they are."""
+    variance, as PyTorch does; an empty batch leaves them as they are. mean and
+    var: the batch's [C] statistics, outside the graph."""
     if n == 0:   # (n == 1 was refused: one value has no variance)
         return
     m = float(momentum)
     with no_grad():
         # n / (n - 1): Bessel's correction of the biased variance used to normalise
-        unbiased = var.detach().reshape(-1) * (n / (n - 1))
-        running_mean.mul_(1.0 - m).add_(mean.detach().reshape(-1), alpha=m)
-        running_var.mul_(1.0 - m).add_(unbiased, alpha=m)
+        running_mean.mul_(1.0 - m).add_(mean, alpha=m)
+        running_var.mul_(1.0 - m).add_(var * (n / (n - 1)), alpha=m)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
@@ -96,20 +99,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
     ``momentum``; in evaluation the running stats, which must be given, are used.
     """
     _check_args(input, running_mean, running_var, weight, bias, training, momentum, eps)
-    c = input.shape[1]
-    axes = (0, *range(2, input.ndim))   # every dim but the channels
-    bshape = (1, c) + (1,) * (input.ndim - 2)
     if training:   # (eval without running stats was refused above, as in PyTorch)
-        mean = input.mean(axes, keepdim=True)
-        diff = input - mean
-        var = (diff * diff).mean(axes, keepdim=True)
-        if running_mean is not None:
+        stats = None if running_mean is None else []
+        out = BatchNorm.apply(input, *(t for t in (weight, bias) if t is not None),
+                              has_w=weight is not None, has_b=bias is not None, eps=eps,
+                              stats=stats)
+        if stats is not None:
             n = math.prod(input.shape[:1] + input.shape[2:])
-            _update_running(running_mean, running_var, mean, var, n, momentum)
-    else:
-        diff = input - running_mean.reshape(bshape)
-        var = running_var.reshape(bshape)
-    out = diff / (var + eps).sqrt()
+            _update_running(running_mean, running_var, *map(input._make, stats), n, momentum)
+        return out
+    bshape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    out = (input - running_mean.reshape(bshape)) / (running_var.reshape(bshape) + eps).sqrt()
     if weight is not None:
         out = out * weight.reshape(bshape)
     if bias is not None:
