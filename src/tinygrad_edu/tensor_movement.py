@@ -4,7 +4,8 @@ tile, movedim, unbind, ...; a mixin; issue 18).
 Every op here is a composition of existing primitives where that is exact: slices and
 index arrays (``GetItem``, whose adjoint ``IndexAdd`` also builds diagonal matrices),
 ``cat``, ``permute``, ``reshape``, ``expand``, ``flip`` and products. Their gradients are
-therefore the primitives' gradients; no op here needs a Function of its own.
+therefore the primitives' gradients. ``diagonal`` and ``unfold`` are views of self (as
+in PyTorch), strided reads that no composition gives: ``functions.movement_extra``.
 """
 import itertools
 
@@ -105,19 +106,15 @@ class MovementOps:
     # ---- diagonals ----------------------------------------------------------------------
     def diagonal(self, offset=0, dim1=0, dim2=1):
         """The diagonal of the (dim1, dim2) planes, as a new last dimension: entries
-        [i, i + offset] (offset > 0 above the main diagonal, < 0 below)."""
+        [i, i + offset] (offset > 0 above the main diagonal, < 0 below). A view, as in
+        PyTorch: writes through it reach self."""
         if self._data.ndim < 2:
             raise RuntimeError(f"diagonal dimensions requires ndim larger than 1, got "
                                f"{self._data.ndim}")
         a, b = self._axis(dim1), self._axis(dim2)
         if a == b:
             raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-        rest = [d for d in range(self._data.ndim) if d not in (a, b)]
-        x = self.permute(*rest, a, b)
-        n, m = self._data.shape[a], self._data.shape[b]
-        size = max(min(n, m - offset) if offset >= 0 else min(n + offset, m), 0)
-        i = np.arange(size) + max(-offset, 0)
-        return x._take((Ellipsis, i, i + offset))
+        return F.Diagonal.apply(self, offset=int(offset), a=a, b=b)
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         """Square matrices in the (dim1, dim2) planes of the result with the last
@@ -144,8 +141,8 @@ class MovementOps:
         given diagonal as a 1-D tensor."""
         if self._data.ndim == 1:
             return self.diag_embed(diagonal)
-        if self._data.ndim == 2:
-            return self.diagonal(diagonal)
+        if self._data.ndim == 2:   # a copy, as PyTorch's diag (diagonal is the view)
+            return self.diagonal(diagonal).clone()
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self._data.ndim}D")
 
     def trace(self):
@@ -209,7 +206,8 @@ class MovementOps:
 
     def unfold(self, dimension, size, step):
         """Every window of ``size`` elements along ``dimension``, ``step`` apart, as a new
-        last dimension (the windows take dimension's place)."""
+        last dimension (the windows take dimension's place). A view of self, as in
+        PyTorch (overlapping windows share elements)."""
         ax = self._axis(dimension)
         n = self._data.shape[ax] if self._data.ndim else 1
         if size > n:
@@ -221,9 +219,7 @@ class MovementOps:
             raise RuntimeError(f"size is {size} but must be >= 0")
         if self._data.ndim == 0:
             return self.reshape(1)
-        idx = np.arange((n - size) // step + 1)[:, None] * step + np.arange(size)
-        out = self._take((slice(None),) * ax + (idx,))
-        return out.movedim(ax + 1, -1)
+        return F.Windows.apply(self, axis=ax, size=int(size), step=int(step))
 
     def _view_dtype(self, dtype):
         """The same bytes read as another dtype (``Tensor.view(dtype)``), sharing memory;
