@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-_seed = [int(np.random.SeedSequence().entropy) % 2 ** 64]  # from the OS, then manual_seed's
+_seed = [int(np.random.SeedSequence().generate_state(1, np.uint64)[0])]  # OS, then manual_seed
 _current = [np.random.default_rng(_seed[0])]
 
 

@@ -19,7 +19,7 @@ from .tensor import Tensor
 
 def _fresh_seed() -> int:
     """A non-deterministic 64-bit seed from the OS, as Generator.seed() draws one."""
-    return int(np.random.SeedSequence().entropy) % 2 ** 64
+    return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
 
 
 def _state_tensor(rng: np.random.Generator) -> Tensor:
@@ -99,7 +99,7 @@ class _Default(Generator):
         return self
 
     @property
-    def _seed(self) -> int:  # type: ignore[override]
+    def _seed(self) -> int:
         return _rng._seed[0]
 
     def __repr__(self) -> str:
