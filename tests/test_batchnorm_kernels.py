@@ -80,6 +80,7 @@ def test_c_batch_norm_parallel_non_contiguous_and_ill_conditioned(dt):
     _check(x, w, b, dt)
     x2, w2, b2 = _case(rng, (1500, 211), dt)       # 2-D, parallel, channels across rows
     _check(x2, w2, b2, dt)
+    _check(*_case(rng, (40, 9, 17, 13), dt), dt)   # parallel, each channel's passes at once
     xt = np.moveaxis(_case(rng, (6, 4, 3, 5), dt)[0], 3, 1)   # (6, 5, 4, 3), a view
     assert not xt.flags.c_contiguous
     _check(xt, None, b[:5], dt)
@@ -89,6 +90,20 @@ def test_c_batch_norm_parallel_non_contiguous_and_ill_conditioned(dt):
     ref = R.batch_norm(far, None, None, 1e-12)
     np.testing.assert_allclose(var, ref[2], rtol=1e-3 if dt == np.float32 else 1e-10)
     np.testing.assert_allclose(out, ref[0], rtol=0, atol=1e-2 if dt == np.float32 else 1e-9)
+
+
+@pytest.mark.parametrize("threads", [1, 3, 5])
+def test_c_batch_norm_under_other_thread_counts(threads):
+    """The tiling follows the pool's thread count: other counts cut other tiles."""
+    saved = C._lib.tg_get_num_threads()
+    C._lib.tg_set_num_threads(threads)
+    try:
+        rng = np.random.default_rng(threads)
+        for shape in [(7, 3, 5), (9, 16, 21), (300, 2, 3, 37), (50, 19)]:
+            for dt in DTYPES:
+                _check(*_case(rng, shape, dt), dt)
+    finally:
+        C._lib.tg_set_num_threads(saved)
 
 
 @pytest.mark.parametrize("dt", DTYPES)
