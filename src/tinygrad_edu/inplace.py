@@ -21,6 +21,16 @@ from .shapes import broadcasts_to
 _UFUNCS = {"add_": "add", "sub_": "subtract", "mul_": "multiply", "div_": "true_divide"}
 
 
+def _can_cast(src, dst):
+    """PyTorch's rule for writing a result of dtype src into a tensor of dtype dst: any
+    narrowing within floats or within integers (int16 into uint8 wraps, as its casts
+    do), bools into anything; never a float into an integer or bool, nor a number into
+    a bool (``canCast`` in c10, looser than numpy's same_kind between int and uint)."""
+    if src.kind == "f":
+        return dst.kind == "f"
+    return src.kind == "b" or dst.kind != "b"
+
+
 class InplaceOps:
     __slots__ = ()
 
@@ -56,9 +66,7 @@ class InplaceOps:
             raise RuntimeError(f"{op}: output with shape {list(self._data.shape)} doesn't match "
                                f"the broadcast shape {list(result._data.shape)}")
         if result._data.dtype != self._data.dtype:
-            # like PyTorch: narrowing within a kind is fine (float64 into float32),
-            # losing the kind (float into int, int into bool) is not
-            if not np.can_cast(result._data.dtype, self._data.dtype, casting="same_kind"):
+            if not _can_cast(result._data.dtype, self._data.dtype):
                 raise RuntimeError(f"{op}: result type {result.dtype!r} can't be cast to the "
                                    f"desired output type {self.dtype!r}")
             result = result.to(self.dtype)
