@@ -17,12 +17,13 @@ from tinygrad_edu.nn.functional_norm import batch_norm
 @st.composite
 def bn_args(draw, affine=True):
     """(N, C, *spatial) with N 2-4, C 1-4 and 0-2 spatial dims (numel <= 64), plus
-    weight and bias of shape [C] when affine; eps drawn."""
+    weight and bias of shape [C] when affine (one [C] vector for "w" or "b" alone);
+    eps drawn."""
     n, c = draw(st.integers(2, 4)), draw(st.integers(1, 4))
     k = draw(st.integers(0, 2))
     spatial = tuple(draw(st.integers(1, 3 if k == 1 else 2)) for _ in range(k))
-    shapes = ((n, c) + spatial,) + (((c,), (c,)) if affine else ())
-    return shapes, {"eps": draw(st.sampled_from([1e-5, 1e-3]))}
+    params = ((c,), (c,)) if affine is True else ((c,),) if affine else ()
+    return ((n, c) + spatial,) + params, {"eps": draw(st.sampled_from([1e-5, 1e-3]))}
 
 
 def _fixed_stats(c, like=None):
@@ -44,7 +45,9 @@ def _bn_np(x, mean, var, w, b, eps):
     s = _bshape(x)
     out = (x.astype(np.float64) - mean.reshape(s)) / np.sqrt(var.reshape(s) + eps)
     if w is not None:
-        out = out * w.astype(np.float64).reshape(s) + b.astype(np.float64).reshape(s)
+        out = out * w.astype(np.float64).reshape(s)
+    if b is not None:
+        out = out + b.astype(np.float64).reshape(s)
     return out.astype(x.dtype)
 
 
@@ -59,6 +62,11 @@ def _train_tg(x, w=None, b=None, eps=1e-5):
     rm = tg.zeros(x.shape[1], dtype=x.dtype, device=x.device)
     rv = tg.ones(x.shape[1], dtype=x.dtype, device=x.device)
     return batch_norm(x, rm, rv, w, b, training=True, momentum=0.3, eps=eps)
+
+
+def _bias_only(fn):
+    """fn with its one [C] vector as the bias (the fused node's has_b-only case)."""
+    return lambda x, b, eps=1e-5: fn(x, None, b, eps=eps)
 
 
 def _train_nostats_tg(x, w=None, b=None, eps=1e-5):
@@ -82,6 +90,11 @@ def rows(Row):
             smooth=True),
         Row("batch_norm_no_running_stats", _train_nostats_tg, _train_np, bn_args(),
             ("distinct", "any", "any"), smooth=True),
+        # the fused training node with a weight alone and with a bias alone
+        Row("batch_norm_weight_only", _train_tg, _train_np, bn_args(affine="w"),
+            ("distinct", "any"), smooth=True),
+        Row("batch_norm_bias_only", _bias_only(_train_tg), _bias_only(_train_np),
+            bn_args(affine="b"), ("distinct", "any"), smooth=True),
         # eval: an affine map of x with fixed statistics (bilinear in x and weight)
         Row("batch_norm_eval", _eval_tg, _eval_np, bn_args(), smooth=True),
         Row("batch_norm_eval_no_affine", _eval_tg, _eval_np, bn_args(affine=False)),
