@@ -83,20 +83,27 @@ def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
                   float(eps), -float(step_size), float(bc2), int(bool(maximize))))
 
 
-
 # ---- batch norm (training) -------------------------------------------------------------
-def _per_channel(p, x):
-    """p as a contiguous [C] array of x's dtype, or None where C cannot take it."""
-    return _contig(p) if p is not None and _same(p, x[0, :, 0]) else None
+def _channels(a):
+    """a (N, C, *) as a C-contiguous (N, C, S), or None for an empty or 1-D a."""
+    return _contig(a.reshape(a.shape[:2] + (-1,))) if a.ndim >= 2 and a.size else None
+
+
+def _per_channel(p, x3):
+    """p as a contiguous [C] array of x3's dtype, or None where C cannot take it."""
+    return _contig(p) if p is not None and _same(p, x3[0, :, 0]) else None
+
+
+def _fits_channels(x3, params):
+    """x3 there and each given [C] parameter (array, its contiguous copy) usable."""
+    return x3 is not None and all(p is None or q is not None for p, q in params)
 
 
 def batch_norm(x, w=None, b=None, eps=1e-5):
-    k = _KERNELS.get(x.dtype)
-    x3 = x.reshape(x.shape[:2] + (-1,)) if x.ndim >= 2 and x.size else None
-    cw, cb = (_per_channel(p, x3) if x3 is not None else None for p in (w, b))
-    if k is None or x3 is None or (w is not None and cw is None) or (b is not None and cb is None):
+    k, x3 = _KERNELS.get(x.dtype), _channels(x)
+    cw, cb = (None, None) if x3 is None else (_per_channel(w, x3), _per_channel(b, x3))
+    if k is None or not _fits_channels(x3, ((w, cw), (b, cb))):
         return _ref.batch_norm(x, w, b, eps)
-    x3 = _contig(x3)
     n, c, s = x3.shape
     out = np.empty(x.shape, x.dtype)
     mean, var, rstd = (np.empty(c, x.dtype) for _ in range(3))
@@ -109,15 +116,10 @@ def batch_norm(x, w=None, b=None, eps=1e-5):
 
 def batch_norm_grad(g, x, mean, rstd, w=None):
     k = _KERNELS.get(g.dtype)
-    ok = k is not None and g.ndim >= 2 and g.size and _same(x, g)
-    g3 = x3 = None
-    if ok:
-        g3, x3 = g.reshape(g.shape[:2] + (-1,)), x.reshape(x.shape[:2] + (-1,))
-        m, r, cw = (_per_channel(p, g3) for p in (mean, rstd, w))
-        ok = m is not None and r is not None and (w is None or cw is not None)
-    if not ok:
+    g3, x3 = (_channels(g), _channels(x)) if _same(x, g) else (None, None)
+    m, r, cw = (None,) * 3 if g3 is None else (_per_channel(p, g3) for p in (mean, rstd, w))
+    if k is None or not _fits_channels(g3, ((mean, m), (rstd, r), (w, cw))):
         return _ref.batch_norm_grad(g, x, mean, rstd, w)
-    g3, x3 = _contig(g3), _contig(x3)
     n, c, s = g3.shape
     dx = np.empty(g.shape, g.dtype)
     dw, db = np.empty(c, g.dtype), np.empty(c, g.dtype)
@@ -125,6 +127,7 @@ def batch_norm_grad(g, x, mean, rstd, w=None):
                              _buf(k.ctype, r), _NULL if cw is None else _buf(k.ctype, cw),
                              n, c, s, _buf(k.ctype, dx), _buf(k.ctype, dw), _buf(k.ctype, db)))
     return dx, dw, db
+
 
 for _name in ("softmax_cross_entropy", "sgd_step", "adam_step", "batch_norm",
               "batch_norm_grad"):  # the specification's words
