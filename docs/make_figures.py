@@ -1,8 +1,9 @@
 """Make the pictures the docs show (docs/img/): graphs of the curriculum's 2-2-2
 network, of the main job's MLP and of LeNet (layer by layer), the layers of the
 library's own modules (.dot always; .svg with Graphviz), activation plots, training
-curves and the feature maps of a trained convolution layer (.png with matplotlib;
-the feature maps also need Fashion-MNIST).
+curves, the feature maps of a trained convolution layer, the causal mask and a
+trained attention head's weights (.png with matplotlib; the feature maps also need
+Fashion-MNIST). The last three are drawn by running the pages' own code blocks.
 
     PYTHONPATH=src python docs/make_figures.py [--out docs/img]
 """
@@ -158,17 +159,13 @@ def history():
     return hist
 
 
-def feature_maps(path):
-    """Run the code blocks of e_convolutions.md, whose last one draws the first
-    convolution layer's kernels and feature maps, and keep that picture as ``path``:
-    the figure is exactly what the page's own code draws. False without Fashion-MNIST."""
-    from tinygrad_edu.data import FashionMNIST
-    try:
-        FashionMNIST(train=False)
-    except FileNotFoundError:
-        return False
-    with open(os.path.join(HERE, "e_convolutions.md")) as f:
+def page_figures(page, names, out):
+    """Run the code blocks of docs/``page`` in a temporary folder, one namespace, as
+    tests/test_docs.py does, and copy the PNGs they save, ``names``, into ``out``: each
+    figure is exactly what the page's own code draws. The paths copied."""
+    with open(os.path.join(HERE, page)) as f:
         blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
+    made = [os.path.join(os.path.abspath(out), name) for name in names]  # before the chdir
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
@@ -176,12 +173,31 @@ def feature_maps(path):
             namespace = {"__name__": "__doc_page__"}
             with contextlib.redirect_stdout(io.StringIO()):  # what the page prints
                 for i, code in enumerate(blocks):
-                    exec(compile(code, f"e_convolutions.md block {i + 1}", "exec"),  # noqa: S102
+                    exec(compile(code, f"{page} block {i + 1}", "exec"),  # noqa: S102
                          namespace)
-            shutil.copyfile("feature_maps.png", path)
+            for name, path in zip(names, made):
+                shutil.copyfile(name, path)
         finally:
             os.chdir(cwd)
-    return True
+    return made
+
+
+def feature_maps(out):
+    """e_convolutions.md's last block draws the first convolution layer's kernels and
+    feature maps of a net trained on Fashion-MNIST: [its path], [] without the data."""
+    from tinygrad_edu.data import FashionMNIST
+    try:
+        FashionMNIST(train=False)
+    except FileNotFoundError:
+        return []
+    return page_figures("e_convolutions.md", ["feature_maps.png"], out)
+
+
+def language_models(out):
+    """f_language_models.md draws the causal mask next to a masked softmax (F.2) and
+    the attention weights of the one-head GPT it trains (F.3)."""
+    return page_figures("f_language_models.md", ["causal_mask.png", "attention_weights.png"],
+                        out)
 
 
 def main(argv=None):
@@ -213,11 +229,10 @@ def main(argv=None):
             made.append(path)
         made.append(os.path.join(out, "history.png"))
         tg.viz.plot_history(history(), made[-1])
-        path = os.path.join(out, "feature_maps.png")
-        if feature_maps(path):
-            made.append(path)
-        else:
+        maps = feature_maps(out)
+        if not maps:
             print("Fashion-MNIST missing: no feature_maps.png")
+        made += maps + language_models(out)
     print("\n".join(made))
 
 
