@@ -170,3 +170,10 @@ int tg_maxpool_backward_f32(const float *grad, const int64_t *arg, int64_t n, in
 int tg_maxpool_backward_f64(const double *grad, const int64_t *arg, int64_t n, int64_t c,
                             int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t dh,
                             int64_t dw, int64_t sh, int64_t sw, double *out);
+/* Rows added at indices (an embedding's backward): out (rows, cols) += src (n, cols) at
+   the rows idx (n), in order (numpy's add.at); -rows <= idx < rows. -1 for a bad size
+   or index (nothing written). */
+int tg_index_add_f32(float *out, const int64_t *idx, const float *src, int64_t n,
+                     int64_t rows, int64_t cols);
+int tg_index_add_f64(double *out, const int64_t *idx, const double *src, int64_t n,
+                     int64_t rows, int64_t cols);

@@ -1,10 +1,10 @@
-"""The C backend's fused kernels for losses, optimizers and batch norm:
+"""The C backend's fused kernels for losses, optimizers, batch norm and embeddings:
 softmax-cross-entropy (forward and backward in one pass), the SGD / Adam updates
 (one pass over a parameter, in place), batch norm's training forward and backward
-(two passes each). c_backend.py re-exports them, so the backend stays one
-flat interface with numpy_backend's names. Shapes, dtypes and layouts are
-checked here; what the kernels do not take (other dtypes, non-contiguous
-in-place targets) goes to numpy_backend, the specification.
+(two passes each), index_add (an embedding's backward). c_backend.py re-exports
+them, so the backend stays one flat interface with numpy_backend's names. Shapes,
+dtypes and layouts are checked here; what the kernels do not take (other dtypes,
+non-contiguous in-place targets) goes to numpy_backend, the specification.
 """
 import numpy as np
 
@@ -132,3 +132,18 @@ def batch_norm_grad(g, x, mean, rstd, w=None):
 for _name in ("softmax_cross_entropy", "sgd_step", "adam_step", "batch_norm",
               "batch_norm_grad"):  # the specification's words
     globals()[_name].__doc__ = getattr(_ref, _name).__doc__
+
+
+def index_add(out, index, src):
+    """numpy_backend.index_add in C: rows added in index order (add.at's), threads
+    over column ranges; C checks every index against len(out)."""
+    k = _KERNELS.get(out.dtype)
+    if (k is None or out.ndim < 1 or index.ndim != 1 or index.dtype.kind not in "iu"
+            or src.dtype != out.dtype or src.shape != index.shape + out.shape[1:]
+            or not (out.flags.c_contiguous and out.flags.aligned and out.flags.writeable)):
+        return _ref.index_add(out, index, src)
+    idx, src = _contig(index, np.int64), _contig(src)
+    cols = int(np.prod(out.shape[1:]))
+    _check(k.index_add(_buf(k.ctype, out), _buf("int64_t[]", idx), _buf(k.ctype, src),
+                       len(idx), out.shape[0], cols))
+    return out

@@ -329,3 +329,10 @@ def max_pool_backward(grad, arg, size, kernel, dilation=(1, 1), stride=(1, 1)):
     cupyx.scatter_add(out, (cp.arange(n * c)[:, None], arg.reshape(n * c, windows)),
                       grad.reshape(n * c, windows))
     return out.reshape(n, c, *size)
+
+
+def index_add(out, index, src):
+    """numpy_backend.index_add on the GPU (an atomic scatter-add)."""
+    import cupyx
+    cupyx.scatter_add(out, index, src)
+    return out

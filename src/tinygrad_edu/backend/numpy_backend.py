@@ -15,6 +15,7 @@ tested equal to this module (the specification):
   ``fold(cols, size, ...)`` (col2im): the windows of a convolution or pooling
 - ``max_pool(x, kernel, dilation, stride)`` -> (values, argmax) and its gradient
   ``max_pool_backward(grad, arg, size, kernel, dilation, stride)``
+- ``index_add(out, index, src)``: rows of src added in place at integer indices
 - the fused kernels, where one pass beats a chain of the above:
   ``softmax(x, axis, log)``, ``linear(x, w, b)``, ``softmax_cross_entropy``,
   ``sgd_step``, ``adam_step``, ``batch_norm`` / ``batch_norm_grad`` (training)
@@ -208,6 +209,14 @@ def max_pool_backward(grad, arg, size, kernel, dilation=(1, 1), stride=(1, 1)):
     np.add.at(out, (np.arange(n * c)[:, None], arg.reshape(n * c, windows)),
               grad.reshape(n * c, windows))
     return out.reshape(n, c, *size)
+
+
+def index_add(out, index, src):
+    """out[index[i]] += src[i] for each i in order (index 1-D integers, -n <= index < n
+    with n = len(out); src [len(index), *out.shape[1:]]): in place, returns out. The
+    adjoint of picking rows: an embedding's backward."""
+    np.add.at(out, index, src)
+    return out
 
 
 # ---- fused kernels -----------------------------------------------------------------
