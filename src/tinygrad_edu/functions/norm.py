@@ -60,7 +60,6 @@ class LayerNormGrad(Function):
         return gh, gz, grstd
 
 
-
 def _channel_axes(x):
     """Every dim of (N, C, *) but the channels, and the [C] vectors' broadcast shape."""
     return (0, *range(2, x.ndim)), (1, x.shape[1]) + (1,) * (x.ndim - 2)
@@ -136,6 +135,7 @@ class BatchNormGrad(Function):
         gmean = -gx.sum(axes, keepdim=True)
         grstd = (gz * xc).sum(axes, keepdim=True) + (gs if w is None else gs * w)
         return (gg, gx, gmean, grstd) + (() if w is None else (gs * rstd,))
+
 
 class MaskedScale(Function):
     """x * mask for a constant mask (dropout's 0 or 1/(1-p) per element)."""
