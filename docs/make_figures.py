@@ -1,9 +1,10 @@
 """Make the pictures the docs show (docs/img/): graphs of the curriculum's 2-2-2
 network, of the main job's MLP and of LeNet (layer by layer), the layers of the
 library's own modules (.dot always; .svg with Graphviz), activation plots, training
-curves, the feature maps of a trained convolution layer, the causal mask and a
-trained attention head's weights (.png with matplotlib; the feature maps also need
-Fashion-MNIST). The last three are drawn by running the pages' own code blocks.
+curves, the feature maps of a trained convolution layer, the causal mask, a trained
+attention head's weights and a trained 2-D character embedding (.png with matplotlib;
+the feature maps also need Fashion-MNIST, the embedding the word list). The last four
+are drawn by running the pages' own code blocks.
 
     PYTHONPATH=src python docs/make_figures.py [--out docs/img]
 """
@@ -20,6 +21,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
+from tinygrad_edu.data.text import WORDS_PATH
 from tinygrad_edu.train import build_mlp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -159,24 +161,32 @@ def history():
     return hist
 
 
-def page_figures(page, names, out):
+def page_figures(page, names, out, missing=()):
     """Run the code blocks of docs/``page`` in a temporary folder, one namespace, as
     tests/test_docs.py does, and copy the PNGs they save, ``names``, into ``out``: each
-    figure is exactly what the page's own code draws. The paths copied."""
+    figure is exactly what the page's own code draws. Like the docs test, stop at the
+    first block marked ``<!-- doctest: needs X -->`` with X in ``missing``. The paths
+    copied (the names saved before the stop)."""
     with open(os.path.join(HERE, page)) as f:
-        blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
-    made = [os.path.join(os.path.abspath(out), name) for name in names]  # before the chdir
+        blocks = re.findall(r"(?:<!-- doctest: needs ([\w-]+) -->\n)?```python\n(.*?)```",
+                            f.read(), re.S)
+    out = os.path.abspath(out)  # before the chdir
     cwd = os.getcwd()
+    made = []
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
         try:
             namespace = {"__name__": "__doc_page__"}
             with contextlib.redirect_stdout(io.StringIO()):  # what the page prints
-                for i, code in enumerate(blocks):
+                for i, (need, code) in enumerate(blocks):
+                    if need in missing:
+                        break
                     exec(compile(code, f"{page} block {i + 1}", "exec"),  # noqa: S102
                          namespace)
-            for name, path in zip(names, made):
-                shutil.copyfile(name, path)
+            for name in names:
+                if os.path.exists(name):
+                    made.append(os.path.join(out, name))
+                    shutil.copyfile(name, made[-1])
         finally:
             os.chdir(cwd)
     return made
@@ -194,10 +204,13 @@ def feature_maps(out):
 
 
 def language_models(out):
-    """f_language_models.md draws the causal mask next to a masked softmax (F.2) and
-    the attention weights of the one-head GPT it trains (F.3)."""
-    return page_figures("f_language_models.md", ["causal_mask.png", "attention_weights.png"],
-                        out)
+    """f_language_models.md draws the causal mask next to a masked softmax (F.2), the
+    attention weights of the one-head GPT it trains (F.3) and, with the word list, a
+    2-D character embedding trained by makemore's MLP (F.6)."""
+    missing = () if os.path.isfile(WORDS_PATH) else ("words",)
+    return page_figures("f_language_models.md",
+                        ["causal_mask.png", "attention_weights.png", "embedding_2d.png"],
+                        out, missing)
 
 
 def main(argv=None):
@@ -232,7 +245,10 @@ def main(argv=None):
         maps = feature_maps(out)
         if not maps:
             print("Fashion-MNIST missing: no feature_maps.png")
-        made += maps + language_models(out)
+        lm = language_models(out)
+        if len(lm) < 3:
+            print(f"{WORDS_PATH} missing: no embedding_2d.png")
+        made += maps + lm
     print("\n".join(made))
 
 

@@ -1,6 +1,6 @@
 """The docs run: every ```python block of docs/*.md, page by page, one namespace per
 page, in a temporary folder. A block preceded by ``<!-- doctest: needs X -->`` (X one
-of matplotlib, torch, graphviz, fashion-mnist) skips the rest of its page without X.
+of matplotlib, torch, graphviz, fashion-mnist, words) skips the rest of its page without X.
 A ```text block right after a python block is what that block prints, exactly."""
 import contextlib
 import importlib
@@ -36,6 +36,9 @@ def _have(need):
             return True
         except FileNotFoundError:
             return False
+    if need == "words":  # Debian's wamerican, the makemore word list
+        from tinygrad_edu.data.text import WORDS_PATH
+        return os.path.isfile(WORDS_PATH)
     if need == "graphviz":
         return importlib.util.find_spec("graphviz") is not None and bool(shutil.which("dot"))
     if need in ("matplotlib", "torch"):
