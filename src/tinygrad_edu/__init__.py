@@ -17,7 +17,7 @@ from .factories import (arange, as_tensor, empty, empty_like, eye, from_dlpack, 
                         randperm, set_default_device, tensor, zeros, zeros_like)
 from .functional import *  # noqa: F401,F403
 from .functional import cat, concat, concatenate, einsum, stack, where  # noqa: F401 - typed
-from .functional_math import *  # noqa: F401,F403 - bitwise ops, floor_divide, erfinv
+from .functional_math import *  # noqa: F401,F403 - bitwise ops, erfinv, rsub, addcmul, ...
 from .random import (Generator, default_generator, get_rng_state,  # noqa: F401
                      initial_seed, manual_seed, seed, set_rng_state)
 from .tensor import Size, Tensor  # noqa: F401

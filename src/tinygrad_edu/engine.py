@@ -6,6 +6,9 @@ gradients back, for ``autograd.grad``).
 The engine knows a node only as a ``Node``: its parents, its output's shape and a
 ``backward``. ``autograd.Function``, which records nodes, subclasses it.
 """
+import itertools
+import weakref
+
 from . import anomaly_mode as _anomaly_mode
 from .anomaly_mode import _anomaly
 from .backend import writeable as _writeable
@@ -25,6 +28,7 @@ class Node:
     shape = ()
     fresh_grads = False   # backward returns new arrays that nothing else holds
     _retained = None      # weakref to the output tensor if it called retain_grad()
+    _hooks = None         # {key: hook} registered on the output tensor (register_hook)
     _freed = False
 
     def name(self):
@@ -32,6 +36,76 @@ class Node:
 
     def release(self):
         """Drop what backward needed (a second backward then raises)."""
+
+
+# ---- tensor hooks (Tensor.register_hook) ------------------------------------------------
+# A non-leaf's hooks live on the node that made it (so a hook registered before an
+# in-place change sees the gradient of the old values, as in PyTorch); a leaf's in
+# this table, id -> (weakref, {key: hook}), the entry dropped when the leaf dies.
+_LEAF_HOOKS: dict[int, tuple] = {}
+_keys = itertools.count()
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook away."""
+    __slots__ = ("_hooks", "_key")
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        """Unregister the hook (a second call does nothing)."""
+        self._hooks.pop(self._key, None)
+
+
+def _forget_leaf(key, ref):
+    entry = _LEAF_HOOKS.get(key)
+    if entry is not None and entry[0] is ref:
+        del _LEAF_HOOKS[key]
+
+
+def add_hook(tensor, hook):
+    """Register hook on tensor (its node's, or a leaf's entry) and return its handle."""
+    node = tensor._ctx
+    if node is not None:
+        if node._hooks is None:
+            node._hooks = {}
+        hooks = node._hooks
+    else:
+        key = id(tensor)
+        entry = _LEAF_HOOKS.get(key)
+        if entry is None or entry[0]() is not tensor:
+            ref = weakref.ref(tensor, lambda r, key=key: _forget_leaf(key, r))
+            entry = _LEAF_HOOKS[key] = (ref, {})
+        hooks = entry[1]
+    k = next(_keys)
+    hooks[k] = hook
+    return RemovableHandle(hooks, k)
+
+
+def _leaf_hooks(leaf):
+    entry = _LEAF_HOOKS.get(id(leaf))
+    return entry[1] if entry is not None and entry[0]() is leaf else None
+
+
+def _call_hooks(hooks, g):
+    """g passed through each hook in order; a returned tensor replaces it."""
+    for hook in list(hooks.values()):
+        out = hook(g)
+        if out is None:
+            continue
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if not hasattr(out, "_data"):
+            raise TypeError(f"hook '{name}' returned a {type(out).__name__}; a hook must "
+                            "return a Tensor (the new gradient) or None")
+        if out._data.shape != g._data.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value (from "
+                               f"{list(g._data.shape)} to {list(out._data.shape)})")
+        if out._data.dtype != g._data.dtype:
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was {g.dtype!r} "
+                               f"got {out.dtype!r})")
+        g = out
+    return g
 
 
 def _topological_order(roots):
@@ -116,6 +190,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
     """
     grads = {}        # node -> gradient of its output, summed over consumers
     captured = {}     # id(tensor) -> gradient
+    hooked = {}       # id(leaf) -> [leaf, gradient]: a leaf's hooks see its summed gradient
     capture_nodes = {t._ctx: t for t in capture or () if t._ctx is not None}
 
     def deliver(parent, g, fresh=False):
@@ -125,6 +200,9 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
         elif capture is not None:
             key = id(parent)
             captured[key] = captured[key] + g if key in captured else g
+        elif _LEAF_HOOKS and _leaf_hooks(parent):
+            entry = hooked.setdefault(id(parent), [parent, None])
+            entry[1] = g if entry[1] is None else entry[1] + g
         else:
             _accumulate_leaf(parent, g, create_graph, fresh)
 
@@ -141,6 +219,8 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
             g = grads.pop(node, None)
             if g is None:
                 continue
+            if node._hooks is not None:
+                g = _call_hooks(node._hooks, g)
             if capture is not None:
                 if node in capture_nodes:
                     key = id(capture_nodes[node])
@@ -182,8 +262,14 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                     grads[parent] = ig if prev is None else prev + ig
                 else:
                     deliver(parent, ig, node.fresh_grads)
-    if capture is not None:
-        return [captured.get(id(t)) for t in capture]
+        for leaf, g in hooked.values():
+            _accumulate_leaf(leaf, _call_hooks(_leaf_hooks(leaf), g), create_graph)
+        if capture is not None:
+            result = [captured.get(id(t)) for t in capture]
+            if _LEAF_HOOKS:
+                result = [g if g is None or t._ctx is not None or not _leaf_hooks(t) else
+                          _call_hooks(_leaf_hooks(t), g) for t, g in zip(capture, result)]
+            return result
     return None
 
 

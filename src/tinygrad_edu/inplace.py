@@ -116,19 +116,42 @@ class InplaceOps:
     def __imul__(self, o): return self._inplace(type(self).__mul__, o, "mul_")
     def __itruediv__(self, o): return self._inplace(type(self).__truediv__, o, "div_")
 
-    def add_(self, other, alpha=1):
-        """self += alpha * other, in place."""
-        return self.__iadd__(other if alpha == 1 else other * alpha)
+    def _scaled_plain(self, other, alpha):
+        """True where ``alpha * other`` can be formed first, as optimizer steps do
+        (``p.add_(g, alpha=-lr)``): a float self, a number alpha, other a number or a
+        tensor of self's dtype. Other cases go through ``add(other, alpha=)``'s checks."""
+        return self._data.dtype.kind == "f" and isinstance(alpha, (int, float)) and \
+            not isinstance(alpha, bool) and (
+            type(other) in (int, float) or
+            (isinstance(other, InplaceOps) and other._data.dtype == self._data.dtype))
 
-    def sub_(self, other, alpha=1):
+    def add_(self, other, *, alpha=1):
+        """self += alpha * other, in place."""
+        if type(alpha) is int and alpha == 1:
+            return self.__iadd__(other)
+        if self._scaled_plain(other, alpha):
+            return self.__iadd__(other * alpha)
+        return self._commit(self.add(other, alpha=alpha), "add_")
+
+    def sub_(self, other, *, alpha=1):
         """self -= alpha * other, in place."""
-        return self.__isub__(other if alpha == 1 else other * alpha)
+        if type(alpha) is int and alpha == 1:
+            return self.__isub__(other)
+        if self._scaled_plain(other, alpha):
+            return self.__isub__(other * alpha)
+        return self._commit(self.sub(other, alpha=alpha), "sub_")
 
     def mul_(self, other):
         """self *= other, in place."""
         return self.__imul__(other)
 
     def div_(self, other):
+        """self /= other, in place."""
+        return self.__itruediv__(other)
+
+    multiply_, subtract_ = mul_, sub_
+
+    def true_divide_(self, other):
         """self /= other, in place."""
         return self.__itruediv__(other)
 

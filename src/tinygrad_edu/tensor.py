@@ -3,7 +3,9 @@
 This file holds storage, conversion and the autograd-facing API; the methods that
 compute are mixins: arithmetic in ``tensor_math.py``, reductions in
 ``tensor_reduce.py``, shapes and indexing in ``tensor_shape.py``, in-place ops in
-``inplace.py``. Every op runs through ``Function.apply`` (autograd.py).
+``inplace.py`` and ``tensor_inplace_math.py``, the smaller vocabulary (``addcmul``,
+``new_zeros``, ``stride``, ``register_hook``, ...) in ``tensor_vocab.py``. Every op
+runs through ``Function.apply`` (autograd.py).
 """
 import weakref
 
@@ -17,6 +19,7 @@ from .inplace import InplaceOps
 from .interop import InteropOps
 from .tensor_bitwise import BitwiseOps
 from .tensor_index import IndexOps
+from .tensor_inplace_math import InplaceMathOps
 from .tensor_math import TensorMath
 from .tensor_math_extra import MathOps
 from .tensor_movement import MovementOps
@@ -24,6 +27,7 @@ from .tensor_reduce import ReduceOps
 from .tensor_reduce_extra import ReduceExtraOps
 from .tensor_select import SelectOps
 from .tensor_shape import ShapeOps
+from .tensor_vocab import VocabOps
 
 _new = object.__new__
 
@@ -49,8 +53,8 @@ class Size(tuple):
         return n
 
 
-class Tensor(MathOps, InplaceOps, ShapeOps, IndexOps, MovementOps, SelectOps, TensorMath,
-             ReduceOps, ReduceExtraOps, InteropOps, BitwiseOps):
+class Tensor(VocabOps, InplaceMathOps, MathOps, InplaceOps, ShapeOps, IndexOps, MovementOps,
+             SelectOps, TensorMath, ReduceOps, ReduceExtraOps, InteropOps, BitwiseOps):
     """An n-dimensional array that can record the operations applied to it.
 
     ``Tensor(data)`` always makes a floating tensor (float32 unless ``dtype``

@@ -12,7 +12,6 @@ tensors differentiate through.
 """
 from . import functions as F
 from .backend import of_array as _backend_of
-from .tensor_math_extra import _inplace
 
 # the names tg.* gives a functional form (functional_math.py)
 FUNCTIONAL = ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
@@ -137,13 +136,7 @@ class BitwiseOps:
 
     def __rmod__(self, other): return self._lift(other).remainder(self)
 
-    # ---- in-place forms ---------------------------------------------------------------------
-    bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_not_ = (
-        _inplace(n) for n in ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"))
-    bitwise_left_shift_ = _inplace("bitwise_left_shift")
-    bitwise_right_shift_ = _inplace("bitwise_right_shift")
-    floor_divide_ = _inplace("floor_divide")
-
+    # ---- in-place operators (the ``x_`` methods: tensor_inplace_math.py) -------------------
     def __iand__(self, other): return self.bitwise_and_(other)
     def __ior__(self, other): return self.bitwise_or_(other)
     def __ixor__(self, other): return self.bitwise_xor_(other)

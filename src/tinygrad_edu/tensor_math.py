@@ -224,11 +224,17 @@ class TensorMath:
         return F.Cos.apply(self._floating())
 
     def abs(self):
-        """Absolute value; the gradient is sign(x) (0 at 0)."""
+        """Absolute value; the gradient is sign(x) (0 at 0). Bools are refused (PyTorch's
+        NotImplementedError)."""
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError('"abs" not implemented for tg.bool; convert with .long() '
+                                      "first, or use the bool tensor as it is")
         return F.Abs.apply(self)
 
     def sign(self):
-        """-1, 0 or 1 per element (zero gradient)."""
+        """-1, 0 or 1 per element (zero gradient); a bool tensor is its own sign."""
+        if self._data.dtype.kind == "b":
+            return self.clone()
         return F.Sign.apply(self)
 
     def step(self):
@@ -277,7 +283,9 @@ class TensorMath:
 
     # ---- activations ------------------------------------------------------------------------
     def relu(self):
-        """max(x, 0); the gradient is 1 where x > 0."""
+        """max(x, 0); the gradient is 1 where x > 0 (bools refused, as in PyTorch)."""
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
         return F.Relu.apply(self)
 
     def leaky_relu(self, negative_slope=0.01):

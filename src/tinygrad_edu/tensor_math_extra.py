@@ -1,7 +1,7 @@
 """The rest of PyTorch's elementwise math on ``Tensor`` (a mixin): logs, exponentials,
 trigonometry, rounding, remainders, two-input functions, predicates and logical ops,
-with PyTorch's dtype rules (integers compute in float32, rounding keeps them), its
-exception types and the in-place ``x_`` forms.
+with PyTorch's dtype rules (integers compute in float32, rounding keeps them) and
+exception types (their in-place ``x_`` forms are in tensor_inplace_math.py).
 
 Each method checks its arguments and calls one primitive of ``functions.math_ops``
 (or composes existing ops where that is exact: ``square`` is x * x, ``frac`` is
@@ -16,15 +16,6 @@ from .functions.special import Erfinv
 from .shapes import broadcast_shapes
 
 _ROUNDING_MODES = (None, "trunc", "floor")
-
-
-def _inplace(name, doc=None):
-    """The in-place form ``name_`` of method ``name``: its result written into self."""
-    def method(self, *args, **kwargs):
-        return self._commit(getattr(self, name)(*args, **kwargs), name + "_")
-    method.__name__ = name + "_"
-    method.__doc__ = doc or f"``{name}`` in place."
-    return method
 
 
 def _not_implemented(self, op):
@@ -272,23 +263,6 @@ class MathOps:
             return self.clone()
         return F.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
-    # ---- in-place forms -----------------------------------------------------------------------
-    log2_, log10_, log1p_, exp2_, expm1_ = (_inplace(n) for n in
-                                            ("log2", "log10", "log1p", "exp2", "expm1"))
-    rsqrt_, reciprocal_, square_ = (_inplace(n) for n in ("rsqrt", "reciprocal", "square"))
-    tan_, asin_, acos_, atan_, atan2_ = (_inplace(n) for n in
-                                         ("tan", "asin", "acos", "atan", "atan2"))
-    sinh_, cosh_, asinh_, acosh_, atanh_ = (_inplace(n) for n in
-                                            ("sinh", "cosh", "asinh", "acosh", "atanh"))
-    arcsin_, arccos_, arctan_, arctan2_ = asin_, acos_, atan_, atan2_
-    arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
-    sinc_, erfc_, erfinv_ = _inplace("sinc"), _inplace("erfc"), _inplace("erfinv")
-    floor_, ceil_, trunc_, frac_ = (_inplace(n) for n in ("floor", "ceil", "trunc", "frac"))
-    fix_, round_ = trunc_, _inplace("round")
-    remainder_, fmod_ = _inplace("remainder"), _inplace("fmod")
-    hypot_, copysign_, xlogy_ = (_inplace(n) for n in ("hypot", "copysign", "xlogy"))
-    lerp_, nan_to_num_ = _inplace("lerp"), _inplace("nan_to_num")
-
     # ---- predicates (bool results, no gradient) -----------------------------------------------
     def _predicate(self, fn, other_kinds):
         d = self._data
@@ -374,7 +348,3 @@ class MathOps:
     def logical_not(self):
         """Elementwise self == 0, a bool tensor."""
         return self._make(_backend_of(self._data).xp.logical_not(self._data))
-
-    logical_and_, logical_or_ = _inplace("logical_and"), _inplace("logical_or")
-    logical_xor_, logical_not_ = _inplace("logical_xor"), _inplace("logical_not")
-

@@ -92,6 +92,39 @@ class ShapeOps:
         """The dimensions reversed (the transpose of a matrix)."""
         return self.permute(*reversed(range(self._data.ndim)))
 
+    @property
+    def mT(self):  # noqa: N802 - PyTorch's name
+        """The last two dimensions swapped (a batch of matrices transposed; a view)."""
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    @property
+    def mH(self):  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a batch of matrices: ``mT`` (tensors here are real)."""
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    @property
+    def H(self):  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a matrix (2-D; real tensors: the transpose; a 0-d
+        tensor is returned as it is, as PyTorch still allows)."""
+        if self._data.ndim == 0:
+            return self
+        if self._data.ndim != 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self._data.ndim}-D tensor." + (
+                                   " For batches of matrices, consider using tensor.mH"
+                                   if self._data.ndim > 2 else ""))
+        return self.transpose(0, 1)
+
+    def reshape_as(self, other):
+        """``reshape(other.shape)``."""
+        return self.reshape(tuple(other.shape))
+
     def t(self):
         """Transpose of a tensor with at most 2 dimensions."""
         if self._data.ndim > 2:
