@@ -7,12 +7,14 @@
 
 enum tg_unary_op {
     TG_NEG = 0, TG_EXP = 1, TG_LOG = 2, TG_SQRT = 3, TG_ABS = 4, TG_TANH = 5,
-    TG_SIGMOID = 6, TG_RELU = 7, TG_LEAKY_RELU = 8, TG_STEP = 9
+    TG_SIGMOID = 6, TG_RELU = 7, TG_LEAKY_RELU = 8, TG_STEP = 9, TG_ERF = 10, TG_GELU = 11,
+    TG_GELU_TANH = 12
 };
 
 enum tg_binary_op {
     TG_ADD = 0, TG_SUB = 1, TG_MUL = 2, TG_DIV = 3, TG_POW = 4,
-    TG_MAXIMUM = 5, TG_MINIMUM = 6, TG_RELU_BACKWARD = 7, TG_LEAKY_RELU_BACKWARD = 8
+    TG_MAXIMUM = 5, TG_MINIMUM = 6, TG_RELU_BACKWARD = 7, TG_LEAKY_RELU_BACKWARD = 8,
+    TG_GELU_BACKWARD = 9, TG_GELU_TANH_BACKWARD = 10
 };
 
 enum tg_reduce_op { TG_SUM = 0, TG_MAX = 1, TG_MIN = 2 };
@@ -22,7 +24,8 @@ enum tg_reduce_op { TG_SUM = 0, TG_MAX = 1, TG_MIN = 2 };
 int tg_unary_f32(int op, double param, const float *x, int64_t n, float *out);
 int tg_unary_f64(int op, double param, const double *x, int64_t n, double *out);
 
-/* out[i] = op(a[i], b[i]); the activation backwards are (grad=a, x=b), param is
+/* out[i] = op(a[i], b[i]); the activation backwards are (grad=a, x=b) (relu's: its
+   output, equal where it matters), param is
    leaky_relu_backward's slope, ignored otherwise. */
 int tg_binary_f32(int op, double param, const float *a, const float *b, int64_t n, float *out);
 int tg_binary_f64(int op, double param, const double *a, const double *b, int64_t n,

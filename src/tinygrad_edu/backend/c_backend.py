@@ -50,7 +50,8 @@ _MIN_SIZE = {
     "exp": 0, "sigmoid": 0, "leaky_relu": 0, "relu": 2048, "log": 128, "tanh": 2048,
     "add": _MEMORY_BOUND, "sub": _MEMORY_BOUND, "mul": _MEMORY_BOUND, "div": _MEMORY_BOUND,
     "maximum": _MEMORY_BOUND, "minimum": _MEMORY_BOUND, "pow": 1 << 14,
-    "relu_backward": 0, "leaky_relu_backward": 0,
+    "relu_backward": 0, "leaky_relu_backward": 0, "erf": 0, "gelu": 0, "gelu_tanh": 0,
+    "gelu_backward": 0, "gelu_tanh_backward": 0,
     "sum": 1 << 16, "max": 1 << 16, "min": 1 << 16, "argmax": 1 << 16, "argmin": 1 << 16,
     "softmax": 0, "layer_norm": 0, "matmul": 2 * 64 ** 3, "unfold": 0, "unfold_copy": 1 << 17,
     "fold": 0,
@@ -62,7 +63,9 @@ _OP = {"neg": _lib.TG_NEG, "exp": _lib.TG_EXP, "log": _lib.TG_LOG, "sqrt": _lib.
        "add": _lib.TG_ADD, "sub": _lib.TG_SUB, "mul": _lib.TG_MUL, "div": _lib.TG_DIV,
        "pow": _lib.TG_POW, "maximum": _lib.TG_MAXIMUM, "minimum": _lib.TG_MINIMUM,
        "relu_backward": _lib.TG_RELU_BACKWARD,
-       "leaky_relu_backward": _lib.TG_LEAKY_RELU_BACKWARD,
+       "leaky_relu_backward": _lib.TG_LEAKY_RELU_BACKWARD, "erf": _lib.TG_ERF,
+       "gelu": _lib.TG_GELU, "gelu_tanh": _lib.TG_GELU_TANH,
+       "gelu_backward": _lib.TG_GELU_BACKWARD, "gelu_tanh_backward": _lib.TG_GELU_TANH_BACKWARD,
        "sum": _lib.TG_SUM, "max": _lib.TG_MAX, "min": _lib.TG_MIN, "argmax": _lib.TG_MAX,
        "argmin": _lib.TG_MIN}
 

@@ -109,6 +109,20 @@ if cp is not None:
     _relu_bw = _ek("T g, T x", "T y", "y = x > 0 ? g : (T)0", "relu_backward")
     _leaky_bw = _ek("T g, T x, T slope", "T y", "y = g * (x > 0 ? (T)1 : slope)",
                     "leaky_relu_backward")
+    # GELU as numpy_backend's (backend/_special.py): CUDA's erf and tanh
+    _erf = _ek("T x", "T y", "y = erf(x)", "erf")
+    _tanh_u = "T t = tanh((T)0.7978845608028654 * (x + (T)0.044715 * x * x * x));"
+    _gelu = _ek("T x", "T y", "y = (T)0.5 * x * ((T)1 + erf(x * (T)0.7071067811865476))",
+                "gelu")
+    _gelu_tanh = _ek("T x", "T y", _tanh_u + "y = (T)0.5 * x * ((T)1 + t)", "gelu_tanh")
+    _gelu_bw = _ek("T g, T x", "T y",
+                   "T cdf = (T)0.5 * ((T)1 + erf(x * (T)0.7071067811865476));"
+                   "y = g * (cdf + x * exp((T)-0.5 * x * x) * (T)0.3989422804014327)",
+                   "gelu_backward")
+    _gelu_tanh_bw = _ek("T g, T x", "T y", _tanh_u +
+                        "y = g * ((T)0.5 * ((T)1 + t) + (T)0.5 * x * ((T)1 - t * t)"
+                        " * (T)0.7978845608028654 * ((T)1 + (T)0.134145 * x * x))",
+                        "gelu_tanh_backward")
     _sgd_plain = _ek("T g, T wd, T neg_lr", "T p",
                      "T d = g; if (wd != (T)0) d = d + p * wd; p = p + d * neg_lr", "sgd")
     _sgd_mom = _ek(
@@ -140,12 +154,14 @@ if cp is not None:
     _UNARY = {"neg": cp.negative, "exp": cp.exp, "log": cp.log, "log1p": cp.log1p,
              "sqrt": cp.sqrt, "abs": cp.abs, "sign": _sign, "sin": cp.sin, "cos": cp.cos,
              "tanh": cp.tanh, "sigmoid": _sigmoid, "relu": lambda x: cp.maximum(x, _t(x, 0)),
-             "leaky_relu": lambda x, slope: _leaky(x, _t(x, slope)), "step": _step}
+             "leaky_relu": lambda x, slope: _leaky(x, _t(x, slope)), "step": _step,
+             "erf": _erf, "gelu": _gelu, "gelu_tanh": _gelu_tanh}
     _BINARY = {"add": cp.add, "sub": cp.subtract, "mul": cp.multiply, "div": cp.true_divide,
               "pow": cp.power, "maximum": cp.maximum, "minimum": cp.minimum,
               "eq": cp.equal, "ne": cp.not_equal, "lt": cp.less, "le": cp.less_equal,
               "gt": cp.greater, "ge": cp.greater_equal, "relu_backward": _relu_bw,
-              "leaky_relu_backward": lambda g, x, slope: _leaky_bw(g, x, _t(g, slope))}
+              "leaky_relu_backward": lambda g, x, slope: _leaky_bw(g, x, _t(g, slope)),
+              "gelu_backward": _gelu_bw, "gelu_tanh_backward": _gelu_tanh_bw}
 
 
 def unary(op, x, *params):

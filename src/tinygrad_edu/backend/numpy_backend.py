@@ -26,6 +26,7 @@ Movement (reshape, transpose, where, concatenate, indexing) uses ``xp``
 import numpy as np
 
 from ..shapes import conv_out_size as _out_size
+from . import _special
 
 name = "numpy"
 xp = np
@@ -74,14 +75,18 @@ def _leaky_relu_backward(g, x, slope):  # g where x > 0, else g * slope
 _UNARY = {"neg": np.negative, "exp": _quiet(np.exp), "log": _quiet(np.log),
          "log1p": _quiet(np.log1p), "sqrt": _quiet(np.sqrt), "abs": np.absolute,
          "sign": _sign, "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "sigmoid": _sigmoid,
-         "relu": _relu, "leaky_relu": _leaky_relu, "step": _step}
+         "relu": _relu, "leaky_relu": _leaky_relu, "step": _step,
+         "erf": lambda x: _special.erf_array(np, x), "gelu": lambda x: _special.gelu(np, x),
+         "gelu_tanh": _quiet(lambda x: _special.gelu_tanh(np, x))}
 
 _BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply,
           "div": _quiet(np.true_divide), "pow": _quiet(np.power),
           "maximum": np.maximum, "minimum": np.minimum,
           "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
           "gt": np.greater, "ge": np.greater_equal,
-          "relu_backward": _relu_backward, "leaky_relu_backward": _leaky_relu_backward}
+          "relu_backward": _relu_backward, "leaky_relu_backward": _leaky_relu_backward,
+          "gelu_backward": _quiet(lambda g, x: _special.gelu_grad(np, g, x)),
+          "gelu_tanh_backward": _quiet(lambda g, x: _special.gelu_tanh_grad(np, g, x))}
 
 
 def unary(op, x, *params):

@@ -5,8 +5,8 @@ composite op of the Tensor (mean, var, logsumexp, stack, repeat, ...) is built
 from these. Backward functions use only Tensor methods, so with
 ``create_graph=True`` the gradient is itself differentiable.
 """
-from .activations import (LeakyRelu, LeakyReluGrad, LogSoftmax, Relu, ReluGrad,  # noqa: F401
-                          Sigmoid, Softmax, Tanh)
+from .activations import (Gelu, GeluGrad, LeakyRelu, LeakyReluGrad, LogSoftmax,  # noqa: F401
+                          Relu, ReluGrad, Sigmoid, Softmax, Tanh)
 from .conv import Fold, MaxPool, MaxPoolGrad, Unfold  # noqa: F401
 from .elementwise import (Abs, Add, Cast, Clamp, Cos, Div, Erf, Exp, Heaviside,  # noqa: F401
                           Log, Maximum, Minimum, Mul, Neg, Pow, Sign, Sin, Sqrt, Step, Sub,

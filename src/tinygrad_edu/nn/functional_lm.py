@@ -5,7 +5,6 @@ Each is a composition of Tensor ops (integer indexing, mean, sqrt, erf, sigmoid)
 so autograd gives every gradient, of any order. Arguments are checked before
 anything is computed.
 """
-import math
 import numbers
 import operator
 
@@ -191,9 +190,6 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
 
 
 # ---- activations ---------------------------------------------------------------------------
-_SQRT_HALF = 1.0 / math.sqrt(2.0)
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-
 
 def gelu(input, approximate="none"):  # noqa: A002
     """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt(2))); with
@@ -206,10 +202,7 @@ def gelu(input, approximate="none"):  # noqa: A002
                            f"{approximate!r}")
     _tensor(input, "gelu", "input")
     _floating(input, "gelu")
-    if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * _SQRT_2_OVER_PI
-        return input * 0.5 * (inner.tanh() + 1.0)
-    return input * 0.5 * ((input * _SQRT_HALF).erf() + 1.0)
+    return _fn.Gelu.apply(input, approximate=approximate)
 
 
 def silu(input, inplace=False):  # noqa: A002
