@@ -1,5 +1,6 @@
-"""op_table rows for issue 18's elementwise math (tinygrad_edu.tensor_math_extra) and the
-activations of nn.functional_act, each against numpy. Activations with corners are shifted
+"""op_table rows for issue 18's elementwise math (tinygrad_edu.tensor_math_extra), the
+activations of nn.functional_act and the smaller vocabulary (addcmul, rsub, alpha=, in-place
+forms on non-leaves...), each against numpy. Activations with corners are shifted
 onto a domain that keeps away from them (hardswish(x + 3) on ``nonzero``...).
 
 Domains keep finite differences off the kinks: inverse trigonometry on ``unit``, logs
@@ -200,13 +201,68 @@ def act_rows(Row):
     ]
 
 
+M2 = S.shapes(min_dims=2, allow_zero=True).map(lambda s: ((s,), {}))
+
+
+def _on_copy(method, *args, **kw):
+    """x -> (x * 1.0).method(*args): an in-place op on a non-leaf, recorded by _commit."""
+    def fn(x):
+        y = x * 1.0
+        out = getattr(y, method)(*[x if a == "x" else a for a in args], **kw)
+        assert out is y
+        return y
+    return fn
+
+
+def vocab_rows(Row):
+    """Rows for the smaller vocabulary (tensor_vocab.py) and the in-place forms
+    (tensor_inplace_math.py) differentiated through _commit."""
+    return [
+        Row("addcmul", lambda a, b, c: tg.addcmul(a, b, c, value=-1.5),
+            lambda a, b, c: a + -1.5 * b * c, T, smooth=True),
+        Row("addcmul_method", lambda a, b, c: a.addcmul(b, c), lambda a, b, c: a + b * c, T),
+        Row("addcdiv", lambda a, b, c: tg.addcdiv(a, b, c, value=0.5),
+            lambda a, b, c: a + 0.5 * b / c, T, ("any", "any", "pos"), smooth=True),
+        Row("addcdiv_method", lambda a, b, c: a.addcdiv(b, c), lambda a, b, c: a + b / c, T,
+            ("any", "any", "pos")),
+        Row("rsub_fn", lambda a, b: tg.rsub(a, b, alpha=2.5), lambda a, b: b - 2.5 * a, B),
+        Row("rsub_scalar_fn", lambda x: tg.rsub(x, 1.5), lambda x: 1.5 - x, U),
+        Row("add_alpha", lambda a, b: a.add(b, alpha=-0.5), lambda a, b: a - 0.5 * b, B),
+        Row("add_alpha_fn", lambda a, b: tg.add(a, b, alpha=2), lambda a, b: a + 2 * b, B),
+        Row("sub_alpha", lambda a, b: tg.sub(a, b, alpha=3), lambda a, b: a - 3 * b, B),
+        Row("subtract", lambda a, b: tg.subtract(a, b, alpha=0.5), lambda a, b: a - 0.5 * b,
+            B),
+        Row("neg_fn", lambda x: tg.neg(x), np.negative, U),
+        Row("negative", lambda x: x.negative(), np.negative, U),
+        Row("absolute", lambda x: tg.absolute(x), np.abs, U, "nonzero"),
+        Row("sgn", lambda x: x.sgn(), np.sign, U, "nonzero"),
+        Row("clamp_min", lambda x: tg.clamp_min(x, -0.5), lambda x: np.maximum(x, -0.5), U,
+            "clamp"),
+        Row("clamp_max_method", lambda x: x.clamp_max(0.5), lambda x: np.minimum(x, 0.5), U,
+            "clamp"),
+        Row("clamp_min_tensor", lambda a, b: a.clamp_min(b), np.maximum, B, "distinct"),
+        Row("reshape_as", lambda x: x.reshape_as(x.reshape(-1)), lambda x: x.reshape(-1), U),
+        Row("mT", lambda x: x.mT, lambda x: np.swapaxes(x, -1, -2), M2),
+        Row("mH", lambda x: x.mH * 2.0, lambda x: np.swapaxes(x, -1, -2) * 2.0, M2),
+        Row("exp_inplace", _on_copy("exp_"), np.exp, U, smooth=True),
+        Row("pow_inplace", _on_copy("pow_", 3), lambda x: x ** 3, U, smooth=True),
+        Row("clamp_inplace", _on_copy("clamp_", -0.5, 0.5), lambda x: np.clip(x, -0.5, 0.5), U,
+            "clamp"),
+        Row("addcmul_inplace", _on_copy("addcmul_", "x", "x", value=0.5),
+            lambda x: x + 0.5 * x * x, U, smooth=True),
+        Row("sub_alpha_inplace", _on_copy("sub_", "x", alpha=0.25), lambda x: 0.75 * x, U),
+        Row("neg_inplace", _on_copy("neg_"), np.negative, U),
+    ]
+
+
 REQUIRED_MATH = """log2 log10 log1p exp2 expm1 rsqrt reciprocal square float_power tan asin acos
 atan atan2 sinh cosh asinh acosh atanh sinc erfc erfinv floor ceil trunc round frac div_floor
 div_trunc remainder fmod copysign logaddexp hypot xlogy lerp nan_to_num elu selu celu softplus
 softsign mish hardswish hardsigmoid hardtanh relu6 logsigmoid softmin glu prelu threshold tanhshrink
-hardshrink softshrink""".split()
+hardshrink softshrink addcmul addcdiv rsub_fn add_alpha sub_alpha subtract neg_fn negative
+absolute sgn clamp_min clamp_max_method reshape_as mT mH exp_inplace addcmul_inplace""".split()
 
 
 def rows(Row):
     """The rows, built with op_table's Row class."""
-    return math_rows(Row) + act_rows(Row)
+    return math_rows(Row) + act_rows(Row) + vocab_rows(Row)
