@@ -1,6 +1,7 @@
 /* Elementwise template, expanded per dtype by instantiate.h. */
 #include "vexp_t.h"
 #include "vmath_t.h"
+#include "verf_t.h"
 
 static T TG_FN(sigmoid1)(T v)
 {
@@ -9,16 +10,16 @@ static T TG_FN(sigmoid1)(T v)
     return v >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
-/* GELU, x Phi(x), with Phi through libm's erf (PyTorch's formula), and its tanh
+/* GELU, x Phi(x), with Phi through erf (PyTorch's formula), and its tanh
    approximation 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3); their
    derivatives Phi(x) + x phi(x) and 0.5 (1 + t) + 0.5 x (1 - t^2) u'. */
 #define TG_SQRT1_2 0.70710678118654752440
 #define TG_INV_SQRT_2PI 0.39894228040143267794
 #define TG_SQRT_2_PI 0.79788456080286535588
-static inline T TG_FN(gelu1)(T v) { return (T)0.5 * v * (1 + TG_M(erf)(v * (T)TG_SQRT1_2)); }
+static inline T TG_FN(gelu1)(T v) { return (T)0.5 * v * (1 + TG_FN(verf)(v * (T)TG_SQRT1_2)); }
 static inline T TG_FN(gelu_d)(T v)
 {
-    return (T)0.5 * (1 + TG_M(erf)(v * (T)TG_SQRT1_2))
+    return (T)0.5 * (1 + TG_FN(verf)(v * (T)TG_SQRT1_2))
            + v * TG_FN(vexp)((T)-0.5 * v * v) * (T)TG_INV_SQRT_2PI;
 }
 static inline T TG_FN(gelu_tanh1)(T v)
@@ -50,7 +51,7 @@ static void TG_FN(unary_range)(void *vc, int64_t lo, int64_t hi)
     case TG_RELU: TG_LOOP1((v >= zero || v != v) ? v : zero);
     case TG_LEAKY_RELU: TG_LOOP1(v > zero ? v : v * s);
     case TG_STEP: TG_LOOP1(v > zero ? one : zero);
-    case TG_ERF: TG_LOOP1(TG_M(erf)(v));
+    case TG_ERF: TG_LOOP1(TG_FN(verf)(v));
     case TG_GELU: TG_LOOP1(TG_FN(gelu1)(v));
     case TG_GELU_TANH: TG_LOOP1(TG_FN(gelu_tanh1)(v));
     }
