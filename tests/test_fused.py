@@ -98,7 +98,8 @@ def test_act_backward_guard_regions(dt, shape):
                     CB._ptr(k, cs)) == 0
     assert untouched(cbuf, cols)
     np.testing.assert_allclose(cs, R.sum(g, (0,)), rtol=50 * EPS[dt], atol=1e-12)
-    assert k.binary(9, 0.0, CB._ffi.NULL, CB._ffi.NULL, 1, CB._ffi.NULL) == -1
+    unknown = CB._lib.TG_GELU_TANH_BACKWARD + 1  # one past the last binary op
+    assert k.binary(unknown, 0.0, CB._ffi.NULL, CB._ffi.NULL, 1, CB._ffi.NULL) == -1
 
 
 # ---- softmax-cross-entropy ---------------------------------------------------------
