@@ -19,7 +19,7 @@ from .math_ops import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Ceil,  # no
                        Lerp, Log1p, Log2, Log10, LogAddExp, NanToNum, Remainder, Round,
                        Rsqrt, Sinc, Sinh, Tan, Trunc, XLogY)
 from .matmul import Einsum, Linear, MatMul  # noqa: F401
-from .norm import LayerNorm, LayerNormGrad, MaskedScale  # noqa: F401
+from .norm import BatchNorm, BatchNormGrad, LayerNorm, LayerNormGrad, MaskedScale  # noqa: F401
 from .movement import Cat, Expand, GetItem, IndexAdd, Permute, Reshape  # noqa: F401
 from .reduce import Amax, Amin, Sum  # noqa: F401
 from .rnn import GRUCell, GRULayer, LSTMCell, LSTMLayer  # noqa: F401
