@@ -63,4 +63,7 @@ CASES = [
      TypeError, r"RNG state must be a tg\.uint8 tensor from get_state\(\)"),
     ("Generator on cuda", lambda: tg.Generator("cuda"), RuntimeError,
      r"tg\.Generator: only CPU generators exist, got device cuda"),
+    ("tg.bfloat16 (no numpy twin)", lambda: tg.bfloat16, AttributeError,
+     r"tg\.bfloat16 does not exist: tensors are stored by numpy, which has no bfloat16; use "
+     r"tg\.float16 \(half\) or tg\.float32"),
 ]

@@ -32,3 +32,11 @@ from .utils import viz  # noqa: E402,F401
 from . import cuda  # noqa: E402,F401 - imports CuPy only when asked
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # torch.bfloat16 has no tg twin: say why instead of a bare AttributeError
+    if name == "bfloat16":
+        raise AttributeError("tg.bfloat16 does not exist: tensors are stored by numpy, which has "
+                             "no bfloat16; use tg.float16 (half) or tg.float32")
+    raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
