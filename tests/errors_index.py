@@ -106,4 +106,10 @@ CASES = [
     ("encoder layer activation",
      lambda: nn.TransformerEncoderLayer(8, 2, activation="tanh"), RuntimeError,
      r"activation should be relu/gelu, not tanh"),
+    ("select index out of range", lambda: tg.zeros(3, 4).select(0, 5), IndexError,
+     r"select\(\): index 5 out of range for tensor of size \[3, 4\] at dimension 0"),
+    ("tensor_split into 0 sections", lambda: tg.zeros(3).tensor_split(0), RuntimeError,
+     r"number of sections must be larger than 0, got 0"),
+    ("cumsum into bool", lambda: tg.tensor([1, 2]).cumsum(0, dtype=tg.bool),
+     NotImplementedError, r'"cumsum_out_cpu" not implemented for \'Bool\''),
 ]

@@ -138,3 +138,30 @@ def test_einsum_list_form_implicit_output_and_broadcasting(torch):
     np.testing.assert_allclose(npy(tg.einsum("ij,ij->ij", tg.tensor(x), tg.tensor(b[:2]))),
                                torch.einsum("ij,ij->ij", torch.tensor(x),
                                             torch.tensor(b[:2])).numpy())
+
+
+@pytest.mark.parametrize("args", [(3, 1), ([1, 3], 1), ([1, -1], 1), ([3, 1], 1), ([0, 10], 0),
+                                  (2, 0), (5, 1), ("tensor", 0)])
+def test_tensor_split_as_torch(torch, args):
+    cuts, dim = args
+    t, x = torch.arange(12.0).reshape(3, 4), tg.arange(12.0).reshape(3, 4)
+    ours = tg.tensor_split(x, tg.tensor([1, 2]) if cuts == "tensor" else cuts, dim)
+    theirs = torch.tensor_split(t, torch.tensor([1, 2]) if cuts == "tensor" else cuts, dim)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_select_is_a_view_with_the_dim_removed(torch):
+    x = tg.arange(12.0).reshape(3, 4).requires_grad_()
+    np.testing.assert_array_equal(tg.select(x, 1, -1).detach().numpy(), [3.0, 7.0, 11.0])
+    x.select(0, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.eye(3)[2][:, None].repeat(4, 1))
+    base = tg.zeros(2, 3)
+    base.select(1, 0).fill_(5.0)
+    np.testing.assert_array_equal(base.numpy(), [[5, 0, 0], [5, 0, 0]])
+
+
+def test_cumsum_to_bool_refused_as_torch():
+    with pytest.raises(NotImplementedError, match="cumsum"):
+        tg.tensor([1, 2]).cumsum(0, dtype=tg.bool)

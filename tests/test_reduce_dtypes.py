@@ -100,11 +100,7 @@ def test_reduction_dtype_and_values_as_torch(name, f, dtype):
                                  "float32", "float64"])
 @pytest.mark.parametrize("dtype", ["uint8", "int8", "int32", "int64", "bool", "float32"])
 @pytest.mark.parametrize("name,f", WITH_DTYPE, ids=[r[0] for r in WITH_DTYPE])
-def test_reduction_with_dtype_argument_as_torch(name, f, dtype, out, request):
-    if name == "cumsum" and out == "bool":
-        # cumsum lives in tensor_index.py (another engineer's file): it still sums bools
-        request.applymarker(pytest.mark.xfail(strict=True, reason="cumsum(dtype=bool) should "
-                                              "raise NotImplementedError as PyTorch's"))
+def test_reduction_with_dtype_argument_as_torch(name, f, dtype, out):
     ours = _run(tg, lambda m, x: f(m, x, getattr(m, out)), dtype)
     _same(ours, _run(torch, lambda m, x: f(m, x, getattr(m, out)), dtype))
 

@@ -27,7 +27,7 @@ _FUNCTIONAL = (
     "squeeze", "unsqueeze", "transpose", "permute", "eq", "ne", "lt", "le", "gt", "ge",
     "all", "any", "erf", "masked_fill", "tril", "triu", "cumsum", "flip", "gather", "scatter",
     "scatter_add", "index_select", "sort", "argsort", "topk", "narrow", "split", "chunk",
-    "unflatten", "repeat_interleave", "multinomial",
+    "unflatten", "repeat_interleave", "multinomial", "select", "tensor_split",
 ) + (  # issue 18: elementwise math, predicates and logical ops
     "log2", "log10", "exp2", "log1p", "expm1", "rsqrt", "reciprocal", "square", "floor", "ceil",
     "round", "trunc", "fix", "frac", "erfc", "tan", "asin", "arcsin", "acos", "arccos", "atan",

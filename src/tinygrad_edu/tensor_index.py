@@ -70,6 +70,8 @@ class IndexOps:
         """Running sum along dim; integers and bools sum as int64, as in PyTorch."""
         x = self.to(dtype) if dtype is not None else \
             self.long() if self._data.dtype.kind in "biu" else self
+        if x._data.dtype == np.bool_:
+            raise NotImplementedError('"cumsum_out_cpu" not implemented for \'Bool\'')
         ax = self._axis(dim)
         if x._data.ndim == 0:
             return F.Cumsum.apply(x.reshape(1), axis=0).reshape(())
@@ -241,6 +243,33 @@ class IndexOps:
             sizes = [min(size, n - s) for s in range(0, n, size)] if n else [0]
         starts = np.cumsum([0] + sizes[:-1])
         return tuple(self.narrow(ax, int(s), k) for s, k in zip(starts, sizes))
+
+    def select(self, dim, index):
+        """The slice at ``index`` along dim, with that dim removed (a view): x.select(1, i)
+        is x[:, i]."""
+        ax = self._axis(dim)
+        n = self._data.shape[ax]
+        if not -n <= index < n:
+            raise IndexError(f"select(): index {index} out of range for tensor of size "
+                             f"{list(self._data.shape)} at dimension {ax}")
+        return self[(slice(None),) * ax + (int(index),)]
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        """Pieces along dim: ``n`` sections as equal as can be (the first ones one longer),
+        or cut before each of the listed indices (a list, or a 1-D integer tensor)."""
+        ax = self._axis(dim)
+        n = self._data.shape[ax]
+        cuts = indices_or_sections
+        if hasattr(cuts, "_data"):
+            cuts = cuts._data.tolist() if cuts.ndim == 1 else int(cuts.item())
+        if isinstance(cuts, (list, tuple)):
+            bounds = [0] + [min(max(int(c) + (n if c < 0 else 0), 0), n) for c in cuts] + [n]
+        else:
+            k = int(cuts)
+            if k <= 0:
+                raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+            bounds = [i * (n // k) + min(i, n % k) for i in range(k + 1)]
+        return tuple(self.narrow(ax, a, max(b - a, 0)) for a, b in zip(bounds, bounds[1:]))
 
     def chunk(self, chunks, dim=0):
         """Up to ``chunks`` pieces of equal size along dim (the last may be smaller)."""
