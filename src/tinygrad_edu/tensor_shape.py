@@ -92,21 +92,21 @@ class ShapeOps:
         """The dimensions reversed (the transpose of a matrix)."""
         return self.permute(*reversed(range(self._data.ndim)))
 
+    def _matrices_t(self, name):
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of "
+                               f"matrices. Got {self._data.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
     @property
     def mT(self):  # noqa: N802 - PyTorch's name
         """The last two dimensions swapped (a batch of matrices transposed; a view)."""
-        if self._data.ndim < 2:
-            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
-                               f"Got {self._data.ndim}-D tensor.")
-        return self.transpose(-2, -1)
+        return self._matrices_t("mT")
 
     @property
     def mH(self):  # noqa: N802 - PyTorch's name
         """The conjugate transpose of a batch of matrices: ``mT`` (tensors here are real)."""
-        if self._data.ndim < 2:
-            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. "
-                               f"Got {self._data.ndim}-D tensor.")
-        return self.transpose(-2, -1)
+        return self._matrices_t("mH")
 
     @property
     def H(self):  # noqa: N802 - PyTorch's name
