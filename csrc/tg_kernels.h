@@ -173,6 +173,13 @@ int tg_maxpool_backward_f32(const float *grad, const int64_t *arg, int64_t n, in
 int tg_maxpool_backward_f64(const double *grad, const int64_t *arg, int64_t n, int64_t c,
                             int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t dh,
                             int64_t dw, int64_t sh, int64_t sw, double *out);
+/* One LSTM step's pointwise part: gates (rows, 4n) in order i, f, g, o and c (rows, n) give
+   h, c2 (rows, n), k1 (rows, 4n), k2 and f (rows, n); see csrc/lstm_t.h. All contiguous
+   and apart. -1 for a negative size. */
+int tg_lstm_cell_f32(const float *gates, const float *c, int64_t rows, int64_t n, float *h,
+                     float *c2, float *k1, float *k2, float *f);
+int tg_lstm_cell_f64(const double *gates, const double *c, int64_t rows, int64_t n, double *h,
+                     double *c2, double *k1, double *k2, double *f);
 /* Rows added at indices (an embedding's backward): out (rows, cols) += src (n, cols) at
    the rows idx (n), in order (numpy's add.at); -rows <= idx < rows. -1 for a bad size
    or index (nothing written). */

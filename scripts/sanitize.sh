@@ -59,7 +59,7 @@ echo "== kernel tests under ASan + UBSan (fuzz: $TG_FUZZ_EXAMPLES examples per t
 set +e
 tests=()
 for f in tests/test_c_backend.py tests/test_gemm.py tests/test_fused.py tests/test_fuzz_kernels.py \
-         tests/test_conv_kernels.py tests/test_layernorm_kernels.py tests/test_batchnorm_kernels.py tests/test_index_add_kernel.py \
+         tests/test_conv_kernels.py tests/test_layernorm_kernels.py tests/test_batchnorm_kernels.py tests/test_index_add_kernel.py tests/test_lstm_kernel.py \
          tests/test_optim.py tests/test_losses.py tests/test_nn_layers.py; do
     [ -e "$f" ] && tests+=("$f")  # test_fused.py: where the fused kernels exist
 done

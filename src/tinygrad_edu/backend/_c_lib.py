@@ -49,7 +49,7 @@ class Kernels:
         for kind in ("unary", "binary", "reduce", "matmul", "softmax", "linear",
                      "softmax_xent", "sgd", "adam", "im2col", "col2im", "maxpool",
                      "maxpool_backward", "layer_norm", "layer_norm_grad", "batch_norm",
-                     "batch_norm_grad", "index_add"):
+                     "batch_norm_grad", "index_add", "lstm_cell"):
             setattr(self, kind, getattr(lib, f"tg_{kind}_{sfx}"))
 
 

@@ -18,7 +18,7 @@ from ._c_lib import KERNELS as _KERNELS, buf as _buf, check as _check, contig as
 from ._c_lib import ffi as _ffi, lib as _lib, ptr as _ptr, result as _result
 from .numpy_backend import _BINARY, _UNARY
 from .c_fused import adam_step, sgd_step, softmax_cross_entropy  # noqa: F401
-from .c_fused import batch_norm, batch_norm_grad, index_add  # noqa: F401
+from .c_fused import batch_norm, batch_norm_grad, index_add, lstm_cell  # noqa: F401
 
 name = "c"
 xp = np

@@ -147,3 +147,18 @@ def index_add(out, index, src):
     _check(k.index_add(_buf(k.ctype, out), _buf("int64_t[]", idx), _buf(k.ctype, src),
                        len(idx), out.shape[0], cols))
     return out
+
+
+def lstm_cell(gates, c, h, c2, k1, k2, f):
+    """numpy_backend.lstm_cell in C, one pass a row, when every array is contiguous and
+    of the gates' dtype (else the specification)."""
+    k = _KERNELS.get(gates.dtype)
+    arrays = (gates, c, h, c2, k1, k2, f)
+    if (k is None or gates.ndim != 2 or any(a.dtype != gates.dtype for a in arrays)
+            or not all(a.flags.c_contiguous and a.flags.aligned for a in arrays)
+            or gates.shape != (c.shape[0], 4 * c.shape[-1])
+            or any(a.shape != c.shape for a in (h, c2, k2, f)) or k1.shape != gates.shape
+            or np.may_share_memory(c, c2) or np.may_share_memory(c, h)):  # C reads restrict
+        return _ref.lstm_cell(gates, c, h, c2, k1, k2, f)
+    _check(k.lstm_cell(*(_buf(k.ctype, a) for a in arrays[:2]), c.shape[0], c.shape[1],
+                       *(_buf(k.ctype, a) for a in arrays[2:])))

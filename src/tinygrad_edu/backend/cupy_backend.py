@@ -352,3 +352,9 @@ def index_add(out, index, src):
     import cupyx
     cupyx.scatter_add(out, index, src)
     return out
+
+
+def lstm_cell(gates, c, h, c2, k1, k2, f):
+    """numpy_backend.lstm_cell on the GPU (the same code on CuPy arrays)."""
+    from . import _recurrent
+    _recurrent.lstm_cell(cp, _sigmoid, gates, c, h, c2, k1, k2, f)

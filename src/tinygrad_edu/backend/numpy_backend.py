@@ -15,10 +15,10 @@ tested equal to this module (the specification):
   ``fold(cols, size, ...)`` (col2im): the windows of a convolution or pooling
 - ``max_pool(x, kernel, dilation, stride)`` -> (values, argmax) and its gradient
   ``max_pool_backward(grad, arg, size, kernel, dilation, stride)``
-- ``index_add(out, index, src)``: rows of src added in place at integer indices
-- the fused kernels, where one pass beats a chain of the above:
-  ``softmax(x, axis, log)``, ``linear(x, w, b)``, ``softmax_cross_entropy``,
-  ``sgd_step``, ``adam_step``, ``batch_norm`` / ``batch_norm_grad`` (training)
+- the fused kernels, where one pass beats a chain of the above: ``softmax(x, axis,
+  log)``, ``linear(x, w, b)``, ``softmax_cross_entropy``, ``sgd_step``, ``adam_step``,
+  ``batch_norm`` / ``batch_norm_grad``, ``index_add`` (rows added at indices, in
+  place) and ``lstm_cell`` (one LSTM step's pointwise part, in place)
 
 Movement (reshape, transpose, where, concatenate, indexing) uses ``xp``
 (numpy here, CuPy on a GPU) directly: no kernel needed.
@@ -26,7 +26,7 @@ Movement (reshape, transpose, where, concatenate, indexing) uses ``xp``
 import numpy as np
 
 from ..shapes import conv_out_size as _out_size
-from . import _special
+from . import _recurrent, _special
 
 name = "numpy"
 xp = np
@@ -217,11 +217,15 @@ def max_pool_backward(grad, arg, size, kernel, dilation=(1, 1), stride=(1, 1)):
 
 
 def index_add(out, index, src):
-    """out[index[i]] += src[i] for each i in order (index 1-D integers, -n <= index < n
-    with n = len(out); src [len(index), *out.shape[1:]]): in place, returns out. The
-    adjoint of picking rows: an embedding's backward."""
+    """out[index[i]] += src[i] in order (index 1-D, -len(out) <= index < len(out)); in
+    place, returns out. The adjoint of picking rows: an embedding's backward."""
     np.add.at(out, index, src)
     return out
+
+
+def lstm_cell(gates, c, h, c2, k1, k2, f):
+    """One LSTM step's pointwise part, written into h, c2, k1, k2, f (_recurrent.py)."""
+    _recurrent.lstm_cell(np, _sigmoid, gates, c, h, c2, k1, k2, f)
 
 
 # ---- fused kernels -----------------------------------------------------------------

@@ -8,8 +8,8 @@ Forwards run on arrays with the backend's kernels. Backwards are Tensor ops, eac
 step's gradient one formula (_lstm_grad, _gru_grad) fed with factors forward computed
 (first order) or with the same factors recomputed from the saved inputs as Tensor ops
 when backward itself records a graph (create_graph), so gradients are differentiable
-like the composition's. The pointwise math is written once for arrays
-(_lstm_pointwise, _gru_pointwise) and once for Tensors (_lstm_factors, _gru_factors),
+like the composition's. The pointwise math is written once for arrays (the backend's
+lstm_cell kernel, _gru_pointwise) and once for Tensors (_lstm_factors, _gru_factors),
 shared by the cell and the layer.
 
 The LSTM cell takes the gates (both GEMMs' sum); the GRU cell takes the input half
@@ -26,29 +26,8 @@ def _cat(ts):
     return Cat.apply(*ts, axis=ts[0].ndim - 1)
 
 
-# ---- the LSTM step's pointwise part, written once for the cell and the layer -------------
-def _lstm_pointwise(be, gates, c, h, c2, k1):
-    """Arrays: from the gates [..., 4n] (order i, f, g, o) and c, write h' into h, c'
-    into c2 and K1 (the four gates' factors: each activation's derivative times what
-    it multiplies) into k1; return K2 = o * (1 - tanh(c')^2) and f (a view)."""
-    xp, n = be.xp, c.shape[-1]
-    s = be.unary("sigmoid", gates)          # i, f and o (the g columns are unused)
-    g = xp.tanh(gates[..., 2 * n:3 * n])
-    i, f, o = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
-    xp.multiply(f, c, out=c2)
-    ig = i * g
-    c2 += ig
-    tc = xp.tanh(c2)
-    xp.multiply(o, tc, out=h)
-    xp.subtract(1, s, out=k1)
-    k1 *= s                                 # sigmoid' of i, f and o
-    k1[..., :n] *= g
-    k1[..., n:2 * n] *= c
-    xp.subtract(i, ig * g, out=k1[..., 2 * n:3 * n])   # i * (1 - g^2)
-    k1[..., 3 * n:] *= tc
-    return o - h * tc, f                                # o * (1 - tc^2)
-
-
+# ---- the LSTM step's pointwise part: the backend's lstm_cell kernel (arrays), and ----------
+# ---- the same as differentiable Tensor ops (what backward recomputes) -------------------
 def _lstm_factors(gates, c):
     """Tensors: (h', c', K1, K2, f) as differentiable functions of the gates and c
     (what backward recomputes under create_graph)."""
@@ -73,15 +52,15 @@ class LSTMCell(Function):
     c' = sigmoid(f) * c + sigmoid(i) * tanh(g), h' = sigmoid(o) * tanh(c'); the result
     is h' and c' side by side, [..., 2 * hidden].
 
-    Backward reads K1, K2 and f (see _lstm_pointwise): forward's arrays, or the same
+    Backward reads K1, K2 and f (see the backend's lstm_cell): forward's arrays, or the same
     recomputed from the saved gates and c as Tensor ops under create_graph."""
     @staticmethod
     def forward(ctx, gates, c):
-        n = c.shape[-1]
-        out = ctx.backend.xp.empty(c.shape[:-1] + (2 * n,), dtype=c.dtype)
-        ctx.k1 = ctx.backend.xp.empty_like(gates, dtype=c.dtype)
-        ctx.k2, ctx.f = _lstm_pointwise(ctx.backend, gates, c, out[..., :n], out[..., n:],
-                                        ctx.k1)
+        n, xp = c.shape[-1], ctx.backend.xp
+        out = xp.empty(c.shape[:-1] + (2 * n,), dtype=c.dtype)
+        ctx.k1 = xp.empty_like(gates, dtype=c.dtype)
+        ctx.k2, ctx.f = xp.empty_like(c), xp.empty_like(c)
+        ctx.backend.lstm_cell(gates, c, out[..., :n], out[..., n:], ctx.k1, ctx.k2, ctx.f)
         ctx.save_for_backward(gates, c)   # read only to recompute under create_graph
         return out
     @staticmethod
@@ -126,7 +105,7 @@ class LSTMLayer(Function):
             gates = be.matmul(h, w_hh, False, True)
             gates += gi[t]
             c2 = out[T] if s == T - 1 else cbuf[s % 2]
-            k2[t], f[t] = _lstm_pointwise(be, gates, c, out[t], c2, k1[t])
+            be.lstm_cell(gates, c, out[t], c2, k1[t], k2[t], f[t])
             h, c = out[t], c2
         ctx.k1, ctx.k2, ctx.f, ctx.hprev, ctx.reverse = k1, k2, f, hprev, reverse
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, *b)
