@@ -140,24 +140,26 @@ class Function(Node):
         gradient flows back through it), the result (``raw``, as forward returned it)
         a detached twin of the output, anything else a constant; note the version of
         each input and the output."""
-        saved, versions = [], []
         out = result._data
+        saved, versions = [], []
         for x in self.saved:
-            if x is None:
-                t = None
-            elif x is raw or x is out:
-                self._out_at = len(saved)
-                t = result._make(out)
-                t._version = result._version  # a twin: shares the output's counter
-                versions.append(("output", t, t._version[0]))
-            else:
-                for i, t in enumerate(inputs):
-                    if t._data is x:
-                        versions.append((i, t, t._version[0]))
-                        break
+            if x is not None:
+                if x is raw or x is out:
+                    self._out_at = len(saved)
+                    x = result._make(out)
+                    x._version = v = result._version  # a twin: shares the output's counter
+                    versions.append(("output", x, v[0]))
                 else:
-                    t = result._make(self.backend.xp.asarray(x))
-            saved.append(t)
+                    i = 0  # a counter, not enumerate: ~0.15 us less for a Mul
+                    for t in inputs:
+                        if t._data is x:
+                            x = t
+                            versions.append((i, t, t._version[0]))
+                            break
+                        i += 1
+                    else:
+                        x = result._make(self.backend.xp.asarray(x))
+            saved.append(x)
         self.saved = tuple(saved)
         self._versions = tuple(versions)
 
