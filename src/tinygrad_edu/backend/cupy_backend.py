@@ -13,6 +13,7 @@ from_host, to_host, scalar, synchronize) is CuPy's alone.
 import numpy as np
 
 from ..device import device as _device
+from . import _windows
 from . import numpy_backend as _ref
 from ._cuda_src import ROW_KERNELS as _ROW_KERNELS
 
@@ -323,17 +324,17 @@ def adam_step(p, grad, m, v, step, lr, beta1, beta2, eps, weight_decay=0.0,
 
 def unfold(x, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
     """numpy_backend.unfold on the GPU (one strided copy per kernel tap)."""
-    return _ref._unfold_with(cp, x, kernel, dilation, padding, stride)
+    return _windows.unfold(cp, x, kernel, dilation, padding, stride)
 
 
 def fold(cols, size, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
     """numpy_backend.fold on the GPU (one strided add per kernel tap)."""
-    return _ref._fold_with(cp, cols, size, kernel, dilation, padding, stride)
+    return _windows.fold(cp, cols, size, kernel, dilation, padding, stride)
 
 
 def max_pool(x, kernel, dilation=(1, 1), stride=(1, 1)):
     """numpy_backend.max_pool on the GPU."""
-    return _ref._max_pool_with(cp, x, kernel, dilation, stride)
+    return _windows.max_pool(cp, x, kernel, dilation, stride)
 
 
 def max_pool_backward(grad, arg, size, kernel, dilation=(1, 1), stride=(1, 1)):

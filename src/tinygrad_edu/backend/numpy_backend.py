@@ -25,8 +25,7 @@ Movement (reshape, transpose, where, concatenate, indexing) uses ``xp``
 """
 import numpy as np
 
-from ..shapes import conv_out_size as _out_size
-from . import _recurrent, _special
+from . import _recurrent, _special, _windows
 
 name = "numpy"
 xp = np
@@ -134,75 +133,24 @@ def matmul(a, b, ta=False, tb=False):
 
 
 # ---- convolution: im2col and col2im -------------------------------------------------
-def _windows(size, kernel, dilation, padding, stride):
-    """For each kernel tap (i, j), the strided slices of the padded image it reads."""
-    (h, w), (kh, kw), (dh, dw) = size, kernel, dilation
-    oh = _out_size(h, kh, dh, padding[0], stride[0])
-    ow = _out_size(w, kw, dw, padding[1], stride[1])
-    taps = [(i, j, slice(i * dh, i * dh + stride[0] * (oh - 1) + 1, stride[0]),
-             slice(j * dw, j * dw + stride[1] * (ow - 1) + 1, stride[1]))
-            for i in range(kh) for j in range(kw)]
-    return oh, ow, taps
-
-
-def _unfold_with(xp, x, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
-    """im2col on module xp (numpy or cupy): see unfold."""
-    n, c, h, w = x.shape
-    (kh, kw), (ph, pw) = kernel, padding
-    oh, ow, taps = _windows((h, w), kernel, dilation, padding, stride)
-    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-    cols = xp.empty((n, c, kh, kw, oh, ow), x.dtype)
-    for i, j, rows, columns in taps:
-        cols[:, :, i, j] = padded[:, :, rows, columns]
-    return cols.reshape(n, c * kh * kw, oh * ow)
-
-
-def _fold_with(xp, cols, size, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
-    """col2im on module xp (numpy or cupy): see fold."""
-    (h, w), (kh, kw), (ph, pw) = size, kernel, padding
-    n, ck = cols.shape[0], cols.shape[1]
-    oh, ow, taps = _windows((h, w), kernel, dilation, padding, stride)
-    c = ck // (kh * kw)
-    cols = cols.reshape(n, c, kh, kw, oh, ow)
-    out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), cols.dtype)
-    for i, j, rows, columns in taps:  # one tap's windows never overlap each other
-        out[:, :, rows, columns] += cols[:, :, i, j]
-    return xp.ascontiguousarray(out[:, :, ph:ph + h, pw:pw + w])
-
-
 def unfold(x, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
     """im2col: x (N, C, H, W) -> (N, C*kh*kw, L), column l holding window l (row-major
     over the oh x ow output positions), rows ordered (channel, kernel row, kernel
     column): PyTorch's F.unfold layout. Zero padding; each argument a pair (h, w)."""
-    return _unfold_with(np, x, kernel, dilation, padding, stride)
+    return _windows.unfold(np, x, kernel, dilation, padding, stride)
 
 
 def fold(cols, size, kernel, dilation=(1, 1), padding=(0, 0), stride=(1, 1)):
     """col2im, the adjoint of unfold: cols (N, C*kh*kw, L) -> (N, C, *size), every
     window's values added back where unfold read them (padding dropped)."""
-    return _fold_with(np, cols, size, kernel, dilation, padding, stride)
-
-
-def _max_pool_with(xp, x, kernel, dilation=(1, 1), stride=(1, 1)):
-    """max_pool on module xp (numpy or cupy): see max_pool."""
-    n, c, h, w = x.shape
-    oh = _out_size(h, kernel[0], dilation[0], 0, stride[0])
-    ow = _out_size(w, kernel[1], dilation[1], 0, stride[1])
-    cols = _unfold_with(xp, x, kernel, dilation, (0, 0), stride)
-    cols = cols.reshape(n, c, kernel[0] * kernel[1], oh * ow)
-    tap = xp.argmax(cols, axis=2)  # the first maximum; a NaN is one (its first)
-    out = xp.take_along_axis(cols, tap[:, :, None], 2)[:, :, 0]
-    oy, ox = xp.divmod(xp.arange(oh * ow), ow)
-    row = oy * stride[0] + tap // kernel[1] * dilation[0]
-    arg = row * w + ox * stride[1] + tap % kernel[1] * dilation[1]
-    return out.reshape(n, c, oh, ow), arg.reshape(n, c, oh, ow).astype(xp.int64)
+    return _windows.fold(np, cols, size, kernel, dilation, padding, stride)
 
 
 def max_pool(x, kernel, dilation=(1, 1), stride=(1, 1)):
     """Max pooling of x (N, C, H, W), which the caller has padded (with -inf): (values,
     arg), each window's first maximum in row-major tap order (a NaN counts as one, as
     in PyTorch) and its flat index in the H x W plane (int64), both (N, C, oh, ow)."""
-    return _max_pool_with(np, x, kernel, dilation, stride)
+    return _windows.max_pool(np, x, kernel, dilation, stride)
 
 
 def max_pool_backward(grad, arg, size, kernel, dilation=(1, 1), stride=(1, 1)):
