@@ -37,18 +37,19 @@ def windows_view(xp, x, axis, size, step):
     return _as_strided(xp, x, shape, strides)
 
 
-class Diagonal(Function):
-    """The (offset) diagonal of dims a, b as the last dimension: a view."""
+class _StridedView(Function):
+    """A view: x read with other strides by ``view(xp, x, **kw)``. Backward is the
+    ``adjoint`` Function, which puts the gradient back where the view reads."""
     is_view = True
 
-    @staticmethod
-    def forward(ctx, x, offset=0, a=0, b=1):
-        ctx.shape_in, ctx.kw = x.shape, {"offset": offset, "a": a, "b": b}
-        return diagonal_view(ctx.backend.xp, x, offset, a, b)
+    @classmethod
+    def forward(cls, ctx, x, **kw):
+        ctx.shape_in, ctx.kw = x.shape, kw
+        return cls.view(ctx.backend.xp, x, **kw)
 
     @staticmethod
     def backward(ctx, g):
-        return DiagonalAdjoint.apply(g, shape=ctx.shape_in, **ctx.kw)
+        return type(ctx).adjoint.apply(g, shape=ctx.shape_in, **ctx.kw)
 
 
 class DiagonalAdjoint(Function):
@@ -66,18 +67,9 @@ class DiagonalAdjoint(Function):
         return Diagonal.apply(g, **ctx.kw)
 
 
-class Windows(Function):
-    """Tensor.unfold(dimension, size, step): overlapping windows, a view."""
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, x, axis=0, size=1, step=1):
-        ctx.shape_in, ctx.kw = x.shape, {"axis": axis, "size": size, "step": step}
-        return windows_view(ctx.backend.xp, x, axis, size, step)
-
-    @staticmethod
-    def backward(ctx, g):
-        return WindowsAdjoint.apply(g, shape=ctx.shape_in, **ctx.kw)
+class Diagonal(_StridedView):
+    """The (offset) diagonal of dims a, b as the last dimension: a view."""
+    view, adjoint = staticmethod(diagonal_view), DiagonalAdjoint
 
 
 class WindowsAdjoint(Function):
@@ -96,3 +88,8 @@ class WindowsAdjoint(Function):
     @staticmethod
     def backward(ctx, g):
         return Windows.apply(g, **ctx.kw)
+
+
+class Windows(_StridedView):
+    """Tensor.unfold(dimension, size, step): overlapping windows, a view."""
+    view, adjoint = staticmethod(windows_view), WindowsAdjoint

@@ -15,6 +15,7 @@ from ..shapes import broadcasts_to
 from ..tensor import Tensor
 from .functional_act import *  # noqa: F401,F403 - elu, softplus, prelu, ...: the activations
 from .functional_extra import *  # noqa: F401,F403 - normalize, distances, more losses
+from .functional_extra import _REDUCTIONS, _reduce
 from .functional_attention import scaled_dot_product_attention  # noqa: F401
 from .functional_lm import embedding, gelu, layer_norm, rms_norm, silu  # noqa: F401
 from .functional_norm import batch_norm  # noqa: F401
@@ -22,8 +23,6 @@ from .functional_resize import interpolate  # noqa: F401
 from .functional_conv import conv1d, conv2d, conv_transpose2d, fold, pad, unfold  # noqa: F401
 from .functional_pool import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: F401
                               avg_pool1d, avg_pool2d, dropout2d, max_pool1d, max_pool2d)
-
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 # ---- layers and activations -------------------------------------------------------
@@ -139,17 +138,6 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
 
 
 # ---- losses --------------------------------------------------------------------------
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction "
-                     f"(expected one of {', '.join(map(repr, _REDUCTIONS))})")
-
-
 def _array(t):
     """The values of a tensor (numpy or, on a GPU, CuPy) or array-like, outside the graph."""
     return t.detach().numpy_view() if isinstance(t, Tensor) else np.asarray(t)

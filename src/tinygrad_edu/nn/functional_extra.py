@@ -43,6 +43,9 @@ def legacy_reduction(size_average, reduce, reduction):
     return "none" if not reduce else "mean" if size_average else "sum"
 
 
+_REDUCTIONS = ("mean", "sum", "none")
+
+
 def _reduce(loss, reduction):
     if reduction == "mean":
         return loss.mean()
@@ -50,7 +53,8 @@ def _reduce(loss, reduction):
         return loss.sum()
     if reduction == "none":
         return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction")
+    raise ValueError(f"{reduction} is not a valid value for reduction "
+                     f"(expected one of {', '.join(map(repr, _REDUCTIONS))})")
 
 
 def _vector_norm(x, p, dim, keepdim=False):
