@@ -201,7 +201,7 @@ def test_c3_tangent_line():
     assert tangent(5.0) == pytest.approx(f(x0).item())
 
 
-# ---- C.4 SimpleNet: numerical vs autograd ---------------------------------------------------------
+# ---- C.4 SimpleNet: numerical vs autograd ------------------------------------------------
 def test_c4_simplenet_numerical_vs_autograd():
     W0 = np.array([[0.47355232, 0.9977393, 0.84668094],
                    [0.85557411, 0.03563661, 0.69422093]])

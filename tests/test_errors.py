@@ -127,7 +127,8 @@ CATALOGUE = [
      r"add_: result type tg\.float32 can't be cast to the desired output type tg\.int64"),
     ("unknown dtype", lambda: tg.zeros(2, dtype="float128"), TypeError,
      "unsupported dtype 'float128'"),
-    ("complex data", lambda: tg.tensor([1 + 2j]), TypeError, "could not convert complex numbers to a tensor"),
+    ("complex data", lambda: tg.tensor([1 + 2j]), TypeError,
+     "could not convert complex numbers to a tensor"),
     # ---- argument types ----------------------------------------------------------------------
     ("a string as data", lambda: tg.tensor("abc"), TypeError,
      "could not convert strings to a tensor"),

@@ -242,7 +242,7 @@ def check_thread_split(m, n, k, ta, tb, with_bias, seed):
     for threads in (1, 2):
         buf, out = nan_filled((m, n), np.float32)
         lbuf, lout = nan_filled((m, n), np.float32)
-        _with_threads(threads, lambda: (C.matmul(a, b, ta, tb, out=out),
+        _with_threads(threads, lambda out=out, lout=lout: (C.matmul(a, b, ta, tb, out=out),
                                         C.linear(x, w, bias, out=lout)))
         assert tail_untouched(buf, m * n) and tail_untouched(lbuf, m * n)
         got.append((out, lout))

@@ -38,9 +38,9 @@ def test_forward_matches_numpy(row, data, device):
     dtype = data.draw(S.float_dtypes, label="dtype")
     arrays = S.gen_inputs(data.draw(S.seeds, label="seed"), shapes, row.domain, dtype)
     lay = data.draw(_layouts(row, len(arrays)), label="layouts")
-    ts = [S.layout_tensor(a, l) if l != "contiguous" else
+    ts = [S.layout_tensor(a, lay_a) if lay_a != "contiguous" else
           tg.tensor(a, dtype=tg.float32 if dtype == np.float32 else tg.float64)
-          for a, l in zip(arrays, lay)]
+          for a, lay_a in zip(arrays, lay)]
     out = row.fn(*ts, **kw)
     want = np.asarray(row.ref(*arrays, **kw))
     assert tuple(out.shape) == want.shape
@@ -65,7 +65,7 @@ def test_jacobian_matches_finite_differences(row, data, device):
     arrays = S.gen_inputs(data.draw(S.seeds, label="seed"), shapes, row.domain)
     lay = data.draw(_layouts(row, len(arrays)), label="layouts")
     via = data.draw(st.sampled_from(["grad", "backward"]), label="via")
-    xs = [J.leaf(a, l) for a, l in zip(arrays, lay)]
+    xs = [J.leaf(a, lay_a) for a, lay_a in zip(arrays, lay)]
     out = row.fn(*xs, **kw)
     assert out.dtype == tg.float64
     assert out.requires_grad

@@ -127,7 +127,7 @@ def test_median_keepdim_and_even_lengths_as_torch(torch):
     a = np.random.default_rng(1).permutation(24).reshape(2, 3, 4).astype(float)
     for dim in (0, 1, 2, -1):
         for keepdim in (False, True):
-            _check(torch, a, lambda m, x: x.median(dim, keepdim))
+            _check(torch, a, lambda m, x, dim=dim, keepdim=keepdim: x.median(dim, keepdim))
 
 
 def test_mode_values_and_last_index_as_torch(torch):
@@ -156,9 +156,9 @@ def test_aminmax_shares_tied_gradients_as_torch(torch):
 def test_nansum_nanmean_values_and_gradients_as_torch(torch):
     a = [[1.0, NAN, 2.0], [NAN, NAN, NAN]]
     for kw in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}, {"dim": (0, 1)}):
-        _check(torch, a, lambda m, x: m.nansum(x, **kw))
+        _check(torch, a, lambda m, x, kw=kw: m.nansum(x, **kw))
         # an all-NaN slice: the mean is NaN; its gradient 0 here, NaN in PyTorch
-        _check(torch, a[:1] if kw.get("dim") == 1 else a, lambda m, x: m.nanmean(x, **kw),
+        _check(torch, a[:1] if kw.get("dim") == 1 else a, lambda m, x, kw=kw: m.nanmean(x, **kw),
                grad=kw.get("dim") != 0)
     _check(torch, a, lambda m, x: m.nanmean(x, 1), grad=False)
 
@@ -166,11 +166,12 @@ def test_nansum_nanmean_values_and_gradients_as_torch(torch):
 def test_count_nonzero_any_all_with_dims_as_torch(torch):
     a = [[0, 1, 2], [0, 0, 3]]
     for dim in (None, 0, 1, (0, 1), -1):
-        _check(torch, a, lambda m, x: m.count_nonzero(x, dim=dim), dtype="int64", grad=False)
+        _check(torch, a, lambda m, x, dim=dim: m.count_nonzero(x, dim=dim), dtype="int64",
+               grad=False)
     for kw in ({}, {"dim": 0}, {"dim": 1, "keepdim": True}):
-        _check(torch, a, lambda m, x: (x.any(**kw), x.all(**kw)), dtype="int64", grad=False)
+        _check(torch, a, lambda m, x, kw=kw: (x.any(**kw), x.all(**kw)), dtype="int64", grad=False)
         for dt in ("bool", "uint8", "float32"):
-            _check(torch, a, lambda m, x: (m.any(x, **kw), m.all(x, **kw)), dtype=dt,
+            _check(torch, a, lambda m, x, kw=kw: (m.any(x, **kw), m.all(x, **kw)), dtype=dt,
                    grad=False)
     _check(torch, a, lambda m, x: (x.any(dim=(0, 1)), x.all((1, 0), keepdim=True)),
            dtype="float64", grad=False)
@@ -179,8 +180,8 @@ def test_count_nonzero_any_all_with_dims_as_torch(torch):
 def test_std_mean_var_mean_as_torch(torch):
     a = np.arange(12.0).reshape(3, 4) ** 1.5
     for kw in ({}, {"dim": 1}, {"dim": 0, "keepdim": True, "correction": 0}):
-        _check(torch, a, lambda m, x: m.std_mean(x, **kw))
-        _check(torch, a, lambda m, x: m.var_mean(x, **kw))
+        _check(torch, a, lambda m, x, kw=kw: m.std_mean(x, **kw))
+        _check(torch, a, lambda m, x, kw=kw: m.var_mean(x, **kw))
     _check(torch, [2.0, 2.0, 2.0], lambda m, x: m.var_mean(x))   # identical values: 0
 
 
@@ -198,7 +199,7 @@ def test_logcumsumexp_at_infinities_and_large_values_as_torch(torch):
 def test_diff_with_n_prepend_append_and_dtypes_as_torch(torch):
     a = np.arange(12.0).reshape(3, 4) ** 2
     for kw in ({}, {"n": 2}, {"n": 5}, {"dim": 0}, {"n": 0}):
-        _check(torch, a, lambda m, x: m.diff(x, **kw))
+        _check(torch, a, lambda m, x, kw=kw: m.diff(x, **kw))
     _check(torch, a, lambda m, x: m.diff(x, dim=0, prepend=m.zeros(1, 4, dtype=m.float64),
                                          append=m.ones(2, 4, dtype=m.float64)))
     _check(torch, [True, False, False, True], lambda m, x: x.diff(), dtype="bool", grad=False)
@@ -230,8 +231,8 @@ def test_norm_and_matrix_norms_as_torch(torch):
     _check(torch, np.zeros((2, 2)), lambda m, x: m.norm(x))
     _check(torch, a, lambda m, x: m.linalg.norm(x))
     for o in ("fro", 1, -1, INF, -INF):
-        _check(torch, a, lambda m, x: m.linalg.matrix_norm(x, o))
-        _check(torch, a, lambda m, x: m.linalg.norm(x, o))
+        _check(torch, a, lambda m, x, o=o: m.linalg.matrix_norm(x, o))
+        _check(torch, a, lambda m, x, o=o: m.linalg.norm(x, o))
     _check(torch, a, lambda m, x: m.linalg.vector_norm(x, dtype=m.float64), grad=False,
            dtype="float32")
 

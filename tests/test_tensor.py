@@ -237,7 +237,7 @@ def test_argmax_argmin():
     assert t.argmax(dim=1).dtype == tg.int64
 
 
-# ---- numerics at the edges -------------------------------------------------------------------------
+# ---- numerics at the edges -------------------------------------------------------------
 def test_log_zero_is_minus_inf():
     x = tg.tensor([0.0, 1.0])
     assert npy(x.log()).tolist() == [-np.inf, 0.0]

@@ -45,7 +45,7 @@ def test_type_names_and_conversion(torch):
 
 def test_format_spec_on_a_scalar_tensor():
     loss = tg.tensor([0.25, 0.75]).mean()
-    assert f"{loss:.3f}" == "0.500" and "{:.1%}".format(loss) == "50.0%"
+    assert f"{loss:.3f}" == "0.500" and "{:.1%}".format(loss) == "50.0%"  # noqa: UP032
     assert f"{tg.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
     with pytest.raises(TypeError):
         f"{tg.tensor([1.0, 2.0]):.2f}"
