@@ -247,16 +247,8 @@ class _LazyConvMixin(LazyModuleMixin):
     """in_channels from dim 1 of a batched input (dim 0 of an unbatched one)."""
     _in_name = "in_channels"
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        # the Conv's __init__ (next in the MRO) with in_channels = groups, which always
-        # divides (it wants in_channels > 0); the transposed conv has its own arguments
-        super().__init__(groups, out_channels, kernel_size, stride=stride, padding=padding,
-                         dilation=dilation, groups=groups, bias=bias,
-                         padding_mode=padding_mode, device=device, dtype=dtype)
-        self._lazy_conv_start()
-
     def _lazy_conv_start(self):
+        # _ConvNd wants in_channels > 0: it was built with `groups`, which always divides
         self.in_channels = 0
         self._lazy_start()
 
@@ -284,12 +276,23 @@ class _LazyConvMixin(LazyModuleMixin):
         return {"weight": (*w, *self.kernel_size), "bias": (out,)}
 
 
-class LazyConv1d(_LazyConvMixin, Conv1d):
+class _LazyConvNd(_LazyConvMixin):
+    """LazyConv1d's and LazyConv2d's arguments (the transposed conv has its own)."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(groups, out_channels, kernel_size, stride=stride, padding=padding,
+                         dilation=dilation, groups=groups, bias=bias,
+                         padding_mode=padding_mode, device=device, dtype=dtype)
+        self._lazy_conv_start()
+
+
+class LazyConv1d(_LazyConvNd, Conv1d):
     """A Conv1d whose in_channels is read from the first input."""
     cls_to_become = Conv1d
 
 
-class LazyConv2d(_LazyConvMixin, Conv2d):
+class LazyConv2d(_LazyConvNd, Conv2d):
     """A Conv2d whose in_channels is read from the first input."""
     cls_to_become = Conv2d
 
