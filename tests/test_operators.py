@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import functions as F
+from tinygrad_edu.backend import numpy_backend as RB
 
 OPS = [("__add__", F.Add, False), ("__radd__", F.Add, True), ("__sub__", F.Sub, False),
        ("__rsub__", F.Sub, True), ("__mul__", F.Mul, False), ("__rmul__", F.Mul, True),
@@ -153,14 +154,38 @@ def _op_functions():
 @pytest.mark.parametrize("fn", _op_functions(), ids=lambda c: c.__name__)
 @pytest.mark.parametrize("shape", [(), (5,), (3, 1 << 15)])  # 0-d, numpy-sized, C-sized
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_apply_outside_the_graph_equals_forward(fn, shape, dtype):
-    """Outside the graph apply runs an op's kernel alone (its one fast case); recording,
-    it runs forward: the same values, dtype and shape, to the bit."""
+def test_apply_fast_case_equals_the_general_path(fn, shape, dtype):
+    """apply runs an op's kernel alone (its one fast case) outside the graph, and also
+    recording when the op's forward is Function's own; anomaly mode always takes the
+    general path (forward, checks). Both give the same values, dtype and shape to the
+    bit, the same node (type, parents, needs_input_grad) and the same gradients."""
     rng = np.random.default_rng(3)
-    arity = 2 if fn.forward.__code__.co_argcount == 4 else 1  # (cls, ctx, a[, b])
+    arity = 2 if fn.op in RB._BINARY else 1
     arrays = [rng.uniform(0.2, 3.0, shape).astype(dtype) for _ in range(arity)]
-    plain = fn.apply(*[tg.tensor(a) for a in arrays])
-    recorded = fn.apply(*[tg.tensor(a, requires_grad=True) for a in arrays])
-    assert plain.grad_fn is None and recorded.grad_fn is not None
-    assert plain.dtype == recorded.dtype and plain.shape == recorded.shape
-    np.testing.assert_array_equal(plain.numpy(), recorded.detach().numpy())
+    grad = rng.uniform(-1.0, 1.0, shape).astype(dtype)
+
+    def run(requires):
+        xs = [tg.tensor(a, requires_grad=r) for a, r in zip(arrays, requires)]
+        y = fn.apply(*xs)
+        if any(requires):
+            y.backward(tg.tensor(grad))
+        return y, xs
+
+    cases = [(False,) * arity, (True,) * arity] + [(True, False), (False, True)] * (arity - 1)
+    for requires in cases:
+        fast, xs = run(requires)
+        with tg.autograd.detect_anomaly():
+            general, xs_general = run(requires)
+        assert fast.dtype == general.dtype and fast.shape == general.shape
+        np.testing.assert_array_equal(fast.detach().numpy(), general.detach().numpy())
+        if not any(requires):
+            assert fast.grad_fn is None and general.grad_fn is None
+            continue
+        node, ref = fast.grad_fn, general.grad_fn
+        assert type(node) is type(ref) and node.needs_input_grad == ref.needs_input_grad
+        assert [p is x for p, x in zip(node.parents, xs)] == \
+            [p is x for p, x in zip(ref.parents, xs_general)]
+        for x, x_general in zip(xs, xs_general):  # ReluGrad's mask gets no gradient
+            assert (x.grad is None) == (x_general.grad is None)
+            if x.grad is not None:
+                np.testing.assert_array_equal(x.grad.numpy(), x_general.grad.numpy())

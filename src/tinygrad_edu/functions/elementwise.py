@@ -13,20 +13,20 @@ from ..backend._special import erf_array, erfc_tail  # noqa: F401 - for math_ops
 
 
 class _Unary(Function):
-    """op(x) by the backend's unary kernel; ``save`` names what backward reads
-    ("input", "output" or nothing)."""
-    save = ""
+    """op(x) by the backend's unary kernel, keeping what ``save`` names for backward:
+    the "input" or the "output". (An op that keeps nothing, like Neg, needs no forward
+    of its own: Function's runs the kernel.)"""
+    save = "input"
 
     @classmethod
     def forward(cls, ctx, x):
         y = ctx.backend.unary(cls.op, x)
-        if cls.save:
-            ctx.save_for_backward(x if cls.save == "input" else y)
+        ctx.save_for_backward(x if cls.save == "input" else y)
         return y
 
 
-class Neg(_Unary):
-    op = "neg"
+class Neg(Function):
+    op = "neg"  # forward: Function's, the kernel alone (nothing to save)
     @staticmethod
     def backward(ctx, g): return -g
 
@@ -67,7 +67,7 @@ class Cos(_Unary):
     def backward(ctx, g): return -(g * ctx.saved_tensors[0].sin())
 
 
-class Sign(_Unary):
+class Sign(Function):
     """-1, 0 or 1: piecewise constant, so the gradient is zero (as PyTorch's)."""
     op = "sign"
     @staticmethod
@@ -103,17 +103,13 @@ class Erf(Function):
 
 # ---- arithmetic (broadcasting) ------------------------------------------------------
 class Add(Function):
-    op = "add"
-    @classmethod
-    def forward(cls, ctx, a, b): return ctx.backend.binary(cls.op, a, b)
+    op = "add"  # forward: Function's, the kernel alone
     @staticmethod
     def backward(ctx, g): return g, g
 
 
 class Sub(Function):
-    op = "sub"
-    @classmethod
-    def forward(cls, ctx, a, b): return ctx.backend.binary(cls.op, a, b)
+    op = "sub"  # forward: Function's, the kernel alone
     @staticmethod
     def backward(ctx, g): return g, (-g if ctx.needs_input_grad[1] else None)
 
