@@ -1,6 +1,7 @@
 """Elementwise primitives: arithmetic (broadcasting), math functions (erf included),
 where, clamp and cast. Each forward calls one backend kernel (most by the name in ``op``) and
-saves what its backward reads, nothing more; each backward is Tensor ops. A
+saves what its backward reads, nothing more; an op that saves nothing (add, sub, neg)
+has no forward of its own: Function's runs the kernel. Each backward is Tensor ops. A
 gradient for a broadcast input may keep the broadcast shape: the engine sums it
 back.
 """
