@@ -34,6 +34,12 @@ def _cases(sizes):
                 cands["torch"] = lambda ta=tt[0], tb=tt[1]: ta + tb
             out.append((f"a + b, {n} el, {'recording grad' if grad else 'no grad'}", cands,
                         n == max(sizes)))
+    for grad in (True, False):  # a Python number: made a constant of the tensor's dtype
+        (a, _), (A, _), tt = _pair(16, grad)
+        cands = {"ours": lambda A=A: A * 2.0, "numpy": lambda a=a: a * 2.0}
+        if tt is not None:
+            cands["torch"] = lambda ta=tt[0]: ta * 2.0
+        out.append((f"a * 2.0, 16 el, {'recording grad' if grad else 'no grad'}", cands, False))
     (a, b), (A, B), tt = _pair(16, True)
     cands = {"ours": lambda: (A * B).sum().backward()}
     if tt is not None:

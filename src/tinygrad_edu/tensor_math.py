@@ -24,7 +24,9 @@ def _operator(fn, op, doc=None, reverse=False, floating=False, vet=None):
     Another tensor of the same dtype and array type needs no conversion: it goes
     straight to fn.apply (that test costs ~0.1 us, _pair ~0.25), and shapes that do
     not broadcast come back from numpy as a ValueError, which _pair words as PyTorch
-    does. Everything else is converted and checked by _pair first. ``vet(self, other,
+    does. A Python number beside a CPU float tensor becomes a 0-d constant of its dtype
+    here, as _pair would make it (~0.2 us less, a tenth of ``x * 2.0``). Everything
+    else is converted and checked by _pair first. ``vet(self, other,
     reverse)`` sees the operands the float fast paths do not (sub refuses bools, pow
     takes integer exponents its own way): it raises, returns the result, or None to
     go on as usual."""
@@ -42,6 +44,10 @@ def _operator(fn, op, doc=None, reverse=False, floating=False, vet=None):
                 except ValueError:
                     if broadcasts(sd.shape, od.shape):
                         raise
+        elif (type(other) is float or type(other) is int and -(1 << 63) <= other < 1 << 64) \
+                and sd.dtype.kind == "f" and type(sd) is np.ndarray:
+            c = self._make(np.array(other, sd.dtype))
+            return apply(c, self) if reverse else apply(self, c)
         if vet is not None and (sd.dtype.kind != "f" or (type(other) is not float and
                                                          type(other) is not int)):
             out = vet(self, other, reverse)
